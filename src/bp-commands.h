@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* One function per subcommand, each in its own src/cmd-<name>.c.
+ * argv[0] is the subcommand name; the function parses its own options. */
+#pragma once
+
+#include <gio/gio.h>
+
+#define BP_CMD(name) \
+  gboolean bp_cmd_##name (int argc, char **argv, GCancellable *cancellable, GError **error)
+
+BP_CMD (version);
+
+/* Parse a command's options with the common conventions: --help prints the
+ * summary, unknown options are usage errors (exit 2). */
+gboolean bp_cmd_parse (GOptionContext *context, int *argc, char ***argv, GError **error);

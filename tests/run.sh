@@ -1,0 +1,40 @@
+#!/bin/sh
+# The whole test suite, as CI runs it: build with -Wall -Wextra -Werror and run
+# every test, then again under AddressSanitizer + UndefinedBehaviorSanitizer.
+# Ends with one line "N passed, N failed, N skipped".
+set -u
+here=$(cd "$(dirname "$0")/.." && pwd)
+out="${BP_TEST_BUILD_ROOT:-$here/build-tests}"
+passed=0 failed=0 skipped=0
+
+run_suite() {
+    name=$1; shift
+    dir="$out/$name"
+    echo "== $name: configure and build ($*)"
+    if [ ! -f "$dir/build.ninja" ]; then
+        meson setup "$dir" "$here" -Dwerror=true "$@" || { failed=$((failed + 1)); return; }
+    fi
+    if ! ninja -C "$dir"; then
+        echo "== $name: build failed"
+        failed=$((failed + 1))
+        return
+    fi
+    echo "== $name: test"
+    meson test -C "$dir" --print-errorlogs --num-processes 2 --timeout-multiplier "${BP_TIMEOUT_MULTIPLIER:-1}"
+    json="$dir/meson-logs/testlog.json"
+    # one JSON object per test, with "result": OK | SKIP | FAIL | TIMEOUT | ...
+    count() { grep -o "\"result\": \"$1\"" "$json" | wc -l; }
+    passed=$((passed + $(count OK)))
+    skipped=$((skipped + $(count SKIP)))
+    failed=$((failed + $(count FAIL) + $(count TIMEOUT) + $(count UNEXPECTEDPASS) + $(count ERROR)))
+    # Skipped tests print why; show the reasons so a skip is never silent.
+    grep -h '^ok .* # SKIP\|^1\.\.0 # SKIP' "$dir"/meson-logs/testlog.txt 2>/dev/null | sed 's/^/   skip: /' | sort -u || true
+}
+
+run_suite plain
+export ASAN_OPTIONS=detect_leaks=0:abort_on_error=1
+export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+run_suite sanitize -Db_sanitize=address,undefined -Db_lundef=false
+
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]
