@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The reproducer: private hugetlbfs guest RAM, a device that DMAs through
+ * the path a mapping policy picks (by file, like IOMMU_IOAS_MAP_FILE, or by
+ * address, like IOMMU_IOAS_MAP), and the evidence of what it saw.
+ *
+ * This header is the contract between the parts of src/repro/ and their
+ * users (cmd-repro.c, bisect, verify). */
+#pragma once
+
+#include <glib.h>
+
+#define BP_REPRO_ERROR (bp_repro_error_quark ())
+GQuark bp_repro_error_quark (void);
+
+typedef enum {
+  BP_REPRO_ERROR_CAPABILITY,   /* no hugetlbfs / no /dev/iommu / not root: exit 3 */
+  BP_REPRO_ERROR_EXTRACT,      /* the tree has no (parseable) decision function */
+  BP_REPRO_ERROR_COMPILE,      /* the extracted decision did not compile */
+  BP_REPRO_ERROR_FAILED,       /* a system call failed */
+} BpReproErrorCode;
+
+typedef enum {
+  BP_BACKING_HUGETLBFS,        /* a file on a hugetlbfs mount (QEMU -mem-path) */
+  BP_BACKING_MEMFD_HUGETLB,    /* memfd_create(MFD_HUGETLB) */
+  BP_BACKING_MEMFD,            /* memfd, 4K pages */
+  BP_BACKING_TMPFS,            /* a file on tmpfs, 4K pages */
+} BpBacking;
+
+typedef enum {
+  BP_POLICY_OLD,     /* by file whenever there is an fd: QEMU 10.1 .. 11.0 */
+  BP_POLICY_FIXED,   /* by file only when shared or a RAM device: the fix */
+  BP_POLICY_TREE,    /* the tree's own vfio_container_dma_map, compiled */
+} BpPolicy;
+
+typedef enum {
+  BP_DMA_BY_ADDRESS, /* IOMMU_IOAS_MAP: the process's pages at vaddr */
+  BP_DMA_BY_FILE,    /* IOMMU_IOAS_MAP_FILE: the file's pages at fd+offset */
+} BpDmaPath;
+
+typedef struct {
+  BpBacking backing;
+  gboolean backing_forced;   /* user asked for it: no fallback, exit 3 */
+  gboolean share;            /* share=on: MAP_SHARED */
+  gsize size;                /* guest RAM bytes */
+  guint dirty_every;         /* guest writes every K-th page */
+  gboolean sparse;           /* fresh file (holes) instead of prefilled */
+  int tier;                  /* 1, 2, or 0 for auto */
+  BpPolicy policy;
+  const char *tree_dir;      /* policy tree: an unpacked tree ... */
+  const char *repo_dir;      /* ... or a repo and a revision (blob, no checkout) */
+  const char *rev;
+} BpReproConfig;
+
+typedef struct {
+  int tier;                  /* tier that ran */
+  char *tier_reason;         /* why that tier ("no /dev/iommu: tier 1") */
+  BpBacking backing;         /* backing used (after any fallback) */
+  char *backing_reason;      /* why a fallback happened, or NULL */
+  BpDmaPath path;            /* path the policy chose for guest RAM */
+  char *policy_evidence;     /* e.g. "tree v10.2.2 hw/vfio/container.c: dma_map_file()" */
+  guint64 pages;             /* guest pages checked */
+  guint64 pages_dirtied;     /* pages the guest wrote */
+  guint64 stale_reads;       /* pages the device read stale */
+  guint64 lost_writes;       /* device writes the guest did not see */
+  guint64 pfn_mismatches;    /* tier 2: IOMMU PFN != guest PFN */
+  gint64 pfn_diverged;       /* as root: guest PFN != file PFN after writes; -1 unknown */
+  gint64 extra_hugepages;    /* huge pages consumed beyond guest RAM; -1 unknown */
+  double seconds;            /* time to verify */
+  gboolean reproduced;       /* stale_reads || lost_writes || pfn_mismatches */
+} BpReproResult;
+
+void bp_repro_result_clear (BpReproResult *result);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (BpReproResult, bp_repro_result_clear)
+
+/* Run one reproduction.  FALSE with BP_REPRO_ERROR_CAPABILITY when the
+ * machine cannot do what CONFIG asks. */
+gboolean bp_repro_run (const BpReproConfig *config, BpReproResult *result, GError **error);
+
+/* The tree policy alone: which path does the decision in SOURCE (the text of
+ * the file holding vfio_container_dma_map, from a tree or a blob) choose for
+ * RAM with an fd, shared or not?  Compiles the extracted function against the
+ * shim for its API era (detected from the text).  Used by bisect's repro
+ * predicate: an EXTRACT or COMPILE error there means "skip".
+ * EVIDENCE gets a one-line description. */
+gboolean bp_repro_tree_decision (const char *source, gsize len, const char *path,
+                                 gboolean share, BpDmaPath *path_out,
+                                 char **evidence, GError **error);
