@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Apply a line's series to a tree: a git work tree (commits) or a plain
+ * unpacked tree (files, optionally quilt bookkeeping).  All or nothing. */
+#pragma once
+
+#include <gio/gio.h>
+#include "fixpack.h"
+
+#define BP_APPLY_ERROR (bp_apply_error_quark ())
+GQuark bp_apply_error_quark (void);
+
+typedef enum {
+  BP_APPLY_ERROR_DOES_NOT_APPLY,  /* a hunk found no place: exit 1 */
+  BP_APPLY_ERROR_AMBIGUOUS,       /* a hunk fits two places equally well: exit 1 */
+  BP_APPLY_ERROR_CONFLICT,        /* 3-way merge left conflicts: exit 1 */
+  BP_APPLY_ERROR_DIRTY,           /* tree has uncommitted changes (no --force) */
+  BP_APPLY_ERROR_UNSAFE,          /* path escapes the tree */
+  BP_APPLY_ERROR_NOT_A_TREE,      /* TREE is not a directory we can patch */
+  BP_APPLY_ERROR_FAILED,          /* I/O or libgit2 failure */
+} BpApplyErrorCode;
+
+typedef enum {
+  BP_APPLY_TARGET_AUTO,    /* git work tree -> commits; else files */
+  BP_APPLY_TARGET_FILES,   /* only change files (also in a git tree) */
+  BP_APPLY_TARGET_COMMIT,  /* one commit per patch on the current branch */
+  BP_APPLY_TARGET_QUILT,   /* files + debian/patches + series + .pc */
+} BpApplyTarget;
+
+typedef struct {
+  BpApplyTarget target;
+  gboolean check_only;     /* report, change nothing */
+  gboolean three_way;      /* allow 3-way merge through the preimage blob */
+  guint fuzz;              /* context lines that may be dropped (0: none) */
+  gboolean force;          /* accept a dirty tree */
+  gboolean signoff;        /* add the backporter's Signed-off-by */
+} BpApplyOptions;
+
+typedef enum {
+  BP_HUNK_EXACT,           /* at the stated line */
+  BP_HUNK_OFFSET,          /* exact text, moved by `offset` lines */
+  BP_HUNK_WHITESPACE,      /* matched ignoring whitespace */
+  BP_HUNK_FUZZ,            /* matched after dropping `fuzz` context lines */
+  BP_HUNK_THREE_WAY,       /* merged through the preimage blob */
+  BP_HUNK_FAILED,
+} BpHunkMatch;
+
+const char *bp_hunk_match_to_string (BpHunkMatch how);  /* "exact", "offset", ... */
+
+typedef struct {
+  char *patch;             /* patch file name */
+  char *file;              /* path in the tree the hunk went to */
+  guint hunk;              /* 1-based index in its file diff */
+  guint stated_line;       /* old_start from the patch */
+  guint applied_line;      /* where it went (1-based), 0 if failed */
+  BpHunkMatch how;
+  int offset;              /* applied_line - stated_line */
+  guint fuzz;              /* context lines dropped */
+  char *detail;            /* why it failed / what 3-way did, or NULL */
+} BpHunkReport;
+
+void bp_hunk_report_free (BpHunkReport *report);
+
+/* Apply LINE's series to TREE.  On success REPORTS (if non-NULL) gets the
+ * per-hunk reports (BpHunkReport*).  On failure the tree, index, refs,
+ * debian/patches and .pc are exactly as before, and REPORTS still says which
+ * hunk failed and why. */
+gboolean bp_apply_series (BpFixLine *line, const char *tree, const BpApplyOptions *options,
+                          GPtrArray **reports, GCancellable *cancellable, GError **error);
+
+/* The same for any list of patches (BpPatch*), e.g. an imported one. */
+gboolean bp_apply_patches (GPtrArray *patches, GPtrArray *patch_names, const char *upstream_id,
+                           const char *link, const char *tree, const BpApplyOptions *options,
+                           GPtrArray **reports, GCancellable *cancellable, GError **error);
