@@ -11,6 +11,7 @@
 BP_CMD (export);
 BP_CMD (list);
 BP_CMD (show);
+BP_CMD (status);
 BP_CMD (version);
 
 /* Parse a command's options with the common conventions: --help prints the
