@@ -418,6 +418,8 @@ blob_at (git_repository *repo, const git_oid *commit_id, const char *path, GErro
 
 typedef struct {
   git_oid oid;
+  git_oid tree;
+  gint64 author_time;
   guint32 parents;    /* offset into Graph.parents */
   guint32 nparents;
 } Node;
@@ -642,6 +644,7 @@ special_clear (gpointer p)
 typedef struct {
   git_oid id;
   char *label;                /* "the culprit" or "line 10.2's 0001-x.patch" */
+  char *paths;                /* the files it touches, sorted, one a line */
   gboolean culprit;
 } PatchIdTarget;
 
@@ -844,7 +847,8 @@ open_repo (const char *path, git_repository **out, GError **error)
 
 /* Parse a raw commit: tree, parents, message. */
 static gboolean
-parse_commit (const char *data, gsize size, git_oid *tree, GArray *parents, const char **message,
+parse_commit (const char *data, gsize size, git_oid *tree, GArray *parents, gint64 *author_time,
+              const char **message,
               gsize *message_len)
 {
   const char *p = data, *end = data + size;
@@ -857,6 +861,13 @@ parse_commit (const char *data, gsize size, git_oid *tree, GArray *parents, cons
         nl = end;
       if (nl - p >= 5 + GIT_OID_HEXSZ && memcmp (p, "tree ", 5) == 0)
         have_tree = git_oid_fromstrn (tree, p + 5, GIT_OID_HEXSZ) == 0;
+      else if (nl - p > 7 && memcmp (p, "author ", 7) == 0)
+        {
+          /* "author Name <email> TIME TZ" */
+          const char *gt = g_strrstr_len (p, nl - p, "> ");
+          if (gt)
+            *author_time = g_ascii_strtoll (gt + 2, NULL, 10);
+        }
       else if (nl - p >= 7 + GIT_OID_HEXSZ && memcmp (p, "parent ", 7) == 0)
         {
           git_oid parent;
@@ -908,12 +919,14 @@ typedef struct {
   const char *path;
   Graph g;
   PathSet ps;
-  GArray *pathoids;           /* git_oid, K per node */
+  GArray *pathoids;           /* git_oid, K per node, filled lazily */
+  guint8 *resolved;           /* per node: pathoids filled */
   GArray *picks;              /* Pick */
   GArray *trailer_fixes;      /* guint32 node */
   GArray *specials;           /* Special */
   GArray *targets;            /* PatchIdTarget */
   GArray *refs;               /* ScanRef */
+  gint64 min_time;            /* a twin is not authored before its original (less a day) */
 } Scan;
 
 static void
@@ -927,12 +940,16 @@ scan_clear (Scan *s)
   g_clear_pointer (&s->ps.paths, g_ptr_array_unref);
   git_odb_free (s->ps.odb);
   g_clear_pointer (&s->pathoids, g_array_unref);
+  g_clear_pointer (&s->resolved, g_free);
   g_clear_pointer (&s->picks, g_array_unref);
   g_clear_pointer (&s->trailer_fixes, g_array_unref);
   g_clear_pointer (&s->specials, g_array_unref);
   if (s->targets)
     for (guint i = 0; i < s->targets->len; i++)
-      g_free (g_array_index (s->targets, PatchIdTarget, i).label);
+      {
+        g_free (g_array_index (s->targets, PatchIdTarget, i).label);
+        g_free (g_array_index (s->targets, PatchIdTarget, i).paths);
+      }
   g_clear_pointer (&s->targets, g_array_unref);
   g_clear_pointer (&s->refs, g_array_unref);
   git_repository_free (s->repo);
@@ -957,44 +974,97 @@ add_special (Scan *s, const git_oid *oid, gboolean culprit, const char *how, con
   g_array_append_val (s->specials, sp);
 }
 
-/* The patch-ids to look for, and the paths whose change makes a commit a
- * candidate: a commit with one of these patch-ids touches its first file. */
+static int
+compare_strv_items (gconstpointer a, gconstpointer b)
+{
+  return g_strcmp0 (*(const char *const *) a, *(const char *const *) b);
+}
+
+/* "a\nb\n": the sorted, unique paths of a set, to compare sets cheaply. */
+static char *
+paths_key (GPtrArray *paths)
+{
+  g_ptr_array_sort (paths, compare_strv_items);
+  GString *key = g_string_new (NULL);
+  const char *last = NULL;
+  for (guint i = 0; i < paths->len; i++)
+    {
+      const char *p = g_ptr_array_index (paths, i);
+      if (p && g_strcmp0 (p, last) != 0)
+        g_string_append_printf (key, "%s\n", p);
+      last = p;
+    }
+  return g_string_free (key, FALSE);
+}
+
+/* The files a tree-to-tree diff touches (no content read, no renames). */
+static char *
+diff_paths_key (git_diff *diff)
+{
+  g_autoptr(GPtrArray) paths = g_ptr_array_new ();
+  for (gsize i = 0; i < git_diff_num_deltas (diff); i++)
+    {
+      const git_diff_delta *d = git_diff_get_delta (diff, i);
+      if (d->old_file.path && d->status != GIT_DELTA_ADDED)
+        g_ptr_array_add (paths, (gpointer) d->old_file.path);
+      if (d->new_file.path && d->status != GIT_DELTA_DELETED)
+        g_ptr_array_add (paths, (gpointer) d->new_file.path);
+    }
+  return paths_key (paths);
+}
+
+static git_diff *
+commit_diff (git_repository *repo, const git_oid *id, gint64 *author_time)
+{
+  g_autoptr(git_commit) c = NULL;
+  g_autoptr(git_commit) parent = NULL;
+  g_autoptr(git_tree) tree = NULL;
+  g_autoptr(git_tree) ptree = NULL;
+  git_diff *diff = NULL;
+  if (git_commit_lookup (&c, repo, id) < 0 || git_commit_tree (&tree, c) < 0)
+    return NULL;
+  if (author_time)
+    *author_time = git_commit_author (c)->when.time;
+  if (git_commit_parentcount (c) == 1
+      && (git_commit_parent (&parent, c, 0) < 0 || git_commit_tree (&ptree, parent) < 0))
+    return NULL;
+  if (git_commit_parentcount (c) > 1 || git_diff_tree_to_tree (&diff, repo, ptree, tree, NULL) < 0)
+    return NULL;
+  return diff;
+}
+
+/* The patch-ids to look for, the files each touches, and the paths whose
+ * change makes a commit worth hashing. */
 static gboolean
 prepare_targets (Scan *s, GError **error)
 {
   BpFixPack *pack = s->pack;
+  gboolean bounded = TRUE;
+  s->min_time = G_MAXINT64;
   git_oid culprit;
   if (git_oid_fromstr (&culprit, pack->culprit_id) == 0 && git_odb_exists (s->ps.odb, &culprit))
     {
-      PatchIdTarget t = { .label = g_strdup ("the culprit"), .culprit = TRUE };
-      g_autoptr(GError) local = NULL;
-      if (bp_patch_id_from_commit (s->repo, &culprit, &t.id, &local))
+      PatchIdTarget t = { .culprit = TRUE };
+      gint64 when = G_MININT64;
+      g_autoptr(git_diff) diff = commit_diff (s->repo, &culprit, &when);
+      if (diff && git_diff_num_deltas (diff) > 0 && bp_patch_id_from_commit (s->repo, &culprit, &t.id, NULL))
         {
+          t.label = g_strdup ("the culprit");
+          t.paths = diff_paths_key (diff);
           g_array_append_val (s->targets, t);
-          g_autoptr(git_commit) c = NULL;
-          g_autoptr(git_commit) parent = NULL;
-          g_autoptr(git_tree) tree = NULL;
-          g_autoptr(git_tree) ptree = NULL;
-          g_autoptr(git_diff) diff = NULL;
-          if (git_commit_lookup (&c, s->repo, &culprit) == 0 && git_commit_tree (&tree, c) == 0
-              && git_commit_parent (&parent, c, 0) == 0 && git_commit_tree (&ptree, parent) == 0
-              && git_diff_tree_to_tree (&diff, s->repo, ptree, tree, NULL) == 0
-              && git_diff_num_deltas (diff) > 0)
+          s->min_time = MIN (s->min_time, when);
+          /* its files under hw/vfio (a backport to a renamed file must
+           * still be caught), or its first file */
+          guint before = s->ps.k;
+          for (gsize i = 0; i < git_diff_num_deltas (diff); i++)
             {
-              /* every file of the culprit under hw/: one of them is enough,
-               * but a backport to a renamed file must still be caught */
-              for (gsize i = 0; i < git_diff_num_deltas (diff); i++)
-                {
-                  const char *f = git_diff_get_delta (diff, i)->new_file.path;
-                  if (g_str_has_prefix (f, "hw/vfio/"))
-                    path_set_add (&s->ps, f);
-                }
-              if (s->ps.k == 0)
-                path_set_add (&s->ps, git_diff_get_delta (diff, 0)->new_file.path);
+              const char *f = git_diff_get_delta (diff, i)->new_file.path;
+              if (g_str_has_prefix (f, "hw/vfio/"))
+                path_set_add (&s->ps, f);
             }
+          if (s->ps.k == before)
+            path_set_add (&s->ps, git_diff_get_delta (diff, 0)->new_file.path);
         }
-      else
-        g_free (t.label);
     }
   for (guint i = 0; i < pack->lines->len; i++)
     {
@@ -1009,15 +1079,25 @@ prepare_targets (Scan *s, GError **error)
             continue;
           t.label = g_strdup_printf ("line %s's %s", line->name,
                                      (char *) g_ptr_array_index (line->patch_names, j));
-          g_array_append_val (s->targets, t);
+          g_autoptr(GPtrArray) paths = g_ptr_array_new ();
           for (guint f = 0; f < patch->files->len; f++)
             {
               BpFileDiff *fd = g_ptr_array_index (patch->files, f);
+              g_ptr_array_add (paths, fd->old_path);
+              g_ptr_array_add (paths, fd->new_path);
               if (fd->new_path)
                 path_set_add (&s->ps, fd->new_path);
             }
+          t.paths = paths_key (paths);
+          g_array_append_val (s->targets, t);
+          if (patch->date)
+            s->min_time = MIN (s->min_time, g_date_time_to_unix (patch->date));
+          else
+            bounded = FALSE;
         }
     }
+  /* clocks and time zones: a day of slack */
+  s->min_time = bounded && s->min_time != G_MAXINT64 ? s->min_time - 86400 : G_MININT64;
   (void) error;
   return TRUE;
 }
@@ -1037,7 +1117,6 @@ walk (Scan *s, GPtrArray *subjects, const char *culprit_prefix, GError **error)
         g_array_append_val (queue, idx);
     }
   const char pick_marker[] = "cherry picked from commit ";
-  guint k = s->ps.k;
   for (guint qi = 0; qi < queue->len; qi++)
     {
       guint32 idx = g_array_index (queue, guint32, qi);
@@ -1051,10 +1130,11 @@ walk (Scan *s, GPtrArray *subjects, const char *culprit_prefix, GError **error)
         return git_fail (error, BP_HISTORY_ERROR_GIT, "%s: %s is not a commit", s->path,
                           git_oid_tostr_s (&oid));
       git_oid tree;
+      gint64 author_time = G_MININT64;
       const char *msg;
       gsize msg_len;
       if (!parse_commit (git_odb_object_data (obj), git_odb_object_size (obj), &tree, parent_oids,
-                         &msg, &msg_len))
+                         &author_time, &msg, &msg_len))
         return git_fail (error, BP_HISTORY_ERROR_GIT, "%s: commit %s does not parse", s->path,
                           git_oid_tostr_s (&oid));
 
@@ -1071,6 +1151,8 @@ walk (Scan *s, GPtrArray *subjects, const char *culprit_prefix, GError **error)
       Node *n = &g_array_index (s->g.nodes, Node, idx);
       n->parents = off;
       n->nparents = parent_oids->len;
+      n->tree = tree;
+      n->author_time = author_time;
 
       /* messages: cherry-pick trailers and the fix's identity */
       for (const char *m = g_strstr_len (msg, msg_len, pick_marker); m;
@@ -1084,18 +1166,29 @@ walk (Scan *s, GPtrArray *subjects, const char *culprit_prefix, GError **error)
       if (message_is_fix (msg, msg_len, subjects, culprit_prefix, s->pack->bug))
         g_array_append_val (s->trailer_fixes, idx);
 
-      /* the probe paths' blob ids in this commit */
-      if (k)
-        {
-          if (s->pathoids->len < s->g.nodes->len * k)
-            g_array_set_size (s->pathoids, s->g.nodes->len * k * 2);
-          git_oid *vec = &g_array_index (s->pathoids, git_oid, idx * k);
-          memset (vec, 0, sizeof (git_oid) * k);
-          if (!path_resolve (&s->ps, s->ps.root, &tree, vec, error))
-            return FALSE;
-        }
     }
   return TRUE;
+}
+
+/* The probe paths' blob ids in commit IDX, resolved on first use. */
+static const git_oid *
+node_paths (Scan *s, guint32 idx, GError **error)
+{
+  guint k = s->ps.k;
+  if (s->resolved == NULL)
+    {
+      s->resolved = g_new0 (guint8, s->g.nodes->len);
+      g_array_set_size (s->pathoids, (gsize) s->g.nodes->len * k);
+    }
+  git_oid *vec = &g_array_index (s->pathoids, git_oid, (gsize) idx * k);
+  if (!s->resolved[idx])
+    {
+      memset (vec, 0, sizeof (git_oid) * k);
+      if (!path_resolve (&s->ps, s->ps.root, &g_array_index (s->g.nodes, Node, idx).tree, vec, error))
+        return NULL;
+      s->resolved[idx] = 1;
+    }
+  return vec;
 }
 
 /* Topological order (parents first), iteratively. */
@@ -1359,8 +1452,10 @@ bp_history_scan_repo (const char *path, BpFixPack *pack, const char *const *patt
   g_autofree char *culprit_prefix = g_strndup (pack->culprit_id, 7);
   if (isatty (2))
     g_printerr ("backport status: reading the history of %u refs in %s...\n", s.refs->len, path);
+  g_debug ("status: prepared in %.2f s", (g_get_monotonic_time () - t0) / 1e6);
   if (!walk (&s, subjects, culprit_prefix, error))
     return NULL;
+  g_debug ("status: walked %u commits in %.2f s", s.g.nodes->len, (g_get_monotonic_time () - t0) / 1e6);
 
   /* the special commits, strongest reason first */
   add_special (&s, &culprit, TRUE, "id", NULL);
@@ -1371,25 +1466,41 @@ bp_history_scan_repo (const char *path, BpFixPack *pack, const char *const *patt
   for (guint i = 0; i < s.trailer_fixes->len; i++)
     add_special (&s, &g_array_index (s.g.nodes, Node, g_array_index (s.trailer_fixes, guint32, i)).oid,
                  FALSE, "trailers", "the fix's subject and Fixes:/Closes: trailers");
-  /* patch-id twins: only commits that change a probe path can have one */
+  /* patch-id twins: a commit authored after its original (less a day) that
+   * changes a probe path and touches exactly the original's files */
   guint k = s.ps.k, n_candidates = 0;
   for (guint32 i = 0; i < s.g.nodes->len && k && s.targets->len; i++)
     {
       const Node *n = &g_array_index (s.g.nodes, Node, i);
-      if (n->nparents > 1)
+      if (n->nparents > 1 || n->author_time < s.min_time)
         continue;
-      const git_oid *mine = &g_array_index (s.pathoids, git_oid, i * k);
+      const git_oid *mine = node_paths (&s, i, error);
       const git_oid *theirs = NULL;
-      if (n->nparents == 1)
-        theirs = &g_array_index (s.pathoids, git_oid, g_array_index (s.g.parents, guint32, n->parents) * k);
+      if (mine && n->nparents == 1)
+        {
+          theirs = node_paths (&s, g_array_index (s.g.parents, guint32, n->parents), error);
+          if (theirs == NULL)
+            return NULL;
+        }
+      if (mine == NULL)
+        return NULL;
       gboolean changed = FALSE;
       for (guint p = 0; p < k && !changed; p++)
         changed = theirs ? !git_oid_equal (&mine[p], &theirs[p]) : !git_oid_is_zero (&mine[p]);
       if (!changed)
         continue;
+      git_oid id = n->oid;
+      g_autoptr(git_diff) diff = commit_diff (s.repo, &id, NULL);
+      if (diff == NULL)
+        continue;
+      g_autofree char *key = diff_paths_key (diff);
+      gboolean same_files = FALSE;
+      for (guint t = 0; t < s.targets->len && !same_files; t++)
+        same_files = strcmp (key, g_array_index (s.targets, PatchIdTarget, t).paths) == 0;
+      if (!same_files)
+        continue;
       n_candidates++;
       git_oid pid;
-      git_oid id = n->oid;
       if (!bp_patch_id_from_commit (s.repo, &id, &pid, NULL))
         continue;
       for (guint t = 0; t < s.targets->len; t++)
@@ -1401,6 +1512,7 @@ bp_history_scan_repo (const char *path, BpFixPack *pack, const char *const *patt
           add_special (&s, &id, tg->culprit, "patch-id", detail);
         }
     }
+  g_debug ("status: %u patch-id candidates done at %.2f s", n_candidates, (g_get_monotonic_time () - t0) / 1e6);
   /* cherry-picks of anything special, until nothing changes (pick chains) */
   for (gboolean grew = TRUE; grew;)
     {
@@ -1508,6 +1620,7 @@ bp_history_scan_repo (const char *path, BpFixPack *pack, const char *const *patt
         }
     }
 
+  g_debug ("status: reachability done at %.2f s", (g_get_monotonic_time () - t0) / 1e6);
   g_autoptr(GHashTable) probe_memo = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, probe_free);
   gboolean any_version = FALSE;
   for (guint i = 0; i < s.refs->len; i++)
