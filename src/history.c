@@ -734,7 +734,12 @@ collect_refs (git_repository *repo, const char *path, const char *const *pattern
       if (!want || g_str_has_suffix (refname, "/HEAD"))
         continue;
       g_autoptr(git_object) peeled = NULL;
-      if (git_reference_peel (&peeled, ref, GIT_OBJECT_COMMIT) < 0)
+      int peel_rc = git_reference_peel (&peeled, ref, GIT_OBJECT_COMMIT);
+      if (peel_rc == GIT_ENOTFOUND)
+        return git_fail (error, BP_HISTORY_ERROR_MISSING_OBJECT,
+                         "%s: the object %s points to is missing (the repository is incomplete: "
+                         "fetch it again, or run `git fsck`)", path, refname);
+      if (peel_rc < 0)
         {
           if (defaults)
             continue;   /* a tag of a tree or blob: not ours to judge */
@@ -1298,11 +1303,13 @@ decide (BpRefStatus *r, const BpFixPack *pack, gboolean history)
 {
   const char *file = r->probe.file;
   g_autofree char *culprit_how = NULL;
-  if (r->culprit_present)
+  if (r->culprit_present && r->culprit_evidence->len)
     {
       BpEvidence *e = g_ptr_array_index (r->culprit_evidence, 0);
       culprit_how = g_strdup_printf ("the culprit is here (%s %.12s)", e->how, e->commit);
     }
+  else if (r->culprit_present)
+    culprit_how = g_strdup ("the culprit's by-file branch is in the code (no history to name the commit)");
   else if (history)
     culprit_how = g_strdup_printf ("the culprit %.12s is not here (not reachable, no pick, no patch-id twin)",
                                    pack->culprit_id);
@@ -1503,13 +1510,19 @@ bp_history_scan_repo (const char *path, BpFixPack *pack, const char *const *patt
       git_oid pid;
       if (!bp_patch_id_from_commit (s.repo, &id, &pid, NULL))
         continue;
-      for (guint t = 0; t < s.targets->len; t++)
+      for (int culprit_kind = 0; culprit_kind < 2; culprit_kind++)
         {
-          PatchIdTarget *tg = &g_array_index (s.targets, PatchIdTarget, t);
-          if (!git_oid_equal (&pid, &tg->id))
+          g_autoptr(GString) labels = g_string_new (NULL);
+          for (guint t = 0; t < s.targets->len; t++)
+            {
+              PatchIdTarget *tg = &g_array_index (s.targets, PatchIdTarget, t);
+              if (tg->culprit == culprit_kind && git_oid_equal (&pid, &tg->id))
+                g_string_append_printf (labels, "%s%s", labels->len ? ", " : "", tg->label);
+            }
+          if (labels->len == 0)
             continue;
-          g_autofree char *detail = g_strdup_printf ("same patch-id as %s", tg->label);
-          add_special (&s, &id, tg->culprit, "patch-id", detail);
+          g_autofree char *detail = g_strdup_printf ("same patch-id as %s", labels->str);
+          add_special (&s, &id, culprit_kind, "patch-id", detail);
         }
     }
   g_debug ("status: %u patch-id candidates done at %.2f s", n_candidates, (g_get_monotonic_time () - t0) / 1e6);
