@@ -39,7 +39,7 @@ for pair in master=fixed stable-11.0=fixed v11.0.2=fixed v11.0.1=affected v11.0.
         stable-10.1=fixed v10.1.2=fixed v10.1.1=affected v10.1.0=affected v10.1.0-rc0=affected \
         stable-10.0=not-affected v10.0.3=not-affected v10.0.0=not-affected staging-10.0=affected \
         stable-9.2=not-affected v9.2.2=not-affected v9.2.0=not-affected staging-9.2=affected \
-        v2.0.0=not-affected v2.0.1=not-affected; do
+        v1.0.0=not-affected v1.0.1=not-affected; do
     expect "${pair%%=*}" "$(ref "${pair%%=*}" .verdict)" "${pair#*=}" || verdicts_ok=false
 done
 $verdicts_ok && ok "verdict of every ref (all four kinds)" || not_ok "verdict of every ref (all four kinds)"
@@ -103,7 +103,7 @@ $verdicts_ok && ok "verdict of every ref (all four kinds)" || not_ok "verdict of
     || not_ok "rename: 10.2 probes container.c, 10.1 container-base.c (not the legacy container.c)"
 
 { expect rc0 "$(ref v10.1.0-rc0 .line)" 10.1 && expect vrc0 "$(ref v10.1.0-rc0 .version)" 10.0.90 &&
-  expect old "$(ref v2.0.0 .line)" null && expect v "$(ref stable-10.2 .version)" 10.2.2; } \
+  expect old "$(ref v1.0.0 .line)" null && expect v "$(ref stable-10.2 .version)" 10.2.2; } \
     && ok "line from VERSION at each ref (rc -> next line, no line for old versions)" \
     || not_ok "line from VERSION at each ref (rc -> next line, no line for old versions)"
 
