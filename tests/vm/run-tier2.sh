@@ -1,0 +1,204 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# run-tier2.sh [--kernel-only] [--rebuild]
+#
+#   Opt-in (not part of the default test suite): tier 2 of the reproducer on a
+#   real kernel.  Distribution kernels never enable the iommufd test mock, so
+#   this script
+#     1. fetches Debian's linux source (a private apt state with deb-src for
+#        sid, newest version first, the next one when the pool answers 404),
+#     2. builds a minimal bzImage with CONFIG_IOMMUFD_TEST (tinyconfig plus the
+#        options below), cached under ~/.cache/backport-tests/vm,
+#     3. packs bp-repro-static as /init into an initramfs,
+#     4. boots it under qemu-system-x86_64 with TCG (no KVM) and checks that
+#        the reproducer's verdict line says BUG REPRODUCED.
+#
+#   Exit 0 when the verdict is BUG REPRODUCED, 1 when the run finished with
+#   another verdict, 3 when something it needs is missing (package, network,
+#   static libc), 99 when the guest did not get to a verdict.
+#
+#   Environment: BP_TEST_CACHE (cache root, default ~/.cache/backport-tests),
+#   BP_BUILD_DIR (meson build dir holding src/bp-repro-static, default
+#   <source>/build-static, set up here when missing), BP_VM_JOBS (make -j,
+#   default 2), BP_VM_TIMEOUT (seconds for the boot, default 600).
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+srcdir=$(cd "$here/../.." && pwd)
+cache="${BP_TEST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/backport-tests}/vm"
+jobs=${BP_VM_JOBS:-2}
+boot_timeout=${BP_VM_TIMEOUT:-600}
+kernel_only=0 rebuild=0
+for a in "$@"; do
+    case $a in
+        --kernel-only) kernel_only=1 ;;
+        --rebuild) rebuild=1 ;;
+        -h|--help) sed -n '2,/^set -eu/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+        *) echo "run-tier2: unknown argument $a (see --help)" >&2; exit 2 ;;
+    esac
+done
+
+say() { echo "run-tier2: $*" >&2; }
+missing() { say "$*"; exit 3; }
+now() { date +%s; }
+
+# ---- packages -------------------------------------------------------------
+# command -> Debian package
+need=""
+for pair in qemu-system-x86_64:qemu-system-x86 cpio:cpio flex:flex bison:bison bc:bc \
+            make:make gcc:gcc xz:xz-utils gzip:gzip apt-get:apt dpkg-source:dpkg-dev \
+            perl:perl meson:meson ninja:ninja-build; do
+    command -v "${pair%%:*}" >/dev/null 2>&1 || need="$need ${pair#*:}"
+done
+[ -f /usr/include/gelf.h ] || need="$need libelf-dev"
+[ -f /usr/include/openssl/ssl.h ] || need="$need libssl-dev"
+[ -f /usr/lib/x86_64-linux-gnu/libc.a ] || need="$need libc6-dev"
+if [ -n "$need" ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        say "installing missing packages:$need"
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $need >&2 \
+            || missing "could not install:$need (run: apt-get install$need)"
+    else
+        missing "missing packages:$need (run as root: apt-get install$need)"
+    fi
+fi
+
+mkdir -p "$cache"
+
+# ---- 1. Debian's linux source ---------------------------------------------
+apt="$cache/apt"
+mkdir -p "$apt/lists/partial" "$apt/archives/partial" "$apt/etc/sources.list.d" "$apt/etc/preferences.d"
+if [ ! -s "$apt/etc/sources.list" ]; then
+    uris=$(apt-cache policy 2>/dev/null | awk '
+        /^ *[0-9]+ (https?|file):/ { uri = $2; next }
+        /release .*o=Debian,/ && !/l=Debian-Security/ && uri != "" { print uri; uri = "" }' | sort -u)
+    [ -n "$uris" ] || missing "the system's apt has no Debian archive URI to build a deb-src entry from"
+    for u in $uris; do printf 'deb-src %s sid main\n' "$u"; done >"$apt/etc/sources.list"
+fi
+cat >"$apt/apt.conf" <<CONF
+Dir::State "$apt";
+Dir::State::lists "$apt/lists";
+Dir::Cache "$apt";
+Dir::Etc::sourcelist "$apt/etc/sources.list";
+Dir::Etc::sourceparts "$apt/etc/sources.list.d";
+Dir::Etc::preferencesparts "$apt/etc/preferences.d";
+Debug::NoLocking "true";
+APT::Sandbox::User "$(id -un)";
+CONF
+
+# The kernel options: tinyconfig plus what a console, an initramfs, huge pages,
+# memfd and the iommufd test mock need.  On 7.x the mock needs the generic
+# page table code, which is visible only with COMPILE_TEST.
+options="64BIT PRINTK TTY SERIAL_8250 SERIAL_8250_CONSOLE BLK_DEV_INITRD RD_GZIP
+BINFMT_ELF DEVTMPFS PROC_FS PROC_PAGE_MONITOR PROC_SYSCTL SYSFS TMPFS SHMEM
+HUGETLBFS MEMFD_CREATE CROSS_MEMORY_ATTACH MULTIUSER FUTEX
+DEBUG_KERNEL FAULT_INJECTION RUNTIME_TESTING_MENU COMPILE_TEST
+GENERIC_PT IOMMU_PT IOMMU_PT_AMDV1 IOMMU_SUPPORT IOMMUFD IOMMUFD_TEST"
+opthash=$(echo "$options" | cksum | cut -d' ' -f1)
+
+linux_src=$(ls -d "$cache"/linux-*/ 2>/dev/null | grep -v '\.work' | sort -V | tail -n 1 || true)
+linux_src=${linux_src%/}
+if [ -z "$linux_src" ] || [ ! -f "$linux_src/Makefile" ]; then
+    t0=$(now)
+    if [ ! -s "$apt/lists/.updated" ]; then
+        say "apt-get update (private deb-src index for sid)"
+        APT_CONFIG="$apt/apt.conf" apt-get update -q >"$cache/apt-update.log" 2>&1 \
+            || missing "apt-get update of the private deb-src index failed (no network?): see $cache/apt-update.log"
+        date >"$apt/lists/.updated"
+    fi
+    versions=$(APT_CONFIG="$apt/apt.conf" apt-cache showsrc --only-source linux 2>/dev/null \
+        | sed -n 's/^Version: //p' | sort -V -r -u)
+    [ -n "$versions" ] || missing "no linux source package in the deb-src index"
+    got=""
+    for v in $versions; do
+        work="$cache/.work"
+        rm -rf "$work"; mkdir -p "$work"
+        say "apt-get source --download-only linux=$v"
+        if (cd "$work" && APT_CONFIG="$apt/apt.conf" apt-get source -q --download-only "linux=$v") \
+                >"$cache/apt-source.log" 2>&1; then
+            got=$v; break
+        fi
+        say "linux=$v could not be downloaded (pool answered: $(grep -o '[0-9][0-9][0-9] [A-Za-z ]*' "$cache/apt-source.log" | head -n 1)); trying the next version"
+    done
+    [ -n "$got" ] || missing "no linux source version could be downloaded: see $cache/apt-source.log"
+    orig=$(ls "$work"/linux_*.orig.tar.* | head -n 1)
+    upstream=${got%%-*}
+    say "unpacking $(basename "$orig") (Debian linux $got)"
+    tar -C "$work" -xf "$orig"
+    top=$(ls -d "$work"/linux*/ | head -n 1)
+    rm -rf "$cache/linux-$upstream"
+    mv "$top" "$cache/linux-$upstream"
+    echo "$got" >"$cache/linux-$upstream/.debian-version"
+    rm -rf "$work"
+    linux_src="$cache/linux-$upstream"
+    say "source ready in $(( $(now) - t0 )) s: $linux_src"
+fi
+kver=$(basename "$linux_src"); kver=${kver#linux-}
+debver=$(cat "$linux_src/.debian-version" 2>/dev/null || echo "$kver")
+
+# ---- 2. kernel --------------------------------------------------------------
+bzimage="$cache/bzImage-$kver-$opthash"
+kbuild_time=cached
+if [ $rebuild = 1 ] || [ ! -s "$bzimage" ]; then
+    t0=$(now)
+    kout="$cache/kbuild-$kver"
+    mkdir -p "$kout"
+    say "configuring Linux $kver (tinyconfig + iommufd test mock)"
+    make -s -C "$linux_src" O="$kout" tinyconfig >"$cache/kbuild.log" 2>&1
+    set --
+    for o in $options; do set -- "$@" --enable "$o"; done
+    "$linux_src/scripts/config" --file "$kout/.config" "$@" --disable WERROR --disable DRM_WERROR
+    make -s -C "$linux_src" O="$kout" olddefconfig >>"$cache/kbuild.log" 2>&1
+    for o in IOMMUFD IOMMUFD_TEST HUGETLBFS MEMFD_CREATE BLK_DEV_INITRD SERIAL_8250_CONSOLE DEVTMPFS; do
+        grep -q "^CONFIG_$o=y" "$kout/.config" \
+            || { say "CONFIG_$o=y did not survive olddefconfig on Linux $kver (see $kout/.config)"; exit 3; }
+    done
+    say "building bzImage with -j$jobs (nice 10); log: $cache/kbuild.log"
+    nice -n 10 make -C "$linux_src" O="$kout" -j"$jobs" bzImage >>"$cache/kbuild.log" 2>&1 \
+        || { tail -n 30 "$cache/kbuild.log" >&2; say "kernel build failed"; exit 99; }
+    cp "$kout/arch/x86/boot/bzImage" "$bzimage"
+    kbuild_time="$(( $(now) - t0 )) s"
+    say "kernel built in $kbuild_time: $bzimage"
+fi
+echo "kernel: Linux $kver (Debian source $debver), build: $kbuild_time"
+[ $kernel_only = 1 ] && exit 0
+
+# ---- 3. static reproducer and initramfs ------------------------------------
+bdir=${BP_BUILD_DIR:-$srcdir/build-static}
+if [ ! -f "$bdir/build.ninja" ]; then
+    say "meson setup $bdir"
+    meson setup "$bdir" "$srcdir" >"$cache/meson.log" 2>&1 \
+        || { tail -n 20 "$cache/meson.log" >&2; missing "meson setup failed: see $cache/meson.log"; }
+fi
+ninja -C "$bdir" src/bp-repro-static >"$cache/ninja.log" 2>&1 \
+    || { tail -n 20 "$cache/ninja.log" >&2; missing "could not build bp-repro-static (needs a static libc: libc6-dev): see $cache/ninja.log"; }
+static="$bdir/src/bp-repro-static"
+file "$static" 2>/dev/null | grep -q 'statically linked' || [ ! -x /usr/bin/file ] \
+    || missing "$static is not statically linked"
+
+root="$cache/initramfs"
+rm -rf "$root"; mkdir -p "$root/dev" "$root/proc" "$root/sys" "$root/tmp"
+cp "$static" "$root/init"
+initrd="$cache/tier2.cpio.gz"
+(cd "$root" && find . | cpio -o -H newc --quiet | gzip -9) >"$initrd"
+
+# ---- 4. boot ----------------------------------------------------------------
+log="$cache/boot.log"
+say "booting under TCG (timeout $boot_timeout s); console log: $log"
+t0=$(now)
+rc=0
+timeout "$boot_timeout" qemu-system-x86_64 -machine q35,accel=tcg -m 1G -smp 1 -nographic -no-reboot \
+    -kernel "$bzimage" -initrd "$initrd" \
+    -append "console=ttyS0 panic=-1 hugepages=64" </dev/null >"$log" 2>&1 || rc=$?
+boot_wall=$(( $(now) - t0 ))
+tr -d '\r' <"$log" | sed -n '/^bp-repro-static/,/^verdict/p'
+init_at=$(tr -d '\r' <"$log" | sed -n 's/^\[ *\([0-9.]*\)\] Run \/init.*/\1/p' | head -n 1)
+echo "timings: kernel build $kbuild_time, /init started at ${init_at:-?} s after boot, boot+run wall ${boot_wall} s (qemu exit $rc)"
+if tr -d '\r' <"$log" | grep -q '^verdict: BUG REPRODUCED'; then
+    exit 0
+elif tr -d '\r' <"$log" | grep -q '^verdict:'; then
+    exit 1
+fi
+say "no verdict line in the guest's console; last lines:"
+tail -n 25 "$log" >&2
+exit 99
