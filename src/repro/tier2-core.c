@@ -260,7 +260,7 @@ pfns_diverged (const BpGuestRam *ram)
 }
 
 int
-bp_t2_run_case (BpGuestRam *ram, int by_file, unsigned dirty_every,
+bp_t2_run_case (BpGuestRam *ram, int by_file, unsigned dirty_every, int read_before_map,
                 struct bp_t2_counts *c, int *err_no, char *err, size_t errlen)
 {
   struct bp_t2 t;
@@ -277,6 +277,8 @@ bp_t2_run_case (BpGuestRam *ram, int by_file, unsigned dirty_every,
       bp_t2_close (&t);
       return -1;
     }
+  if (read_before_map)
+    (void) bp_guest_ram_guest_read (ram);
   long before = huge ? bp_hugepages_in_use () : -1;
   if (bp_t2_map (&t, ram, by_file) != 0)
     {
@@ -286,7 +288,8 @@ bp_t2_run_case (BpGuestRam *ram, int by_file, unsigned dirty_every,
       return -1;
     }
   /* The guest runs after QEMU mapped its RAM: reads everything, writes some. */
-  (void) bp_guest_ram_guest_read (ram);
+  if (!read_before_map)
+    (void) bp_guest_ram_guest_read (ram);
   c->pages_dirtied = bp_guest_ram_guest_write (ram, dirty_every);
 
   if (bp_t2_check (&t, ram, c) != 0)

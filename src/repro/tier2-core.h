@@ -71,8 +71,11 @@ int bp_t2_check (struct bp_t2 *t, const BpGuestRam *ram, struct bp_t2_counts *co
 void bp_t2_close (struct bp_t2 *t);
 
 /* One whole case on fresh RAM: open, map by PATH, guest reads all and writes
- * every DIRTY_EVERY-th page, check, PFNs as root, close.  0, or -1 with the
- * reason in ERR and *ERR_NO set (ENOMEM from the map is worth reporting:
- * MAP_FILE could not get the file's second copy of guest RAM). */
-int bp_t2_run_case (BpGuestRam *ram, int by_file, unsigned dirty_every,
+ * every DIRTY_EVERY-th page, check, PFNs as root, close.  READ_BEFORE_MAP: the
+ * guest reads all RAM before the map instead of after it (QEMU maps first; a
+ * private read of a hugetlb hole before the map gets the guest its own page,
+ * so then no page is shared with the file).  0, or -1 with the reason in ERR
+ * and *ERR_NO set (ENOMEM from the map is worth reporting: MAP_FILE could not
+ * get the file's second copy of guest RAM). */
+int bp_t2_run_case (BpGuestRam *ram, int by_file, unsigned dirty_every, int read_before_map,
                     struct bp_t2_counts *counts, int *err_no, char *err, size_t errlen);

@@ -55,7 +55,7 @@ bp_repro_tier2_run (const BpReproConfig *config, BpDmaPath path,
                    capability ? BP_REPRO_ERROR_CAPABILITY : BP_REPRO_ERROR_FAILED, "%s", err);
       return FALSE;
     }
-  int r = bp_t2_run_case (&ram, path == BP_DMA_BY_FILE, config->dirty_every, &c, &err_no, err, sizeof err);
+  int r = bp_t2_run_case (&ram, path == BP_DMA_BY_FILE, config->dirty_every, FALSE, &c, &err_no, err, sizeof err);
   bp_guest_ram_close (&ram);
   if (r != 0)
     {

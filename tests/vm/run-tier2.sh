@@ -9,13 +9,19 @@
 #        sid, newest version first, the next one when the pool answers 404),
 #     2. builds a minimal bzImage with CONFIG_IOMMUFD_TEST (tinyconfig plus the
 #        options below), cached under ~/.cache/backport-tests/vm,
-#     3. packs bp-repro-static as /init into an initramfs,
-#     4. boots it under qemu-system-x86_64 with TCG (no KVM) and checks that
-#        the reproducer's verdict line says BUG REPRODUCED.
+#     3. checks src/repro/iommufd-abi.h against that kernel's headers,
+#     4. packs bp-repro-static as /init into an initramfs, with the unit test
+#        tests/unit/test-tier2 (and the libraries it needs) beside it,
+#     5. boots it under qemu-system-x86_64 with TCG (no KVM): /init runs the
+#        tier 2 matrix, then the unit test's kernel cases, and reboots; the
+#        script checks that the verdict line says BUG REPRODUCED and that the
+#        unit test passed.  A second boot runs the matrix with the guest
+#        reading its RAM before the map, for comparison.
 #
-#   Exit 0 when the verdict is BUG REPRODUCED, 1 when the run finished with
-#   another verdict, 3 when something it needs is missing (package, network,
-#   static libc), 99 when the guest did not get to a verdict.
+#   Exit 0 when the verdict is BUG REPRODUCED and the unit test passed in the
+#   VM, 1 when the run finished otherwise (or the ABI check failed), 3 when
+#   something it needs is missing (package, network, static libc), 99 when
+#   the guest did not get to a verdict.
 #
 #   Environment: BP_TEST_CACHE (cache root, default ~/.cache/backport-tests),
 #   BP_BUILD_DIR (meson build dir holding src/bp-repro-static, default
@@ -118,7 +124,7 @@ if [ -z "$linux_src" ] || [ ! -f "$linux_src/Makefile" ]; then
                 >"$cache/apt-source.log" 2>&1; then
             got=$v; break
         fi
-        say "linux=$v could not be downloaded (pool answered: $(grep -o '[0-9][0-9][0-9] [A-Za-z ]*' "$cache/apt-source.log" | head -n 1)); trying the next version"
+        say "linux=$v could not be downloaded ($(grep -m 1 '^E: ' "$cache/apt-source.log" | sed 's/^E: //; s/ *\[IP:.*//')); trying the next version"
     done
     [ -n "$got" ] || missing "no linux source version could be downloaded: see $cache/apt-source.log"
     orig=$(ls "$work"/linux_*.orig.tar.* | head -n 1)
@@ -163,42 +169,77 @@ fi
 echo "kernel: Linux $kver (Debian source $debver), build: $kbuild_time"
 [ $kernel_only = 1 ] && exit 0
 
-# ---- 3. static reproducer and initramfs ------------------------------------
+# ---- 3. our ABI against this kernel's headers ------------------------------
+abi="$cache/abi-check"
+${CC:-cc} -std=gnu11 -Wall -Werror -Wno-cpp -I"$linux_src/include/uapi" -I"$linux_src/arch/x86/include/uapi" \
+    -I"$linux_src/drivers/iommu/iommufd" -I"$srcdir/src/repro" "$here/abi-check.c" -o "$abi" 2>"$cache/abi-check.log" \
+    || { cat "$cache/abi-check.log" >&2; say "src/repro/iommufd-abi.h disagrees with Linux $kver's iommufd headers"; exit 1; }
+"$abi"
+
+# ---- 4. static reproducer, the unit test, and the initramfs ---------------
 bdir=${BP_BUILD_DIR:-$srcdir/build-static}
 if [ ! -f "$bdir/build.ninja" ]; then
     say "meson setup $bdir"
     meson setup "$bdir" "$srcdir" >"$cache/meson.log" 2>&1 \
         || { tail -n 20 "$cache/meson.log" >&2; missing "meson setup failed: see $cache/meson.log"; }
 fi
-ninja -C "$bdir" src/bp-repro-static >"$cache/ninja.log" 2>&1 \
-    || { tail -n 20 "$cache/ninja.log" >&2; missing "could not build bp-repro-static (needs a static libc: libc6-dev): see $cache/ninja.log"; }
+ninja -C "$bdir" src/bp-repro-static tests/test-tier2 >"$cache/ninja.log" 2>&1 \
+    || { tail -n 20 "$cache/ninja.log" >&2; missing "could not build bp-repro-static and test-tier2 in $bdir (a static libc is libc6-dev; no sanitizers): see $cache/ninja.log"; }
 static="$bdir/src/bp-repro-static"
-file "$static" 2>/dev/null | grep -q 'statically linked' || [ ! -x /usr/bin/file ] \
-    || missing "$static is not statically linked"
+unit="$bdir/tests/test-tier2"
+if command -v file >/dev/null; then
+    file "$static" | grep -q 'statically linked' || missing "$static is not statically linked"
+fi
 
 root="$cache/initramfs"
 rm -rf "$root"; mkdir -p "$root/dev" "$root/proc" "$root/sys" "$root/tmp"
 cp "$static" "$root/init"
+# The unit test is dynamic (GLib): bring its loader and libraries along.
+cp "$unit" "$root/test-tier2"
+for lib in $(ldd "$unit" | awk '/=> \// { print $3 } /^\t\// { print $1 }'); do
+    mkdir -p "$root$(dirname "$lib")"
+    cp -L "$lib" "$root$lib"
+done
+[ "$(id -u)" = 0 ] && mknod "$root/dev/console" c 5 1 2>/dev/null || true
 initrd="$cache/tier2.cpio.gz"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -9) >"$initrd"
 
-# ---- 4. boot ----------------------------------------------------------------
-log="$cache/boot.log"
-say "booting under TCG (timeout $boot_timeout s); console log: $log"
-t0=$(now)
-rc=0
-timeout "$boot_timeout" qemu-system-x86_64 -machine q35,accel=tcg -m 1G -smp 1 -nographic -no-reboot \
-    -kernel "$bzimage" -initrd "$initrd" \
-    -append "console=ttyS0 panic=-1 hugepages=64" </dev/null >"$log" 2>&1 || rc=$?
-boot_wall=$(( $(now) - t0 ))
-tr -d '\r' <"$log" | sed -n '/^bp-repro-static/,/^verdict/p'
-init_at=$(tr -d '\r' <"$log" | sed -n 's/^\[ *\([0-9.]*\)\] Run \/init.*/\1/p' | head -n 1)
-echo "timings: kernel build $kbuild_time, /init started at ${init_at:-?} s after boot, boot+run wall ${boot_wall} s (qemu exit $rc)"
-if tr -d '\r' <"$log" | grep -q '^verdict: BUG REPRODUCED'; then
-    exit 0
-elif tr -d '\r' <"$log" | grep -q '^verdict:'; then
-    exit 1
-fi
-say "no verdict line in the guest's console; last lines:"
-tail -n 25 "$log" >&2
-exit 99
+# ---- 5. boot ----------------------------------------------------------------
+# boot NAME INIT-ARGS...: one VM run; its console in $cache/boot-NAME.log.
+boot() {
+    name=$1; shift
+    blog="$cache/boot-$name.log"
+    say "booting ($name) under TCG, timeout $boot_timeout s; console: $blog"
+    t0=$(now)
+    brc=0
+    timeout "$boot_timeout" qemu-system-x86_64 -machine q35,accel=tcg -m 1G -nographic -no-reboot \
+        -kernel "$bzimage" -initrd "$initrd" \
+        -append "console=ttyS0 panic=-1 hugepages=64 -- $*" </dev/null >"$blog" 2>&1 || brc=$?
+    boot_wall=$(( $(now) - t0 ))
+    tr -d '\r' <"$blog" >"$blog.txt"
+    sed -n '/^bp-repro-static: tier 2/,/^bp-repro-static: exit/p' "$blog.txt"
+    [ "$brc" = 0 ] || say "qemu exited $brc"
+}
+
+# The verdict run: QEMU's order (map at machine init, then the guest runs),
+# then the unit test's kernel cases through the GLib wrapper.
+boot matrix --then /test-tier2
+wall_matrix=$boot_wall
+verdict=$(sed -n 's/^verdict: //p' "$cache/boot-matrix.log.txt")
+unit_failed=$(grep -c '^not ok' "$cache/boot-matrix.log.txt" || true)
+unit_ok=$(grep -c '^ok ' "$cache/boot-matrix.log.txt" || true)
+run_s=$(sed -n 's/^summary: .*, \([0-9.]*\)s$/\1/p' "$cache/boot-matrix.log.txt")
+init_at=$(sed -n 's/^bp-repro-static: tier 2 on Linux [^,]*, \([0-9.]*\) s after boot.*/\1/p' "$cache/boot-matrix.log.txt")
+
+# For comparison: the guest reads all its RAM before the map.
+boot read-before-map --read-before-map
+wall_rbm=$boot_wall
+
+echo "timings: kernel build $kbuild_time; /init ran ${init_at:-?} s after boot; matrix ${run_s:-?} s in the guest;" \
+     "boot+run wall ${wall_matrix} s (verdict run, with the unit test), ${wall_rbm} s (read-before-map run)"
+echo "unit test in the VM: $unit_ok ok, $unit_failed not ok"
+case $verdict in
+    "") say "no verdict line in the guest's console; last lines:"; tail -n 25 "$cache/boot-matrix.log.txt" >&2; exit 99 ;;
+    "BUG REPRODUCED"*) [ "$unit_failed" = 0 ] && [ "$unit_ok" -gt 0 ] || exit 1; exit 0 ;;
+    *) exit 1 ;;
+esac
