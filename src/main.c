@@ -16,6 +16,7 @@ typedef struct {
 
 static const BpCommand commands[] = {
   { "version", bp_cmd_version, "print the program and fix pack versions" },
+  { "repro", bp_cmd_repro, "reproduce the bug: a device DMAs into dirtied private guest RAM" },
   { NULL, NULL, NULL },
 };
 
