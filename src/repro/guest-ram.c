@@ -585,6 +585,8 @@ bp_guest_ram_open (BpGuestRam *ram, int backing, int share, size_t size, int spa
       bp_guest_ram_close (ram);
       return -1;
     }
+  /* As QEMU does for guest RAM: a forked helper (our device) does not inherit it. */
+  madvise (ram->host, ram->size, MADV_DONTFORK);
   return 0;
 }
 

@@ -8,14 +8,6 @@
 #include "guest-ram.h"
 #include "tier2-core.h"
 
-/* The domain belongs to repro.c; this weak copy keeps tier 2 and its unit
- * test linkable on their own and yields to repro.c's definition. */
-__attribute__ ((weak)) GQuark
-bp_repro_error_quark (void)
-{
-  return g_quark_from_static_string ("bp-repro-error-quark");
-}
-
 G_STATIC_ASSERT ((int) BP_BACKING_HUGETLBFS == (int) BP_GR_HUGETLBFS);
 G_STATIC_ASSERT ((int) BP_BACKING_MEMFD_HUGETLB == (int) BP_GR_MEMFD_HUGETLB);
 G_STATIC_ASSERT ((int) BP_BACKING_MEMFD == (int) BP_GR_MEMFD);
@@ -56,6 +48,7 @@ bp_repro_tier2_run (const BpReproConfig *config, BpDmaPath path,
       return FALSE;
     }
   int r = bp_t2_run_case (&ram, path == BP_DMA_BY_FILE, config->dirty_every, FALSE, &c, &err_no, err, sizeof err);
+  gsize ram_page_size = ram.page_size;
   bp_guest_ram_close (&ram);
   if (r != 0)
     {
@@ -75,10 +68,15 @@ bp_repro_tier2_run (const BpReproConfig *config, BpDmaPath path,
   result->backing = config->backing;
   result->path = path;
   result->pages = c.pages;
+  result->page_size = ram_page_size;
+  result->device_writes = c.pages;    /* a marker to every page */
   result->pages_dirtied = c.pages_dirtied;
   result->stale_reads = c.stale_reads;
   result->lost_writes = c.lost_writes;
   result->pfn_mismatches = c.pfn_mismatches;
+  /* Not measured before the writes: reading the file's PFNs maps its holes,
+   * which would charge the by-address path with pages it never took. */
+  result->pfn_diverged_before = -1;
   result->pfn_diverged = c.pfn_diverged;
   result->extra_hugepages = c.extra_hugepages;
   result->seconds = (double) (g_get_monotonic_time () - t0) / G_USEC_PER_SEC;
