@@ -119,6 +119,43 @@ run_then (char **argv)
   return WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
 }
 
+/* Run each line of FILE as a command (words split at blanks, no quoting),
+ * printing its exit status.  Lets the VM run the dynamic programs the
+ * initramfs carries beside us. */
+static void
+run_then_file (const char *file)
+{
+  FILE *f = fopen (file, "re");
+  char line[1024];
+  if (!f)
+    {
+      printf ("bp-repro-static: cannot read %s: %s\n", file, strerror (errno));
+      return;
+    }
+  while (fgets (line, sizeof line, f))
+    {
+      char *argv[64];
+      int argc = 0;
+      char *save = NULL;
+      for (char *w = strtok_r (line, " \t\n", &save); w && argc < 63; w = strtok_r (NULL, " \t\n", &save))
+        argv[argc++] = w;
+      argv[argc] = NULL;
+      if (argc == 0 || argv[0][0] == '#')
+        continue;
+      char cmd[1024] = "";
+      for (int i = 0; i < argc; i++)
+        {
+          strncat (cmd, argv[i], sizeof cmd - strlen (cmd) - 2);
+          if (i + 1 < argc)
+            strcat (cmd, " ");
+        }
+      printf ("bp-repro-static: then: %s\n", cmd);
+      int r = run_then (argv);
+      printf ("bp-repro-static: then: %s exited %d\n", cmd, r);
+    }
+  fclose (f);
+}
+
 static int
 run_matrix (size_t pages, unsigned every, int read_before_map)
 {
@@ -205,9 +242,11 @@ run_matrix (size_t pages, unsigned every, int read_before_map)
 static void
 usage (void)
 {
-  fprintf (stderr, "usage: bp-repro-static [--pages N] [--dirty-every K] [--read-before-map] [--then PROG ARGS...]\n"
+  fprintf (stderr, "usage: bp-repro-static [--pages N] [--dirty-every K] [--read-before-map]\n"
+                   "                       [--then-file FILE] [--then PROG ARGS...]\n"
                    "  Tier 2 matrix on /dev/iommu with the iommufd test mock.  --read-before-map: the guest\n"
-                   "  reads its RAM before the map (QEMU maps first).  --then: run PROG afterwards.\n");
+                   "  reads its RAM before the map (QEMU maps first).  --then: run PROG afterwards;\n"
+                   "  --then-file: run each line of FILE (words split at blanks) afterwards.\n");
 }
 
 int
@@ -218,6 +257,7 @@ main (int argc, char **argv)
   unsigned every = 2;
   int read_before_map = 0;
   char **then = NULL;
+  const char *then_file = NULL;
   int code;
 
   if (init)
@@ -230,6 +270,8 @@ main (int argc, char **argv)
         every = (unsigned) strtoul (argv[++i], NULL, 10);
       else if (strcmp (argv[i], "--read-before-map") == 0)
         read_before_map = 1;
+      else if (strcmp (argv[i], "--then-file") == 0 && i + 1 < argc)
+        then_file = argv[++i];
       else if (strcmp (argv[i], "--then") == 0 && i + 1 < argc)
         {
           then = argv + i + 1;
@@ -273,6 +315,8 @@ main (int argc, char **argv)
       int r = run_then (then);
       printf ("bp-repro-static: then: %s exited %d\n", then[0], r);
     }
+  if (then_file)
+    run_then_file (then_file);
   fflush (stdout);
   if (init)
     init_finish (code);

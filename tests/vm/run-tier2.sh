@@ -11,15 +11,18 @@
 #        options below), cached under ~/.cache/backport-tests/vm,
 #     3. checks src/repro/iommufd-abi.h against that kernel's headers,
 #     4. packs bp-repro-static as /init into an initramfs, with the unit test
-#        tests/unit/test-tier2 (and the libraries it needs) beside it,
+#        tests/unit/test-tier2 and the backport command (and the libraries
+#        they need) beside it,
 #     5. boots it under qemu-system-x86_64 with TCG (no KVM): /init runs the
-#        tier 2 matrix, then the unit test's kernel cases, and reboots; the
-#        script checks that the verdict line says BUG REPRODUCED and that the
-#        unit test passed.  A second boot runs the matrix with the guest
+#        tier 2 matrix, then the unit test's kernel cases and a few
+#        `backport repro --tier=2` runs, and reboots; the script checks that
+#        the verdict line says BUG REPRODUCED, that the unit test passed and
+#        that backport repro exited 1 for the old decision on private RAM and
+#        0 for the fix and for share=on.  A second boot runs the matrix with the guest
 #        reading its RAM before the map, for comparison.
 #
-#   Exit 0 when the verdict is BUG REPRODUCED and the unit test passed in the
-#   VM, 1 when the run finished otherwise (or the ABI check failed), 3 when
+#   Exit 0 when the verdict is BUG REPRODUCED and the unit test and backport
+#   repro behaved in the VM, 1 when the run finished otherwise (or the ABI check failed), 3 when
 #   something it needs is missing (package, network, static libc), 99 when
 #   the guest did not get to a verdict.
 #
@@ -183,10 +186,11 @@ if [ ! -f "$bdir/build.ninja" ]; then
     meson setup "$bdir" "$srcdir" >"$cache/meson.log" 2>&1 \
         || { tail -n 20 "$cache/meson.log" >&2; missing "meson setup failed: see $cache/meson.log"; }
 fi
-ninja -C "$bdir" src/bp-repro-static tests/test-tier2 >"$cache/ninja.log" 2>&1 \
-    || { tail -n 20 "$cache/ninja.log" >&2; missing "could not build bp-repro-static and test-tier2 in $bdir (a static libc is libc6-dev; no sanitizers): see $cache/ninja.log"; }
+ninja -C "$bdir" src/bp-repro-static tests/test-tier2 src/backport >"$cache/ninja.log" 2>&1 \
+    || { tail -n 20 "$cache/ninja.log" >&2; missing "could not build bp-repro-static, test-tier2 and backport in $bdir (a static libc is libc6-dev; no sanitizers): see $cache/ninja.log"; }
 static="$bdir/src/bp-repro-static"
 unit="$bdir/tests/test-tier2"
+cli="$bdir/src/backport"
 if command -v file >/dev/null; then
     file "$static" | grep -q 'statically linked' || missing "$static is not statically linked"
 fi
@@ -194,12 +198,25 @@ fi
 root="$cache/initramfs"
 rm -rf "$root"; mkdir -p "$root/dev" "$root/proc" "$root/sys" "$root/tmp"
 cp "$static" "$root/init"
-# The unit test is dynamic (GLib): bring its loader and libraries along.
+# The unit test and the backport command are dynamic: bring the loader and
+# the libraries along.
 cp "$unit" "$root/test-tier2"
-for lib in $(ldd "$unit" | awk '/=> \// { print $3 } /^\t\// { print $1 }'); do
+cp "$cli" "$root/backport"
+for lib in $(ldd "$unit" "$cli" | awk '/=> \// { print $3 } /^\t\// { print $1 }' | sort -u); do
     mkdir -p "$root$(dirname "$lib")"
     cp -L "$lib" "$root$lib"
 done
+# What /init runs after the matrix: the unit test's kernel cases, then the
+# command users run, with the old decision and with the fix (32 MiB of
+# private huge pages: 16 pages, twice that with the private copies).
+cat >"$root/then" <<'THEN'
+/test-tier2
+/backport repro --tier=2 --backing=memfd-hugetlb --share=off --sparse --size=32M --policy=old
+/backport repro --tier=2 --backing=memfd-hugetlb --share=off --sparse --size=32M --policy=fixed
+/backport repro --tier=2 --backing=memfd --share=off --size=32M --policy=old --json
+/backport repro --tier=2 --backing=memfd --share=off --size=32M --policy=fixed
+/backport repro --tier=2 --backing=memfd-hugetlb --share=on --size=32M --policy=old
+THEN
 [ "$(id -u)" = 0 ] && mknod "$root/dev/console" c 5 1 2>/dev/null || true
 initrd="$cache/tier2.cpio.gz"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -9) >"$initrd"
@@ -217,13 +234,14 @@ boot() {
         -append "console=ttyS0 panic=-1 hugepages=64 -- $*" </dev/null >"$blog" 2>&1 || brc=$?
     boot_wall=$(( $(now) - t0 ))
     tr -d '\r' <"$blog" >"$blog.txt"
-    sed -n '/^bp-repro-static: tier 2/,/^bp-repro-static: exit/p' "$blog.txt"
+    sed -n '/^bp-repro-static: tier 2/,/^bp-repro-static: exit/p' "$blog.txt" | grep -v '^# \(Start\|End\) of'
+
     [ "$brc" = 0 ] || say "qemu exited $brc"
 }
 
 # The verdict run: QEMU's order (map at machine init, then the guest runs),
-# then the unit test's kernel cases through the GLib wrapper.
-boot matrix --then /test-tier2
+# then the unit test's kernel cases and `backport repro --tier=2`.
+boot matrix --then-file /then
 wall_matrix=$boot_wall
 verdict=$(sed -n 's/^verdict: //p' "$cache/boot-matrix.log.txt")
 unit_failed=$(grep -c '^not ok' "$cache/boot-matrix.log.txt" || true)
@@ -238,8 +256,24 @@ wall_rbm=$boot_wall
 echo "timings: kernel build $kbuild_time; /init ran ${init_at:-?} s after boot; matrix ${run_s:-?} s in the guest;" \
      "boot+run wall ${wall_matrix} s (verdict run, with the unit test), ${wall_rbm} s (read-before-map run)"
 echo "unit test in the VM: $unit_ok ok, $unit_failed not ok"
+# backport repro's exit codes: old on private RAM reproduces (1), fixed and
+# share=on do not (0).
+cli_bad=0
+exited() { sed -n "s|^bp-repro-static: then: /backport repro $1 exited \([0-9]*\)\$|\1|p" "$cache/boot-matrix.log.txt"; }
+for want in "1 --tier=2 --backing=memfd-hugetlb --share=off --sparse --size=32M --policy=old" \
+            "0 --tier=2 --backing=memfd-hugetlb --share=off --sparse --size=32M --policy=fixed" \
+            "1 --tier=2 --backing=memfd --share=off --size=32M --policy=old --json" \
+            "0 --tier=2 --backing=memfd --share=off --size=32M --policy=fixed" \
+            "0 --tier=2 --backing=memfd-hugetlb --share=on --size=32M --policy=old"; do
+    got=$(exited "${want#* }")
+    if [ "$got" != "${want%% *}" ]; then
+        say "backport repro ${want#* } exited ${got:-?}, expected ${want%% *}"
+        cli_bad=$((cli_bad + 1))
+    fi
+done
+echo "backport repro in the VM: $((5 - cli_bad))/5 exit codes as expected"
 case $verdict in
     "") say "no verdict line in the guest's console; last lines:"; tail -n 25 "$cache/boot-matrix.log.txt" >&2; exit 99 ;;
-    "BUG REPRODUCED"*) [ "$unit_failed" = 0 ] && [ "$unit_ok" -gt 0 ] || exit 1; exit 0 ;;
+    "BUG REPRODUCED"*) [ "$unit_failed" = 0 ] && [ "$unit_ok" -gt 0 ] && [ "$cli_bad" = 0 ] || exit 1; exit 0 ;;
     *) exit 1 ;;
 esac
