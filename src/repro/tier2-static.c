@@ -262,6 +262,8 @@ main (int argc, char **argv)
 
   if (init)
     init_setup ();
+  else
+    bp_cleanup_install ();   /* give back huge pages on SIGINT/SIGTERM */
   for (int i = 1; i < argc; i++)
     {
       if (strcmp (argv[i], "--pages") == 0 && i + 1 < argc)
@@ -320,5 +322,6 @@ main (int argc, char **argv)
   fflush (stdout);
   if (init)
     init_finish (code);
+  bp_cleanup_uninstall ();
   return code;
 }
