@@ -20,6 +20,7 @@ static const BpCommand commands[] = {
   { "status", bp_cmd_status, "which lines, tags and branches are affected or fixed" },
   { "export", bp_cmd_export, "a line's series as quilt, dep3, mbox or rpm" },
   { "version", bp_cmd_version, "print the program and fix pack versions" },
+  { "repro", bp_cmd_repro, "reproduce the bug: a device DMAs into dirtied private guest RAM" },
   { NULL, NULL, NULL },
 };
 
