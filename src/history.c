@@ -1460,7 +1460,12 @@ bp_history_scan_repo (const char *path, BpFixPack *pack, const char *const *patt
   if (isatty (2))
     g_printerr ("backport status: reading the history of %u refs in %s...\n", s.refs->len, path);
   g_debug ("status: prepared in %.2f s", (g_get_monotonic_time () - t0) / 1e6);
-  if (!walk (&s, subjects, culprit_prefix, error))
+  /* Each commit is read once: libgit2's object cache (256 MiB by default)
+   * would only hold on to them.  Caching is a global switch; it is put back. */
+  git_libgit2_opts (GIT_OPT_ENABLE_CACHING, 0);
+  gboolean walked = walk (&s, subjects, culprit_prefix, error);
+  git_libgit2_opts (GIT_OPT_ENABLE_CACHING, 1);
+  if (!walked)
     return NULL;
   g_debug ("status: walked %u commits in %.2f s", s.g.nodes->len, (g_get_monotonic_time () - t0) / 1e6);
 
