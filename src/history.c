@@ -733,6 +733,9 @@ collect_refs (git_repository *repo, const char *path, const char *const *pattern
           want = matched[i] = TRUE;
       if (!want || g_str_has_suffix (refname, "/HEAD"))
         continue;
+      /* the default "v*" means release tags: v10.1.0, not vfio-next-20250702 */
+      if (defaults && g_str_has_prefix (refname, "refs/tags/v") && !g_ascii_isdigit (refname[11]))
+        continue;
       g_autoptr(git_object) peeled = NULL;
       int peel_rc = git_reference_peel (&peeled, ref, GIT_OBJECT_COMMIT);
       if (peel_rc == GIT_ENOTFOUND)
@@ -1594,7 +1597,9 @@ bp_history_scan_repo (const char *path, BpFixPack *pack, const char *const *patt
     {
       ScanRef *r = &g_array_index (s.refs, ScanRef, i);
       r->node = graph_find (&s.g, &r->oid, FALSE, NULL);
-      if (strcmp (r->kind, "tag") == 0)
+      gint64 key[4];
+      version_key (r->name, key);
+      if (strcmp (r->kind, "tag") == 0 && key[0] >= 0)   /* "first tag" is among release tags */
         g_ptr_array_add (tags, r);
     }
   for (guint i = 1; i < tags->len; i++)   /* insertion sort by version: few hundred */

@@ -3,7 +3,7 @@
 . "$(dirname "$0")/libtest.sh"
 command -v jq >/dev/null || plan_skip "jq is not installed (tools/install-deps.sh installs it)"
 command -v git >/dev/null || plan_skip "git is not installed"
-plan 35
+plan 36
 
 export GIT_CONFIG_NOSYSTEM=1 HOME="$TEST_TMP"
 git config --global user.name T && git config --global user.email t@example.org
@@ -125,6 +125,13 @@ bp status --repo "$repo" --refs 'v10.0.*' stable-10.0 --json
 bp status --repo "$repo" --refs "$culprit_pick" --json
 { assert_rc 1 && expect kind "$(j '.lines[].refs[0].kind')" commit && expect how "$(j '.lines[].refs[0].culprit.evidence[0].how')" cherry-pick; } \
     && ok "--refs takes a commit id too" || not_ok "--refs takes a commit id too"
+
+git --git-dir="$repo" tag vfio-pull-20250702 "$culprit"
+bp status --repo "$repo" --json
+{ expect n "$(j '[.lines[].refs[] | select(.ref == "vfio-pull-20250702")] | length')" 0 &&
+  expect first "$(j .culprit_first_tag)" v10.1.0-rc0; } \
+    && ok "default v* means release tags: a vfio-pull tag is not scanned" || not_ok "default v* means release tags: a vfio-pull tag is not scanned"
+git --git-dir="$repo" tag -d vfio-pull-20250702 >/dev/null
 
 bp status --repo "$repo" --refs staging-11.1
 assert_rc 0 && ok "unknown alone does not fail (exit 0)" || not_ok "unknown alone does not fail (exit 0)"
