@@ -108,7 +108,14 @@ report (const Reporter *r, const char *line, const char *format, ...)
   va_start (ap, format);
   g_autofree char *msg = g_strdup_vprintf (format, ap);
   va_end (ap);
-  r->fn (line, msg, r->data);
+  r->fn (line, BP_TREES_PROGRESS_STEP, msg, r->data);
+}
+
+static void
+report_output (const Reporter *r, const char *line, const char *text)
+{
+  if (r->fn)
+    r->fn (line, BP_TREES_PROGRESS_OUTPUT, text, r->data);
 }
 
 static void G_GNUC_PRINTF (2, 3)
@@ -621,12 +628,12 @@ bp_trees_debian_sources (const char *apt_etc, const char *lists_dir,
                   break;
                 }
               if (why == NULL)
-                why = g_strdup_printf ("%s %s: %s", uri, (char *) e->suites->pdata[s], r);
+                why = g_steal_pointer (&r);
             }
           if (why)
             {
               if (notes)
-                add_note (notes, "%s: %s left out: %s", e->file, uri, strchr (why, ':') + 2);
+                add_note (notes, "%s: %s left out: %s", e->file, uri, why);
               continue;
             }
           if (g_hash_table_contains (options, base))
@@ -712,7 +719,7 @@ run_command (const char *const *argv, const char *cwd, const char *apt_config,
       g_string_append_c (out, '\n');
       g_strchomp (text);
       if (*text)
-        report (r, line, "%s", text);
+        report_output (r, line, text);
     }
   if (local == NULL)
     g_subprocess_wait (proc, cancellable, &local);
@@ -1033,7 +1040,9 @@ export_tree (Export *x, const git_tree *tree, const char *dir, const char *prefi
             if (x->has_attributes)
               {
                 git_blob_filter_options fo = GIT_BLOB_FILTER_OPTIONS_INIT;
-                fo.flags |= GIT_BLOB_FILTER_ATTRIBUTES_FROM_COMMIT;
+                /* not CHECK_FOR_BINARY: with it libgit2 returns an empty buffer for
+                 * binary blobs; the filters themselves leave binary content alone */
+                fo.flags = GIT_BLOB_FILTER_ATTRIBUTES_FROM_COMMIT;
                 git_oid_cpy (&fo.attr_commit_id, &x->commit);
                 if (git_blob_filter (&buf, blob, rel, &fo) != 0)
                   return git_fail (error, rel);
@@ -1680,7 +1689,9 @@ use_cached (BpTree *t, CachedTree *ct)
 static gboolean
 debian_trees (Ctx *c, GPtrArray *wanted, GError **error)
 {
-  if (!mkdirs (c->debian_dir, error) || !mkdirs (c->logs, error) || !apt_write_config (c, error))
+  /* offline, an empty cache stays untouched */
+  if ((!c->opts->offline || g_file_test (c->apt_dir, G_FILE_TEST_IS_DIR))
+      && (!mkdirs (c->debian_dir, error) || !mkdirs (c->logs, error) || !apt_write_config (c, error)))
     return FALSE;
   const char *package = c->opts->package ? c->opts->package : "qemu";
   g_autoptr(GPtrArray) cached = debian_cached (c);
@@ -1757,6 +1768,7 @@ debian_trees (Ctx *c, GPtrArray *wanted, GError **error)
             g_ptr_array_add (listed, versions->pdata[v]);
         }
       g_autoptr(GPtrArray) unserved = g_ptr_array_new_with_free_func (g_free);
+      g_autofree char *unserved_why = NULL;   /* the first reason: "404", ... */
       g_autofree char *offline_first = NULL;
       for (guint v = 0; v < listed->len && t->kind == BP_TREE_NONE; v++)
         {
@@ -1772,6 +1784,8 @@ debian_trees (Ctx *c, GPtrArray *wanted, GError **error)
           if (seen && !c->opts->refresh)
             {
               add_note (t->notes, "Debian %s is listed but the pool does not serve it (%s)", debver, seen);
+              if (unserved_why == NULL)
+                unserved_why = g_strndup (seen, strcspn (seen, ","));
               g_ptr_array_add (unserved, bp_debian_upstream_version (debver));
               continue;
             }
@@ -1802,6 +1816,8 @@ debian_trees (Ctx *c, GPtrArray *wanted, GError **error)
               g_autofree char *val = g_strdup_printf ("%s, %s", why, now);
               g_key_file_set_string (not_served, "not-served", debver, val);
               not_served_changed = TRUE;
+              if (unserved_why == NULL)
+                unserved_why = g_strdup (why);
               g_ptr_array_add (unserved, bp_debian_upstream_version (debver));
               add_note (t->notes, "Debian %s is listed but the pool does not serve it (%s); trying the next", debver, why);
               report (&c->reporter, line, "Debian %s is listed but not served (%s)", debver, why);
@@ -1843,8 +1859,8 @@ debian_trees (Ctx *c, GPtrArray *wanted, GError **error)
           for (guint v = unserved->len; v > 0; v--)
             if (strstr (all->str, unserved->pdata[v - 1]) == NULL)
               g_string_append_printf (all, "%s%s", all->len ? ", " : "", (char *) unserved->pdata[v - 1]);
-          t->missing = g_strdup_printf ("no Debian source serves %s (%s listed but 404); use --repo DIR or --tree %s=DIR",
-                                        line, all->str, line);
+          t->missing = g_strdup_printf ("no Debian source serves %s (%s listed but not served: %s); use --repo DIR or --tree %s=DIR",
+                                        line, all->str, unserved_why, line);
         }
       else
         t->missing = g_strdup_printf ("no Debian %s source for %s could be fetched (see the notes); "

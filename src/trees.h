@@ -117,8 +117,15 @@ typedef struct {
 } BpTreesOptions;
 
 /* Progress for anything slow: LINE is the line concerned or NULL, MESSAGE
- * one line of text (a step, or a line of a subprocess's output). */
-typedef void (*BpTreesProgress) (const char *line, const char *message, gpointer user_data);
+ * one line of text; KIND says whether it is a step or a subprocess's output
+ * (show steps, and output only when asked to be verbose). */
+typedef enum {
+  BP_TREES_PROGRESS_STEP,     /* what is being done: "downloading Debian qemu 1:10.2.2+ds-1" */
+  BP_TREES_PROGRESS_OUTPUT,   /* a line of a subprocess's output (apt-get, dpkg-source) */
+} BpTreesProgressKind;
+
+typedef void (*BpTreesProgress) (const char *line, BpTreesProgressKind kind,
+                                 const char *message, gpointer user_data);
 
 /* A tree for every wanted line of PACK.  Returns NULL with an error only for
  * bad input (a --tree that is not a tree of its line, an unknown line, a
