@@ -520,7 +520,9 @@ debian_archive_reason (const char *uri, const char *suite, const char *lists_dir
       g_autofree char *origin = NULL, *label = NULL;
       if (!read_release (path, &origin, &label))
         continue;
-      if (g_strcmp0 (origin, "Debian") == 0 && g_strcmp0 (label, "Debian") == 0)
+      /* the main archive; its backports suites say "Debian Backports" */
+      if ((g_strcmp0 (origin, "Debian") == 0 && g_strcmp0 (label, "Debian") == 0)
+          || (g_strcmp0 (origin, "Debian Backports") == 0 && g_strcmp0 (label, "Debian Backports") == 0))
         return NULL;
       return g_strdup_printf ("its Release file says Origin: %s, Label: %s",
                               origin ? origin : "(none)", label ? label : "(none)");
@@ -605,6 +607,9 @@ bp_trees_debian_sources (const char *apt_etc, const char *lists_dir,
   /* URI (without trailing slash) -> options text, in first-seen order */
   g_autoptr(GPtrArray) uris = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GHashTable) options = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  /* entries left out, said only when their URI is not taken from another entry */
+  g_autoptr(GPtrArray) left_base = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) left_text = g_ptr_array_new_with_free_func (g_free);
   for (guint i = 0; i < entries->len; i++)
     {
       AptEntry *e = entries->pdata[i];
@@ -614,8 +619,8 @@ bp_trees_debian_sources (const char *apt_etc, const char *lists_dir,
           g_autofree char *base = strip_trailing_slash (uri);
           if (!e->enabled)
             {
-              if (notes)
-                add_note (notes, "%s: %s left out: disabled", e->file, uri);
+              g_ptr_array_add (left_base, g_strdup (base));
+              g_ptr_array_add (left_text, g_strdup_printf ("%s: %s left out: disabled", e->file, uri));
               continue;
             }
           g_autofree char *why = NULL;
@@ -632,8 +637,8 @@ bp_trees_debian_sources (const char *apt_etc, const char *lists_dir,
             }
           if (why)
             {
-              if (notes)
-                add_note (notes, "%s: %s left out: %s", e->file, uri, why);
+              g_ptr_array_add (left_base, g_strdup (base));
+              g_ptr_array_add (left_text, g_strdup_printf ("%s: %s left out: %s", e->file, uri, why));
               continue;
             }
           if (g_hash_table_contains (options, base))
@@ -653,6 +658,9 @@ bp_trees_debian_sources (const char *apt_etc, const char *lists_dir,
           g_ptr_array_add (uris, g_strdup (base));
         }
     }
+  for (guint i = 0; notes && i < left_base->len; i++)
+    if (!g_hash_table_contains (options, left_base->pdata[i]))
+      g_ptr_array_add (notes, g_strdup (left_text->pdata[i]));
   if (uris->len == 0)
     {
       g_set_error (error, BP_TREES_ERROR, BP_TREES_ERROR_SOURCES,
