@@ -1301,12 +1301,11 @@ git_tree_for_line (Ctx *c, git_repository *repo, GHashTable *picks, const char *
     {
       report (&c->reporter, line, "exporting %s (%.12s) from %s", p->ref, hex, c->opts->repo);
       g_autofree char *tmp = g_strdup_printf ("%s.tmp-%d", dest, (int) getpid ());
-      if (!rm_rf (tmp, error) || !rm_rf (dest, error))
+      if (!rm_rf (tmp, error))
         {
           bp_tree_free (t);
           return NULL;
         }
-      g_unlink (stamp);
       g_autoptr(GError) local = NULL;
       if (!export_commit (repo, &p->commit, tmp, c->cancellable, &local))
         {
@@ -1321,28 +1320,50 @@ git_tree_for_line (Ctx *c, git_repository *repo, GHashTable *picks, const char *
                                         p->ref, c->opts->repo, local->message, line);
           return t;
         }
-      if (g_rename (tmp, dest) != 0)
+      g_autofree char *theirs = read_version_file (dest);
+      if (theirs && g_file_test (stamp, G_FILE_TEST_EXISTS))
         {
-          int err = errno;
-          g_set_error (error, BP_TREES_ERROR, BP_TREES_ERROR_IO, "rename %s: %s", tmp, g_strerror (err));
-          rm_rf (tmp, NULL);
-          bp_tree_free (t);
-          return NULL;
+          /* another run exported the same commit meanwhile: keep theirs */
+          if (!rm_rf (tmp, error))
+            {
+              bp_tree_free (t);
+              return NULL;
+            }
         }
+      else
+        {
+          /* a half-made export (no stamp) is replaced */
+          g_unlink (stamp);
+          if (!rm_rf (dest, error))
+            {
+              bp_tree_free (t);
+              return NULL;
+            }
+          if (g_rename (tmp, dest) != 0)
+            {
+              int err = errno;
+              g_set_error (error, BP_TREES_ERROR, BP_TREES_ERROR_IO, "rename %s: %s", tmp, g_strerror (err));
+              rm_rf (tmp, NULL);
+              bp_tree_free (t);
+              return NULL;
+            }
+          g_autofree char *exported = read_version_file (dest);
+          g_autoptr(GKeyFile) kf = g_key_file_new ();
+          g_autofree char *now = now_iso8601 ();
+          g_key_file_set_string (kf, "tree", "kind", "git");
+          g_key_file_set_string (kf, "tree", "commit", hex);
+          g_key_file_set_string (kf, "tree", "ref", p->ref);
+          g_key_file_set_string (kf, "tree", "version", exported ? exported : "");
+          g_key_file_set_string (kf, "tree", "exported", now);
+          if (!write_keyfile (kf, stamp, error))
+            {
+              bp_tree_free (t);
+              return NULL;
+            }
+          c->set->exports++;
+        }
+      g_free (version);
       version = read_version_file (dest);
-      g_autoptr(GKeyFile) kf = g_key_file_new ();
-      g_autofree char *now = now_iso8601 ();
-      g_key_file_set_string (kf, "tree", "kind", "git");
-      g_key_file_set_string (kf, "tree", "commit", hex);
-      g_key_file_set_string (kf, "tree", "ref", p->ref);
-      g_key_file_set_string (kf, "tree", "version", version ? version : "");
-      g_key_file_set_string (kf, "tree", "exported", now);
-      if (!write_keyfile (kf, stamp, error))
-        {
-          bp_tree_free (t);
-          return NULL;
-        }
-      c->set->exports++;
     }
   if (version == NULL || g_strcmp0 (line_of_version (c->pack, version), line) != 0)
     {
@@ -1657,6 +1678,13 @@ debian_fetch (Ctx *c, const char *line, const char *deb_version, FetchResult *re
       *why = g_strdup_printf ("its VERSION says %s, not a %s release", version, line);
       return TRUE;
     }
+  if (g_file_test (stamp, G_FILE_TEST_EXISTS) && g_file_test (dest, G_FILE_TEST_IS_DIR))
+    {
+      /* another run unpacked the same version meanwhile: keep theirs */
+      c->set->downloads++;
+      *result = FETCH_OK;
+      return rm_rf (work, error);
+    }
   g_unlink (stamp);
   if (!rm_rf (dest, error))
     return FALSE;
@@ -1737,6 +1765,16 @@ debian_trees (Ctx *c, GPtrArray *wanted, GError **error)
             }
           index_error = g_strdup (local->message);
         }
+    }
+
+  if (versions && !c->set->index_updated)
+    {
+      GStatBuf st;
+      g_autofree char *stamp = g_build_filename (c->apt_dir, "index.stamp", NULL);
+      gint64 age = g_stat (stamp, &st) == 0 ? g_get_real_time () / G_USEC_PER_SEC - st.st_mtime : 0;
+      if (age >= 7 * 86400)
+        add_note (c->set->notes, "the deb-src index in %s is %d days old; refresh it to see newer Debian versions",
+                  c->apt_dir, (int) (age / 86400));
     }
 
   g_autofree char *ns_path = NULL;

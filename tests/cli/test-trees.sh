@@ -6,7 +6,7 @@
 . "$BP_SOURCE_DIR/tests/cli/libtest.sh"
 : "${TREES_DRIVER:?run under meson test}"
 
-plan 28
+plan 31
 
 T=$TEST_TMP
 drv() {
@@ -92,7 +92,7 @@ check "sources: no Debian URI at all is an error naming the fix" sh -c "
 
 # ---- a local pool: versions listed in the index, some not served ----
 if ! command -v apt-get >/dev/null || ! command -v dpkg-source >/dev/null || ! command -v dpkg-scansources >/dev/null; then
-    for i in $(seq 9 20); do skip "no apt-get/dpkg-source/dpkg-scansources (install apt and dpkg-dev)"; done
+    for i in $(seq 9 23); do skip "no apt-get/dpkg-source/dpkg-scansources (install apt and dpkg-dev)"; done
 else
 archive="$T/archive"
 sh "$FIXTURES/trees-pool.sh" "$archive" sid 1:10.2.2+ds-1 '!1:10.2.3+ds-1' 1:10.2.1+ds-1 \
@@ -140,6 +140,25 @@ check "cache: versions once not served are remembered, not retried" sh -c "
     grep -q '^note 11.1 Debian 1:11.1.3+ds-1 is listed but the pool does not serve it (file not found in the pool, ' '$T/out' &&
     grep -q '^missing 11.1 no Debian source serves 11.1' '$T/out'"
 mv "$archive.away" "$archive"
+
+# The pool now serves 10.2.3: a plain run keeps the cache (the index is the
+# same and 10.2.3 was not served); --refresh updates the index and retries it.
+rm -rf "$archive"
+sh "$FIXTURES/trees-pool.sh" "$archive" sid 1:10.2.3+ds-1 1:10.2.2+ds-1 1:10.2.1+ds-1 \
+    1:10.0.13+ds-0+deb13u1 '!1:11.1.2+ds-3' '!1:11.1.3+ds-1' 2>"$T/pool.err" || cat "$T/pool.err" >&2
+drv $opts 10.2
+check "refresh: without it, the cached 10.2.2 stays and nothing is fetched" sh -c "
+    grep -q '^tree 10.2 kind=debian version=10.2.2 cached=yes ' '$T/out' &&
+    grep -q '^set downloads=0 exports=0 index-updated=no\$' '$T/out'"
+drv $opts --refresh 10.2 11.1
+check "refresh: index updated, the once-unserved 10.2.3 retried and taken" sh -c "
+    grep -q '^tree 10.2 kind=debian version=10.2.3 cached=no ' '$T/out' &&
+    grep -q '^set downloads=1 exports=0 index-updated=yes\$' '$T/out' &&
+    grep -q '^note 11.1 Debian 1:11.1.3+ds-1 is listed but the pool does not serve it (file not found in the pool); trying the next\$' '$T/out'"
+touch -d '10 days ago' "$T/cache/apt/index.stamp"
+drv $opts 10.2
+check "an old index is said, with the way to refresh it" \
+    assert_file_has_content "$T/out" "^set-note the deb-src index in $T/cache/apt is 10 days old; refresh it"
 fi
 
 # ---- offline with an empty cache ----
