@@ -324,7 +324,11 @@ parse_one_line (const char *file, const char *text, GPtrArray *entries)
         *hash = '\0';
       /* "[ a=b c=d ]" may have spaces inside: isolate the brackets first */
       g_autofree char *opts = NULL;
-      char *open = strchr (*l, '['), *close = open ? strchr (open, ']') : NULL;
+      char *p = *l + strspn (*l, " \t");
+      p += strcspn (p, " \t");               /* past the type */
+      p += strspn (p, " \t");
+      char *open = *p == '[' ? p : NULL;     /* options come right after it; a URI may hold [::1] */
+      char *close = open ? strchr (open, ']') : NULL;
       if (open && close)
         {
           opts = g_strndup (open + 1, close - open - 1);

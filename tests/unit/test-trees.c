@@ -114,7 +114,8 @@ test_sources (void)
               "deb-src [ trusted=yes ] file:/srv/archive sid main\n"
               "deb http://a.example/debian-security bookworm-security main\n"
               "deb http://a.example/debian-debug bookworm-debug main\n"
-              "deb http://a.example/ubuntu jammy main\n");
+              "deb http://a.example/ubuntu jammy main\n"
+              "deb http://[fd00::1]/debian sid main\n");
   write_file (etc, "sources.list.d/x.sources",
               "Types: deb\n"
               "URIs: http://b.example/debian\n"
@@ -142,6 +143,7 @@ test_sources (void)
   g_assert_nonnull (strstr (text, "\ndeb-src http://b.example/debian sid main\n"));
   g_assert_nonnull (strstr (text, "\ndeb-src http://c.example/debian sid main\n"));
   g_assert_nonnull (strstr (text, "\ndeb-src http://d.example/debian sid main\n"));
+  g_assert_nonnull (strstr (text, "\ndeb-src http://[fd00::1]/debian sid main\n"));
   g_assert_null (strstr (text, "security"));
   g_assert_null (strstr (text, "debug"));
   g_assert_null (strstr (text, "ubuntu"));
