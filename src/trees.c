@@ -2055,3 +2055,62 @@ bp_trees_resolve (BpFixPack *pack, const BpTreesOptions *opts,
     report_tree (&c, set->trees->pdata[i]);
   return g_steal_pointer (&set);
 }
+
+/* ---- JSON ---- */
+
+static void
+json_string_or_null (JsonBuilder *b, const char *member, const char *value)
+{
+  json_builder_set_member_name (b, member);
+  if (value)
+    json_builder_add_string_value (b, value);
+  else
+    json_builder_add_null_value (b);
+}
+
+static void
+json_notes (JsonBuilder *b, GPtrArray *notes)
+{
+  json_builder_set_member_name (b, "notes");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < notes->len; i++)
+    json_builder_add_string_value (b, notes->pdata[i]);
+  json_builder_end_array (b);
+}
+
+JsonNode *
+bp_tree_set_to_json (BpTreeSet *set)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "trees");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < set->trees->len; i++)
+    {
+      BpTree *t = set->trees->pdata[i];
+      json_builder_begin_object (b);
+      json_string_or_null (b, "line", t->line);
+      json_string_or_null (b, "kind", bp_tree_kind_to_string (t->kind));
+      json_string_or_null (b, "path", t->path);
+      json_string_or_null (b, "version", t->version);
+      json_string_or_null (b, "origin", t->origin);
+      json_string_or_null (b, "deb-version", t->deb_version);
+      json_string_or_null (b, "ref", t->ref);
+      json_string_or_null (b, "commit", t->commit);
+      json_builder_set_member_name (b, "cached");
+      json_builder_add_boolean_value (b, t->cached);
+      json_notes (b, t->notes);
+      json_string_or_null (b, "missing", t->missing);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "downloads");
+  json_builder_add_int_value (b, set->downloads);
+  json_builder_set_member_name (b, "exports");
+  json_builder_add_int_value (b, set->exports);
+  json_builder_set_member_name (b, "index-updated");
+  json_builder_add_boolean_value (b, set->index_updated);
+  json_notes (b, set->notes);
+  json_builder_end_object (b);
+  return json_builder_get_root (b);
+}

@@ -49,6 +49,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <json-glib/json-glib.h>
 
 #include "fixpack.h"
 
@@ -168,3 +169,9 @@ char *bp_trees_debian_sources (const char *apt_etc, const char *lists_dir,
 gboolean bp_trees_export_commit (const char *repo, const char *commit,
                                  const char *dest, GCancellable *cancellable,
                                  GError **error);
+
+/* The set as JSON, for reports: {"trees": [{"line", "kind", "path", "version",
+ * "origin", "deb-version", "ref", "commit", "cached", "notes": [...],
+ * "missing"}...], "downloads", "exports", "index-updated", "notes": [...]};
+ * members that do not apply are null. */
+JsonNode *bp_tree_set_to_json (BpTreeSet *set);

@@ -6,7 +6,7 @@
 . "$BP_SOURCE_DIR/tests/cli/libtest.sh"
 : "${TREES_DRIVER:?run under meson test}"
 
-plan 31
+plan 32
 
 T=$TEST_TMP
 drv() {
@@ -238,5 +238,10 @@ check "git: second run exports nothing; repo worktree, index and HEAD untouched"
     [ \"\$(md5sum <'$repo/.git/index')\" = '$index_sum' ] &&
     [ \"\$(git -C '$repo' rev-parse HEAD)\" = '$head_before' ] &&
     [ -z \"\$(git -C '$repo' status --porcelain)\" ]"
+drv --pack "$T/pack" --cache "$T/gcache" --repo "$repo" --json 10.2 11.0
+check "json: every line with its kind, origin and notes; a missing line has a null path and says why" sh -c "
+    [ $rc -eq 0 ] && tr -d '\n' <'$T/out' | grep -q '\"line\" : \"10.2\",  *\"kind\" : \"git\",  *\"path\" : \"' &&
+    tr -d '\n' <'$T/out' | grep -q '\"ref\" : \"stable-10.2\",  *\"commit\" : \"$stable\",  *\"cached\" : true' &&
+    tr -d '\n' <'$T/out' | grep -q '\"line\" : \"11.0\",  *\"kind\" : \"none\",  *\"path\" : null,.*\"missing\" : \"no v11.0.N tag'"
 
 finish
