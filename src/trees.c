@@ -1578,6 +1578,14 @@ apt_versions (Ctx *c, GError **error)
   Reporter quiet = { NULL, NULL };
   if (!run_command (argv, c->apt_dir, c->apt_config, NULL, &quiet, NULL, &res, c->cancellable, error))
     return NULL;
+  if (res.status != 0 && strstr (res.output, "Unable to locate") == NULL)
+    {
+      const char *const prefixes[] = { "E: ", NULL };
+      g_autofree char *why = first_line_with (res.output, prefixes);
+      g_set_error (error, BP_TREES_ERROR, BP_TREES_ERROR_COMMAND, "apt-cache showsrc %s failed: %s",
+                   package, why ? why : "no reason given");
+      return NULL;
+    }
   return bp_trees_parse_showsrc (res.output, package);
 }
 
@@ -1678,7 +1686,7 @@ debian_fetch (Ctx *c, const char *line, const char *deb_version, FetchResult *re
   if (g_strcmp0 (line_of_version (c->pack, version), line) != 0)
     {
       rm_rf (work, NULL);
-      *result = FETCH_FAILED;
+      *result = FETCH_NOT_SERVED;   /* remembered too: fetching it again would not help */
       *why = g_strdup_printf ("its VERSION says %s, not a %s release", version, line);
       return TRUE;
     }
@@ -1751,6 +1759,7 @@ debian_trees (Ctx *c, GPtrArray *wanted, GError **error)
               g_propagate_error (error, g_steal_pointer (&local));
               return FALSE;
             }
+          g_free (index_error);
           index_error = g_strdup (local->message);
           add_note (c->set->notes, "%s", local->message);
         }
@@ -1767,6 +1776,7 @@ debian_trees (Ctx *c, GPtrArray *wanted, GError **error)
               g_propagate_error (error, g_steal_pointer (&local));
               return FALSE;
             }
+          g_free (index_error);
           index_error = g_strdup (local->message);
         }
     }
