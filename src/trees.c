@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -805,6 +806,26 @@ mkdirs (const char *path, GError **error)
       return FALSE;
     }
   return TRUE;
+}
+
+/* Remove what an interrupted run left in DIR: entries named ...MARKER...-<pid> whose
+ * process is gone. */
+static void
+sweep_stale (const char *dir, const char *marker)
+{
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  for (const char *n; d && (n = g_dir_read_name (d)) != NULL;)
+    {
+      const char *dash = strrchr (n, '-');
+      guint64 pid;
+      if (strstr (n, marker) == NULL || dash == NULL
+          || !g_ascii_string_to_unsigned (dash + 1, 10, 1, G_MAXINT, &pid, NULL))
+        continue;
+      if (kill ((pid_t) pid, 0) == 0 || errno != ESRCH)
+        continue;   /* still running (or not ours to judge) */
+      g_autofree char *path = g_build_filename (dir, n, NULL);
+      rm_rf (path, NULL);
+    }
 }
 
 static char *
@@ -1741,6 +1762,7 @@ debian_trees (Ctx *c, GPtrArray *wanted, GError **error)
   if ((!c->opts->offline || g_file_test (c->apt_dir, G_FILE_TEST_IS_DIR))
       && (!mkdirs (c->debian_dir, error) || !mkdirs (c->logs, error) || !apt_write_config (c, error)))
     return FALSE;
+  sweep_stale (c->debian_dir, ".work-");
   const char *package = c->opts->package ? c->opts->package : "qemu";
   g_autoptr(GPtrArray) cached = debian_cached (c);
 
@@ -2028,6 +2050,7 @@ bp_trees_resolve (BpFixPack *pack, const BpTreesOptions *opts,
           git_libgit2_shutdown ();
           return NULL;
         }
+      sweep_stale (c.git_dir, ".tmp-");
       gboolean ok = TRUE;
       g_autoptr(GHashTable) picks = git_picks (&c, repo, error);
       ok = picks != NULL;

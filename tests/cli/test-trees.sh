@@ -6,7 +6,7 @@
 . "$BP_SOURCE_DIR/tests/cli/libtest.sh"
 : "${TREES_DRIVER:?run under meson test}"
 
-plan 32
+plan 33
 
 T=$TEST_TMP
 drv() {
@@ -92,7 +92,7 @@ check "sources: no Debian URI at all is an error naming the fix" sh -c "
 
 # ---- a local pool: versions listed in the index, some not served ----
 if ! command -v apt-get >/dev/null || ! command -v dpkg-source >/dev/null || ! command -v dpkg-scansources >/dev/null; then
-    for i in $(seq 9 23); do skip "no apt-get/dpkg-source/dpkg-scansources (install apt and dpkg-dev)"; done
+    for i in $(seq 9 24); do skip "no apt-get/dpkg-source/dpkg-scansources (install apt and dpkg-dev)"; done
 else
 archive="$T/archive"
 sh "$FIXTURES/trees-pool.sh" "$archive" sid 1:10.2.2+ds-1 '!1:10.2.3+ds-1' 1:10.2.1+ds-1 \
@@ -146,10 +146,16 @@ mv "$archive.away" "$archive"
 rm -rf "$archive"
 sh "$FIXTURES/trees-pool.sh" "$archive" sid 1:10.2.3+ds-1 1:10.2.2+ds-1 1:10.2.1+ds-1 \
     1:10.0.13+ds-0+deb13u1 '!1:11.1.2+ds-3' '!1:11.1.3+ds-1' 2>"$T/pool.err" || cat "$T/pool.err" >&2
+gone=$(sh -c 'echo $$')
+mkdir -p "$T/cache/trees/debian/.work-1_10.2.9+ds-1-$gone" "$T/cache/trees/debian/.work-1_10.2.9+ds-1-$$"
 drv $opts 10.2
 check "refresh: without it, the cached 10.2.2 stays and nothing is fetched" sh -c "
     grep -q '^tree 10.2 kind=debian version=10.2.2 cached=yes ' '$T/out' &&
     grep -q '^set downloads=0 exports=0 index-updated=no\$' '$T/out'"
+check "an interrupted run's work dir is swept, a live one's kept" sh -c "
+    [ ! -e '$T/cache/trees/debian/.work-1_10.2.9+ds-1-$gone' ] &&
+    [ -d '$T/cache/trees/debian/.work-1_10.2.9+ds-1-$$' ]"
+rm -rf "$T/cache/trees/debian/.work-1_10.2.9+ds-1-$$"
 drv $opts --refresh 10.2 11.1
 check "refresh: index updated, the once-unserved 10.2.3 retried and taken" sh -c "
     grep -q '^tree 10.2 kind=debian version=10.2.3 cached=no ' '$T/out' &&
