@@ -1961,6 +1961,25 @@ debian_trees (Ctx *c, GPtrArray *wanted, GError **error)
 
 /* ---- resolve ---- */
 
+/* QEMU keeps some subprojects as .wrap files in git; release tarballs (and so
+ * Debian's source) carry them unpacked, and an offline configure needs them. */
+static void
+note_missing_subprojects (BpTree *t)
+{
+  static const char *const needed[] = { "keycodemapdb", "berkeley-softfloat-3", "berkeley-testfloat-3", NULL };
+  g_autoptr(GString) missing = g_string_new (NULL);
+  for (const char *const *n = needed; *n; n++)
+    {
+      g_autofree char *wrap = g_strdup_printf ("%s/subprojects/%s.wrap", t->path, *n);
+      g_autofree char *dir = g_strdup_printf ("%s/subprojects/%s", t->path, *n);
+      if (g_file_test (wrap, G_FILE_TEST_EXISTS) && !g_file_test (dir, G_FILE_TEST_IS_DIR))
+        g_string_append_printf (missing, "%s%s", missing->len ? ", " : "", *n);
+    }
+  if (missing->len)
+    add_note (t->notes, "subprojects %s are only .wrap files here (a git tree; release tarballs carry them): "
+              "an offline configure refuses the tree until they are added", missing->str);
+}
+
 static void
 report_tree (Ctx *c, BpTree *t)
 {
@@ -2084,6 +2103,9 @@ bp_trees_resolve (BpFixPack *pack, const BpTreesOptions *opts,
         return NULL;
     }
 
+  for (guint i = 0; i < set->trees->len; i++)
+    if (((BpTree *) set->trees->pdata[i])->path)
+      note_missing_subprojects (set->trees->pdata[i]);
   for (guint i = 0; i < set->trees->len; i++)
     report_tree (&c, set->trees->pdata[i]);
   return g_steal_pointer (&set);

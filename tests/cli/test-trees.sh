@@ -6,7 +6,7 @@
 . "$BP_SOURCE_DIR/tests/cli/libtest.sh"
 : "${TREES_DRIVER:?run under meson test}"
 
-plan 33
+plan 34
 
 T=$TEST_TMP
 drv() {
@@ -203,6 +203,10 @@ git init -q "$repo"
     printf 'bin\000ary\177\r\n' >blob.bin
     echo '$Id$' >ident.c
     echo secret >secret.txt
+    mkdir -p subprojects/berkeley-testfloat-3
+    echo '[wrap-git]' >subprojects/keycodemapdb.wrap
+    echo '[wrap-git]' >subprojects/berkeley-testfloat-3.wrap
+    echo tf >subprojects/berkeley-testfloat-3/README
     printf '*.bat eol=crlf\nsecret.txt export-ignore\nident.c ident\n' >.gitattributes
     git add -A
     git update-index --add --cacheinfo 160000,1111111111111111111111111111111111111111,subm
@@ -236,6 +240,8 @@ check "git: newest release tag per line; stable-X.Y where it is newer" sh -c "
     grep -q '^origin 10.2 git stable-10.2 ($stable)\$' '$T/out' &&
     grep -q '^origin 10.0 git v10.0.1 ($v100)\$' '$T/out' &&
     grep -q '^missing 11.0 no v11.0.N tag or stable-11.0 branch in $repo' '$T/out'"
+check "git: subprojects kept only as .wrap files are named (configure needs them offline)" \
+    assert_file_has_content "$T/out" '^note 10.0 subprojects keycodemapdb are only .wrap files here (a git tree; release tarballs carry them)'
 check "git: the branch export equals git archive of it" same_as_archive stable-10.2 "$T/gcache/trees/git/$stable"
 drv --pack "$T/pack" --cache "$T/gcache" --repo "$repo"
 check "git: second run exports nothing; repo worktree, index and HEAD untouched" sh -c "
