@@ -1307,8 +1307,8 @@ git_tree_for_line (Ctx *c, git_repository *repo, GHashTable *picks, const char *
   GitPick *p = g_hash_table_lookup (picks, line);
   if (p == NULL)
     {
-      t->missing = g_strdup_printf ("no v%s.N tag or stable-%s branch in %s; fetch the tags "
-                                    "(git -C %s fetch --tags https://gitlab.com/qemu-project/qemu.git), "
+      t->missing = g_strdup_printf ("no v%s.N tag or stable-%s branch in %s; fetch QEMU's release tags "
+                                    "(git -C %s fetch --tags QEMU-REMOTE), "
                                     "omit --repo to use Debian's source, or use --tree %s=DIR",
                                     line, line, c->opts->repo, c->opts->repo, line);
       return t;
