@@ -10,6 +10,9 @@
  *      index and refs are never touched), cached by commit id;
  *   3. otherwise Debian's qemu source package through apt, without root and
  *      without touching the system's apt configuration (see below).
+ * With a repository, a line it has no tag or branch for gets no tree (Debian
+ * is not asked: the user chose the source).  Trees exported from git lack the
+ * subprojects release tarballs carry; a note names them.
  * A line that gets no tree is still reported (path NULL) with `missing`
  * saying what would provide one.  Nothing is dropped.
  *
@@ -45,7 +48,15 @@
  * copy), never in the cached tree itself.
  *
  * Subprocesses run through GSubprocess with LC_ALL=C; each output line goes
- * to the caller's progress callback. */
+ * to the caller's progress callback.  Cancelling stops the running command
+ * and removes its work dir; a work dir left by a killed run is swept by the
+ * next one.
+ *
+ * Use (verify):
+ *   BpTreesOptions opts = { .cache_dir = cache, .offline = offline, .repo = repo,
+ *                           .user_trees = trees, .lines = lines };
+ *   g_autoptr(BpTreeSet) set = bp_trees_resolve (pack, &opts, progress, NULL, cancellable, error);
+ *   for each BpTree *t in set->trees: t->path ? work on a copy of t->path : report t->missing */
 #pragma once
 
 #include <gio/gio.h>
