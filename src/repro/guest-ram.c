@@ -107,10 +107,17 @@ write_long_file (const char *path, long v)
   return n == (ssize_t) (sizeof buf - i) ? 0 : -1;
 }
 
-/* An flock serialising changes to nr_hugepages between runs. */
+/* An flock serialising changes to nr_hugepages between runs.  Blocks SIGINT/SIGTERM/SIGHUP while held: the cleanup handler takes the same
+ * lock, and an flock is per open file, so it would wait on us forever. */
 static int
-pool_lock (void)
+pool_lock (sigset_t *old)
 {
+  sigset_t set;
+  sigemptyset (&set);
+  sigaddset (&set, SIGINT);
+  sigaddset (&set, SIGTERM);
+  sigaddset (&set, SIGHUP);
+  sigprocmask (SIG_BLOCK, &set, old);
   const char *path = access ("/run", W_OK) == 0 ? "/run/backport-hugepages.lock"
                                                  : "/tmp/backport-hugepages.lock";
   int fd = open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
@@ -120,10 +127,11 @@ pool_lock (void)
 }
 
 static void
-pool_unlock (int fd)
+pool_unlock (int fd, const sigset_t *old)
 {
   if (fd >= 0)
     close (fd);
+  sigprocmask (SIG_SETMASK, old, NULL);
 }
 
 /* ---- /proc/meminfo ---------------------------------------------------- */
@@ -184,18 +192,19 @@ bp_huge_pool_ensure (BpHugePool *pool, size_t needed, int *capability,
       return fail (err, errlen, "the kernel has no huge pages (no HugePages_* in /proc/meminfo)");
     }
   pool->page_size = (size_t) kb * 1024;
-  int lock = pool_lock ();
+  sigset_t mask;
+  int lock = pool_lock (&mask);
   meminfo (&total, &free_, &rsvd, &kb);
   long avail = free_ - rsvd;
   if (avail >= (long) needed)
     {
-      pool_unlock (lock);
+      pool_unlock (lock, &mask);
       return 0;
     }
   long deficit = (long) needed - avail;
   if (geteuid () != 0)
     {
-      pool_unlock (lock);
+      pool_unlock (lock, &mask);
       *capability = 1;
       return fail (err, errlen, "%zu free huge pages needed, %ld available, and only root can raise "
                    NR_HUGEPAGES, needed, avail < 0 ? 0 : avail);
@@ -204,7 +213,7 @@ bp_huge_pool_ensure (BpHugePool *pool, size_t needed, int *capability,
   if (before < 0 || write_long_file (NR_HUGEPAGES, before + deficit) < 0)
     {
       int e = errno;
-      pool_unlock (lock);
+      pool_unlock (lock, &mask);
       *capability = 1;
       return fail (err, errlen, "cannot raise " NR_HUGEPAGES " by %ld: %s", deficit, strerror (e));
     }
@@ -212,7 +221,7 @@ bp_huge_pool_ensure (BpHugePool *pool, size_t needed, int *capability,
   pool->added += after > before ? after - before : 0;
   meminfo (&total, &free_, &rsvd, &kb);
   avail = free_ - rsvd;
-  pool_unlock (lock);
+  pool_unlock (lock, &mask);
   if (avail < (long) needed)
     {
       bp_huge_pool_release (pool);
@@ -228,12 +237,13 @@ bp_huge_pool_release (BpHugePool *pool)
 {
   if (pool->added <= 0)
     return;
-  int lock = pool_lock ();
+  sigset_t mask;
+  int lock = pool_lock (&mask);
   long now = read_long_file (NR_HUGEPAGES);
   if (now >= 0)
     write_long_file (NR_HUGEPAGES, now > pool->added ? now - pool->added : 0);
   pool->added = 0;
-  pool_unlock (lock);
+  pool_unlock (lock, &mask);
 }
 
 /* ---- signal cleanup --------------------------------------------------- */
