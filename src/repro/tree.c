@@ -53,9 +53,10 @@ skip_lexeme (const char *s, gsize len, gsize i)
           else if (s[j] == q)
             return (gssize) (j + 1);
           else if (s[j] == '\n')
-            return -1;
+            break;
         }
-      return -1;
+      /* unterminated on its line (an apostrophe in #if 0 text): not a literal */
+      return (gssize) (i + 1);
     }
   return (gssize) i;
 }
