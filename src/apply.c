@@ -9,6 +9,7 @@
  *      ref; the quilt bookkeeping (debian/patches, series, .pc) goes through
  *      the same write set. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
