@@ -742,7 +742,8 @@ git_make_commits (Ctx *ctx, GPtrArray *patches, GPtrArray *all_changes, const ch
               entry.path = c->new_rel;
               gsize len;
               const void *data = g_bytes_get_data (c->after, &len);
-              if (git_index_add_from_buffer (index, &entry, data, len) != 0)
+              if (git_blob_create_from_buffer (&entry.id, repo, data, len) != 0
+                  || git_index_add (index, &entry) != 0)
                 return git_fail (error, "cannot store a blob");
             }
         }

@@ -16,6 +16,7 @@ typedef struct {
 
 static const BpCommand commands[] = {
   { "version", bp_cmd_version, "print the program and fix pack versions" },
+  { "apply", bp_cmd_apply, "apply a line's series to a tree, all or nothing" },
   { NULL, NULL, NULL },
 };
 
