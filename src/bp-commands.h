@@ -10,6 +10,7 @@
 
 BP_CMD (version);
 BP_CMD (apply);
+BP_CMD (import);
 
 /* Parse a command's options with the common conventions: --help prints the
  * summary, unknown options are usage errors (exit 2). */

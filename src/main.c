@@ -17,6 +17,7 @@ typedef struct {
 static const BpCommand commands[] = {
   { "version", bp_cmd_version, "print the program and fix pack versions" },
   { "apply", bp_cmd_apply, "apply a line's series to a tree, all or nothing" },
+  { "import", bp_cmd_import, "mail, mbox, diff or pasted web text -> clean patches" },
   { NULL, NULL, NULL },
 };
 
