@@ -654,6 +654,22 @@ parse_lenient (const char *text, gsize len, const char *source, gboolean *damage
 
   /* Trailers given in replies (not quoted): Reviewed-by, Acked-by, Tested-by. */
   g_autofree char *message = g_strstrip (g_strdup (msg->str));
+  if (strstr (message, "\n\n") == NULL)
+    {
+      /* Blank lines lost too: at least set the trailers apart. */
+      g_auto(GStrv) ml = g_strsplit (message, "\n", -1);
+      guint mn = g_strv_length (ml), t = mn;
+      while (t > 0 && is_header_line (ml[t - 1]))
+        t--;
+      if (t > 0 && t < mn)
+        {
+          GString *m = g_string_new (NULL);
+          for (guint k = 0; k < mn; k++)
+            g_string_append_printf (m, "%s%s%s", k == t ? "\n" : "", ml[k], k + 1 < mn ? "\n" : "");
+          g_free (message);
+          message = g_string_free (m, FALSE);
+        }
+    }
   g_autoptr(GString) full = g_string_new (message);
   for (guint k = i; k < n; k++)
     {
@@ -670,7 +686,10 @@ parse_lenient (const char *text, gsize len, const char *source, gboolean *damage
         }
     }
   patch->message = g_string_free (g_steal_pointer (&full), FALSE);
-  patch->notes = g_strstrip (g_strdup (nts->str));
+  const char *nstart = nts->str;
+  while (*nstart == '\n')
+    nstart++;
+  patch->notes = g_strchomp (g_strdup (nstart));
   return g_steal_pointer (&patch);
 }
 
