@@ -14,6 +14,8 @@ BP_CMD (show);
 BP_CMD (status);
 BP_CMD (version);
 BP_CMD (repro);
+BP_CMD (apply);
+BP_CMD (import);
 
 /* Parse a command's options with the common conventions: --help prints the
  * summary, unknown options are usage errors (exit 2). */

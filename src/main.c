@@ -21,6 +21,8 @@ static const BpCommand commands[] = {
   { "export", bp_cmd_export, "a line's series as quilt, dep3, mbox or rpm" },
   { "version", bp_cmd_version, "print the program and fix pack versions" },
   { "repro", bp_cmd_repro, "reproduce the bug: a device DMAs into dirtied private guest RAM" },
+  { "apply", bp_cmd_apply, "apply a line's series to a tree, all or nothing" },
+  { "import", bp_cmd_import, "mail, mbox, diff or pasted web text -> clean patches" },
   { NULL, NULL, NULL },
 };
 
