@@ -8,6 +8,9 @@
 #define BP_CMD(name) \
   gboolean bp_cmd_##name (int argc, char **argv, GCancellable *cancellable, GError **error)
 
+BP_CMD (export);
+BP_CMD (list);
+BP_CMD (show);
 BP_CMD (version);
 
 /* Parse a command's options with the common conventions: --help prints the

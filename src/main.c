@@ -15,12 +15,15 @@ typedef struct {
 } BpCommand;
 
 static const BpCommand commands[] = {
+  { "list", bp_cmd_list, "fix packs and their lines with verdicts" },
+  { "show", bp_cmd_show, "a line's series and notes" },
+  { "export", bp_cmd_export, "a line's series as quilt, dep3, mbox or rpm" },
   { "version", bp_cmd_version, "print the program and fix pack versions" },
   { NULL, NULL, NULL },
 };
 
 /* What a bare `backport` runs. */
-#define BP_DEFAULT_COMMAND "version"
+#define BP_DEFAULT_COMMAND "list"
 
 static void
 usage (FILE *out)
