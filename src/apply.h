@@ -17,6 +17,7 @@ typedef enum {
   BP_APPLY_ERROR_UNSAFE,          /* path escapes the tree */
   BP_APPLY_ERROR_NOT_A_TREE,      /* TREE is not a directory we can patch */
   BP_APPLY_ERROR_FAILED,          /* I/O or libgit2 failure */
+  BP_APPLY_ERROR_BINARY,          /* a binary patch: refused */
 } BpApplyErrorCode;
 
 typedef enum {
@@ -33,6 +34,8 @@ typedef struct {
   guint fuzz;              /* context lines that may be dropped (0: none) */
   gboolean force;          /* accept a dirty tree */
   gboolean signoff;        /* add the backporter's Signed-off-by */
+  const char *object_repo; /* 3-way: repository holding the preimage blobs
+                              (NULL: the tree's own, if it is a git work tree) */
 } BpApplyOptions;
 
 typedef enum {
@@ -71,3 +74,6 @@ gboolean bp_apply_series (BpFixLine *line, const char *tree, const BpApplyOption
 gboolean bp_apply_patches (GPtrArray *patches, GPtrArray *patch_names, const char *upstream_id,
                            const char *link, const char *tree, const BpApplyOptions *options,
                            GPtrArray **reports, GCancellable *cancellable, GError **error);
+
+/* A patch path is safe: relative, no "." / ".." / empty component, no ".git". */
+gboolean bp_apply_path_is_safe (const char *path, GError **error);

@@ -12,6 +12,7 @@ BP_CMD (export);
 BP_CMD (list);
 BP_CMD (show);
 BP_CMD (version);
+BP_CMD (apply);
 
 /* Parse a command's options with the common conventions: --help prints the
  * summary, unknown options are usage errors (exit 2). */

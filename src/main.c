@@ -19,6 +19,7 @@ static const BpCommand commands[] = {
   { "show", bp_cmd_show, "a line's series and notes" },
   { "export", bp_cmd_export, "a line's series as quilt, dep3, mbox or rpm" },
   { "version", bp_cmd_version, "print the program and fix pack versions" },
+  { "apply", bp_cmd_apply, "apply a line's series to a tree, all or nothing" },
   { NULL, NULL, NULL },
 };
 
