@@ -20,6 +20,7 @@ static const BpCommand commands[] = {
   { "export", bp_cmd_export, "a line's series as quilt, dep3, mbox or rpm" },
   { "version", bp_cmd_version, "print the program and fix pack versions" },
   { "apply", bp_cmd_apply, "apply a line's series to a tree, all or nothing" },
+  { "check", bp_cmd_check, "compile a line's series against a tree with its own build" },
   { NULL, NULL, NULL },
 };
 
