@@ -65,6 +65,7 @@ compile_result_free (BpCompileResult *r)
   g_free (r->object);
   g_free (r->before.output);
   g_free (r->after.output);
+  g_clear_pointer (&r->new_warnings, g_ptr_array_unref);
   g_free (r);
 }
 
@@ -1580,6 +1581,48 @@ is_header_file (const char *path)
          || g_str_has_suffix (path, ".c.inc") || g_str_has_suffix (path, ".h.inc");
 }
 
+/* "warning: text [-Wflag]" without its location, to compare runs. */
+static char *
+warning_key (const char *line)
+{
+  const char *w = strstr (line, ": warning: ");
+  if (w == NULL)
+    return NULL;
+  /* The file name stays (up to its first ':'), the line number goes. */
+  const char *colon = strchr (line, ':');
+  return g_strdup_printf ("%.*s%s", (int) (colon - line), line, w);
+}
+
+static GPtrArray *
+new_warnings (const char *before, const char *after)
+{
+  g_autoptr(GHashTable) counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_auto(GStrv) bl = g_strsplit (before ? before : "", "\n", -1);
+  for (char **l = bl; *l; l++)
+    {
+      char *k = warning_key (*l);
+      if (k)
+        {
+          guint n = GPOINTER_TO_UINT (g_hash_table_lookup (counts, k));
+          g_hash_table_replace (counts, k, GUINT_TO_POINTER (n + 1));
+        }
+    }
+  GPtrArray *added = g_ptr_array_new_with_free_func (g_free);
+  g_auto(GStrv) al = g_strsplit (after ? after : "", "\n", -1);
+  for (char **l = al; *l; l++)
+    {
+      g_autofree char *k = warning_key (*l);
+      if (k == NULL)
+        continue;
+      guint n = GPOINTER_TO_UINT (g_hash_table_lookup (counts, k));
+      if (n > 0)
+        g_hash_table_replace (counts, g_strdup (k), GUINT_TO_POINTER (n - 1));
+      else
+        g_ptr_array_add (added, g_strdup (*l));
+    }
+  return added;
+}
+
 static BpCheckVerdict
 verdict_of (GPtrArray *results)
 {
@@ -1590,6 +1633,8 @@ verdict_of (GPtrArray *results)
       if (r->object == NULL)
         continue;
       if (r->after.status == BP_COMPILE_FAILED && r->before.status != BP_COMPILE_FAILED)
+        breaks = TRUE;
+      else if (r->after.status == BP_COMPILE_OK && r->new_warnings && r->new_warnings->len > 0)
         breaks = TRUE;
       else if (r->after.status == BP_COMPILE_FAILED)
         broken = TRUE;
@@ -1802,6 +1847,11 @@ run_check (Check *ck, GCancellable *cancellable, GError **error)
   if (!compile_all (ck, entries, TRUE, &n, m, cancellable, error))
     return FALSE;
 
+  for (guint i = 0; i < res->results->len; i++)
+    {
+      BpCompileResult *r = res->results->pdata[i];
+      r->new_warnings = new_warnings (r->before.output, r->after.output);
+    }
   res->verdict = verdict_of (res->results);
   res->seconds = seconds_since (start);
 

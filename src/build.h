@@ -54,11 +54,15 @@ typedef struct {
   char *object;             /* ninja's name of its object, NULL when not built */
   BpCompileRun before;      /* the unpatched file */
   BpCompileRun after;       /* with the series applied */
+  GPtrArray *new_warnings;  /* char*: warning lines of AFTER that BEFORE lacks */
 } BpCompileResult;
 
+/* A series "breaks the build" when an object that compiled before fails
+ * after, or compiles with warnings it did not have: QEMU's own git builds
+ * (and its CI) use -Werror, and a misspelt call is only a warning in C. */
 typedef enum {
   BP_CHECK_COMPILES,        /* every touched object compiles with the series */
-  BP_CHECK_SERIES_BREAKS,   /* compiled before the series, fails after: exit 1 */
+  BP_CHECK_SERIES_BREAKS,   /* fails (or warns anew) with the series only: exit 1 */
   BP_CHECK_ALREADY_BROKEN,  /* fails before the series already: cannot judge, exit 3 */
   BP_CHECK_DOES_NOT_APPLY,  /* the series does not apply to the tree: exit 1 */
 } BpCheckVerdict;

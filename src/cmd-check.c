@@ -157,6 +157,25 @@ job_verdict (const Job *job)
   return bp_check_verdict_to_string (job->result->verdict);
 }
 
+static gboolean
+result_warns_anew (const BpCompileResult *c)
+{
+  return c->after.status == BP_COMPILE_OK && c->new_warnings && c->new_warnings->len > 0;
+}
+
+static gboolean
+result_breaks (const BpCompileResult *c)
+{
+  return (c->after.status == BP_COMPILE_FAILED && c->before.status != BP_COMPILE_FAILED)
+         || result_warns_anew (c);
+}
+
+static const char *
+after_status (const BpCompileResult *c)
+{
+  return result_warns_anew (c) ? "warnings" : bp_compile_status_to_string (c->after.status);
+}
+
 static char *
 job_sentence (const Job *job)
 {
@@ -167,9 +186,8 @@ job_sentence (const Job *job)
   for (guint i = 0; i < r->results->len; i++)
     {
       BpCompileResult *c = r->results->pdata[i];
-      gboolean pick = r->verdict == BP_CHECK_SERIES_BREAKS
-                          ? c->after.status == BP_COMPILE_FAILED && c->before.status != BP_COMPILE_FAILED
-                          : c->before.status == BP_COMPILE_FAILED;
+      gboolean pick = r->verdict == BP_CHECK_SERIES_BREAKS ? result_breaks (c)
+                                                           : c->before.status == BP_COMPILE_FAILED;
       if (pick && !strstr (files->str, c->file))
         g_string_append_printf (files, "%s%s", files->len ? ", " : "", c->file);
     }
@@ -180,7 +198,21 @@ job_sentence (const Job *job)
       return g_strdup_printf ("the series compiles (%u object%s, %.1f s)", r->results->len,
                               r->results->len == 1 ? "" : "s", r->seconds);
     case BP_CHECK_SERIES_BREAKS:
-      return g_strdup_printf ("the series breaks the build: %s compiled before it and fails with it", list);
+      {
+        guint warned = 0;
+        gboolean failed = FALSE;
+        for (guint i = 0; i < r->results->len; i++)
+          {
+            BpCompileResult *c = r->results->pdata[i];
+            failed |= result_breaks (c) && !result_warns_anew (c);
+            warned += result_warns_anew (c) ? c->new_warnings->len : 0;
+          }
+        if (failed)
+          return g_strdup_printf ("the series breaks the build: %s compiles before the series and fails with it",
+                                  list);
+        return g_strdup_printf ("the series breaks the build: %s gains %u new warning%s with it (errors under "
+                                "-Werror, which QEMU's git builds use)", list, warned, warned == 1 ? "" : "s");
+      }
     case BP_CHECK_ALREADY_BROKEN:
       return g_strdup_printf ("already broken before the series: %s does not compile unpatched", list);
     case BP_CHECK_DOES_NOT_APPLY:
@@ -217,14 +249,14 @@ print_text (const Job *job)
         {
           BpCompileResult *c = r->results->pdata[i];
           printf ("%-*s  %-9s  %-9s  %s\n", (int) w, c->file, bp_compile_status_to_string (c->before.status),
-                  bp_compile_status_to_string (c->after.status), c->object ? c->object : "-");
+                  after_status (c), c->object ? c->object : "-");
         }
       for (guint i = 0; i < r->results->len; i++)
         {
           BpCompileResult *c = r->results->pdata[i];
           if (c->before.status == BP_COMPILE_FAILED)
             printf ("--- %s before the series (compiler output):\n%s", c->file, c->before.output);
-          if (c->after.status == BP_COMPILE_FAILED && c->before.status != BP_COMPILE_FAILED)
+          if (result_breaks (c))
             printf ("--- %s with the series (compiler output):\n%s", c->file, c->after.output);
         }
     }
@@ -314,6 +346,11 @@ add_job_json (JsonBuilder *b, const Job *job)
       json_builder_add_string_value (b, c->object);
       add_run (b, "before", &c->before);
       add_run (b, "after", &c->after);
+      json_builder_set_member_name (b, "new_warnings");
+      json_builder_begin_array (b);
+      for (guint k = 0; c->new_warnings && k < c->new_warnings->len; k++)
+        json_builder_add_string_value (b, c->new_warnings->pdata[k]);
+      json_builder_end_array (b);
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
