@@ -13,6 +13,7 @@
 #include "build.h"
 #include "fixpack.h"
 
+static char *opt_pack;
 static char *opt_tree;
 static char *opt_build_dir;
 static gboolean opt_keep;
@@ -23,6 +24,7 @@ static gboolean opt_all;
 static char **opt_tree_for;
 
 static GOptionEntry entries[] = {
+  { "pack", 0, 0, G_OPTION_ARG_STRING, &opt_pack, "Fix pack (when there are several)", "NAME" },
   { "tree", 't', 0, G_OPTION_ARG_FILENAME, &opt_tree, "Source tree to compile against (never written)", "DIR" },
   { "build-dir", 'B', 0, G_OPTION_ARG_FILENAME, &opt_build_dir,
     "Work directory for the scratch copy and the configured build (default: cached per tree; "
@@ -58,7 +60,8 @@ typedef struct {
   GPtrArray *jobs;         /* Job* */
   guint next;              /* first job not started */
   guint running;
-  guint ninja_jobs;
+  guint parallel;          /* lines at once */
+  guint ninja_jobs;        /* ninja -j of each line */
   guint timeout;
   gboolean keep;
   GCancellable *cancellable;
@@ -109,8 +112,7 @@ job_done (GObject *source, GAsyncResult *res, gpointer data)
 static void
 start_jobs (Runner *runner)
 {
-  guint parallel = MAX (1u, MIN (runner->jobs->len, runner->ninja_jobs));
-  while (runner->running < parallel && runner->next < runner->jobs->len)
+  while (runner->running < runner->parallel && runner->next < runner->jobs->len)
     {
       Job *job = runner->jobs->pdata[runner->next++];
       g_autoptr(GTask) task = g_task_new (NULL, runner->cancellable, job_done, runner);
@@ -413,12 +415,13 @@ BP_CMD (check)
       "compiled before and after the series, in a scratch copy and a cached build directory.\n"
       "Exit 0 the series compiles, 1 it breaks the build (or does not apply), 3 cannot build.");
   g_option_context_add_main_entries (context, entries, NULL);
-  opt_tree = opt_build_dir = NULL;
+  opt_pack = opt_tree = opt_build_dir = NULL;
   opt_keep = opt_json = opt_all = FALSE;
   opt_jobs = opt_timeout = 0;
   opt_tree_for = NULL;
   if (!bp_cmd_parse (context, &argc, &argv, error))
     return FALSE;
+  g_autofree char *pack_name = opt_pack;
   g_autofree char *tree = opt_tree;
   g_autofree char *build_dir = opt_build_dir;
   g_auto(GStrv) tree_for = opt_tree_for;
@@ -429,7 +432,7 @@ BP_CMD (check)
     return bp_usage (error, "one LINE at a time (or --all with --tree-for LINE=DIR)");
   const char *line_name = argc == 2 ? argv[1] : NULL;
 
-  g_autoptr(BpFixPack) pack = bp_fixpack_load_default (NULL, error);
+  g_autoptr(BpFixPack) pack = bp_fixpack_load_default (pack_name, error);
   if (pack == NULL)
     return FALSE;
 
@@ -485,6 +488,7 @@ BP_CMD (check)
   g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
   Runner runner = {
     .jobs = jobs,
+    .parallel = parallel,
     .ninja_jobs = MAX (1u, total_jobs / parallel),
     .timeout = (guint) opt_timeout,
     .keep = opt_keep,
