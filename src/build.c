@@ -1406,8 +1406,8 @@ compile_entry (Check *ck, const CompileEntry *e, const char *phase, BpCompileRun
       run->status = BP_COMPILE_ABSENT;
       return TRUE;
     }
-  g_autofree char *base = g_path_get_basename (e->output);
-  g_autofree char *obj = g_strdup_printf ("%s/%s.%s.o", ck->objects, base, phase);
+  g_autofree char *flat = g_strdelimit (g_strdup (e->output), "/", '_');
+  g_autofree char *obj = g_strdup_printf ("%s/%s.%s.o", ck->objects, flat, phase);
   g_autoptr(GPtrArray) argv = g_ptr_array_new ();
   for (guint i = 0; e->argv[i]; i++)
     {
@@ -1776,17 +1776,18 @@ run_check (Check *ck, GCancellable *cancellable, GError **error)
           g_ptr_array_add (res->results, r);
         }
     }
-  gboolean any_source = FALSE;
-  for (guint i = 0; i < res->touched->len; i++)
-    any_source |= is_source_file (res->touched->pdata[i]);
-  if (entries->len == 0 && any_source)
+  if (entries->len == 0)
     {
+      gboolean any_source = FALSE;
+      for (guint i = 0; i < res->touched->len; i++)
+        any_source |= is_source_file (res->touched->pdata[i]);
       g_ptr_array_add (res->touched, NULL);
       g_autofree char *list = g_strjoinv (", ", (char **) res->touched->pdata);
       g_ptr_array_remove_index (res->touched, res->touched->len - 1);
       g_set_error (error, BP_BUILD_ERROR, BP_BUILD_ERROR_NO_OBJECT,
-                   "none of the files the series touches (%s) is compiled in this configuration (%s)",
-                   list, res->configure_args);
+                   "none of the files the series touches (%s) is compiled in this configuration (%s)%s",
+                   list, res->configure_args,
+                   any_source ? "" : "; headers are only checked through the .c files of the series");
       return FALSE;
     }
 

@@ -268,17 +268,26 @@ print_text (const Job *job)
   printf ("result: %s\n", s);
 }
 
+/* json-glib takes no NULL string: NULL becomes null. */
+static void
+add_string (JsonBuilder *b, const char *name, const char *value)
+{
+  json_builder_set_member_name (b, name);
+  if (value)
+    json_builder_add_string_value (b, value);
+  else
+    json_builder_add_null_value (b);
+}
+
 static void
 add_run (JsonBuilder *b, const char *name, const BpCompileRun *run)
 {
   json_builder_set_member_name (b, name);
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "status");
-  json_builder_add_string_value (b, bp_compile_status_to_string (run->status));
+  add_string (b, "status", bp_compile_status_to_string (run->status));
   json_builder_set_member_name (b, "seconds");
   json_builder_add_double_value (b, run->seconds);
-  json_builder_set_member_name (b, "diagnostics");
-  json_builder_add_string_value (b, run->output ? run->output : "");
+  add_string (b, "diagnostics", run->output ? run->output : "");
   json_builder_end_object (b);
 }
 
@@ -286,37 +295,27 @@ static void
 add_job_json (JsonBuilder *b, const Job *job)
 {
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "line");
-  json_builder_add_string_value (b, job->line->name);
-  json_builder_set_member_name (b, "tree");
-  json_builder_add_string_value (b, job->tree);
-  json_builder_set_member_name (b, "verdict");
-  json_builder_add_string_value (b, job_verdict (job));
+  add_string (b, "line", job->line->name);
+  add_string (b, "tree", job->tree);
+  add_string (b, "verdict", job_verdict (job));
   json_builder_set_member_name (b, "exit");
   json_builder_add_int_value (b, job_exit (job));
   g_autofree char *sentence = job_sentence (job);
-  json_builder_set_member_name (b, "summary");
-  json_builder_add_string_value (b, sentence);
+  add_string (b, "summary", sentence);
   if (job->error)
     {
-      json_builder_set_member_name (b, "error");
-      json_builder_add_string_value (b, job->error->message);
+      add_string (b, "error", job->error->message);
       json_builder_end_object (b);
       return;
     }
   BpCheckResult *r = job->result;
-  json_builder_set_member_name (b, "version");
-  json_builder_add_string_value (b, r->version);
-  json_builder_set_member_name (b, "build_system");
-  json_builder_add_string_value (b, r->build_system);
-  json_builder_set_member_name (b, "work_dir");
-  json_builder_add_string_value (b, r->work_dir);
-  json_builder_set_member_name (b, "build_dir");
-  json_builder_add_string_value (b, r->build_dir);
+  add_string (b, "version", r->version);
+  add_string (b, "build_system", r->build_system);
+  add_string (b, "work_dir", r->work_dir);
+  add_string (b, "build_dir", r->build_dir);
   json_builder_set_member_name (b, "configure");
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "args");
-  json_builder_add_string_value (b, r->configure_args);
+  add_string (b, "args", r->configure_args);
   json_builder_set_member_name (b, "ran");
   json_builder_add_boolean_value (b, r->configured_now);
   json_builder_set_member_name (b, "seconds");
@@ -342,10 +341,8 @@ add_job_json (JsonBuilder *b, const Job *job)
     {
       BpCompileResult *c = r->results->pdata[i];
       json_builder_begin_object (b);
-      json_builder_set_member_name (b, "file");
-      json_builder_add_string_value (b, c->file);
-      json_builder_set_member_name (b, "object");
-      json_builder_add_string_value (b, c->object);
+      add_string (b, "file", c->file);
+      add_string (b, "object", c->object);
       add_run (b, "before", &c->before);
       add_run (b, "after", &c->after);
       json_builder_set_member_name (b, "new_warnings");
@@ -358,26 +355,22 @@ add_job_json (JsonBuilder *b, const Job *job)
   json_builder_end_array (b);
   json_builder_set_member_name (b, "apply");
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "error");
-  json_builder_add_string_value (b, r->apply_message);
+  add_string (b, "error", r->apply_message);
   json_builder_set_member_name (b, "hunks");
   json_builder_begin_array (b);
   for (guint i = 0; r->apply_reports && i < r->apply_reports->len; i++)
     {
       BpHunkReport *h = r->apply_reports->pdata[i];
       json_builder_begin_object (b);
-      json_builder_set_member_name (b, "patch");
-      json_builder_add_string_value (b, h->patch);
-      json_builder_set_member_name (b, "file");
-      json_builder_add_string_value (b, h->file);
+      add_string (b, "patch", h->patch);
+      add_string (b, "file", h->file);
       json_builder_set_member_name (b, "hunk");
       json_builder_add_int_value (b, h->hunk);
       json_builder_set_member_name (b, "stated_line");
       json_builder_add_int_value (b, h->stated_line);
       json_builder_set_member_name (b, "applied_line");
       json_builder_add_int_value (b, h->applied_line);
-      json_builder_set_member_name (b, "how");
-      json_builder_add_string_value (b, bp_hunk_match_to_string (h->how));
+      add_string (b, "how", bp_hunk_match_to_string (h->how));
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
