@@ -1759,9 +1759,12 @@ run_check (Check *ck, GCancellable *cancellable, GError **error)
   g_autoptr(GHashTable) wanted = wanted_paths (ck, res->touched);
   g_autofree char *cc_json = g_build_filename (ck->build, "compile_commands.json", NULL);
   gint64 cc_mtime = file_mtime (cc_json);
+  t = g_get_monotonic_time ();
   g_autoptr(GPtrArray) entries = load_compile_entries (ck, wanted, error);
   if (entries == NULL)
     return FALSE;
+  check_progress (ck, "%u object%s to compile, from compile_commands.json in %.1f s", entries->len,
+                  entries->len == 1 ? "" : "s", seconds_since (t));
   for (guint i = 0; i < res->touched->len; i++)
     {
       const char *f = res->touched->pdata[i];
