@@ -238,7 +238,9 @@ print_text (const Job *job)
     printf (" (QEMU %s)", r->version);
   g_autofree char *how = r->configured_now ? g_strdup_printf ("configured now in %.1f s", r->configure_seconds)
                                             : g_strdup ("configured before, reused");
-  printf ("\nbuild: %s (%s)\n", r->build_dir, how);
+  printf ("\n");
+  if (r->configure_args)
+    printf ("build: %s (%s)\n", r->build_dir, how);
   if (r->verdict != BP_CHECK_DOES_NOT_APPLY)
     {
       printf ("headers: %u ninja step%s in %.1f s\n", r->header_steps, r->header_steps == 1 ? "" : "s",

@@ -6,7 +6,7 @@
 # directory is cached under $BP_TEST_CACHE so the plain and sanitizer runs
 # (and later runs) configure QEMU once.
 . "$(dirname "$0")/libtest.sh"
-plan 25
+plan 26
 
 # Shared with debian-source.sh; the default work dirs go to a private place.
 cache="${BP_TEST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/backport-tests}"
@@ -243,6 +243,17 @@ bp check 1.0 --tree "$fd" --build-dir "$TEST_TMP/work-fd"
 { assert_rc 3 && assert_error 'needs packages this machine lacks: apt-get install libpixman-1-dev libfdt-dev; log: '; } \
   && ok "missing build deps: the Debian packages to install" \
   || not_ok "missing build deps: the Debian packages to install"
+
+fm="$TEST_TMP/fake-meson"
+make_fake_qemu "$fm" 'exit 0'
+printf '[meson]\nmeson = { accepted = ">=1.5.0", installed = "1.9.0", canary = "meson" }\n' >"$fm/pythondeps.toml"
+mkdir -p "$TEST_TMP/oldbin"
+printf '#!/bin/sh\necho 1.0.1\n' >"$TEST_TMP/oldbin/meson"
+chmod +x "$TEST_TMP/oldbin/meson"
+PATH="$TEST_TMP/oldbin:$PATH" bp check 1.0 --tree "$fm" --build-dir "$TEST_TMP/work-fm"
+{ assert_rc 3 && assert_error 'needs meson >= 1.5.0, this machine has 1.0.1: '; } \
+  && ok "meson older than the tree's pythondeps.toml asks: said before configuring" \
+  || not_ok "meson older than the tree's pythondeps.toml asks: said before configuring"
 
 ff="$TEST_TMP/fake-fail"
 make_fake_qemu "$ff" 'echo "ERROR: something else went wrong"; exit 1'
