@@ -1250,118 +1250,6 @@ tail_lines (const char *text, guint n)
   return g_string_free (s, FALSE);
 }
 
-/* Build the generated headers the objects need: their order-only inputs. */
-static gboolean
-generate_headers (Check *ck, GPtrArray *entries, GCancellable *cancellable, GError **error)
-{
-  if (entries->len == 0)
-    return TRUE;
-  /* Which headers: ninja -t query, cached while build.ninja is unchanged. */
-  g_autofree char *ninja_file = g_build_filename (ck->build, "build.ninja", NULL);
-  g_autofree char *cache_path = g_build_filename (ck->work, "headers.cache", NULL);
-  GString *key = g_string_new (NULL);
-  g_string_append_printf (key, "%" G_GINT64_FORMAT, file_mtime (ninja_file));
-  for (guint i = 0; i < entries->len; i++)
-    g_string_append_printf (key, " %s", ((CompileEntry *) entries->pdata[i])->output);
-  g_autofree char *cache_key = g_string_free (key, FALSE);
-
-  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
-  g_ptr_array_add (argv, g_strdup ("ninja"));
-  g_ptr_array_add (argv, g_strdup ("-C"));
-  g_ptr_array_add (argv, g_strdup (ck->build));
-  g_ptr_array_add (argv, g_strdup_printf ("-j%u", ck->jobs));
-  guint first_dep = argv->len;
-
-  g_autofree char *cached = NULL;
-  int status = 0;
-  if (g_file_get_contents (cache_path, &cached, NULL, NULL)
-      && g_str_has_prefix (cached, cache_key) && cached[strlen (cache_key)] == '\n')
-    {
-      g_auto(GStrv) lines = g_strsplit (cached + strlen (cache_key) + 1, "\n", -1);
-      for (char **l = lines; *l; l++)
-        if (**l)
-          g_ptr_array_add (argv, g_strdup (*l));
-    }
-  else
-    {
-      g_autoptr(GPtrArray) qargv = g_ptr_array_new ();
-      g_ptr_array_add (qargv, (gpointer) "ninja");
-      g_ptr_array_add (qargv, (gpointer) "-C");
-      g_ptr_array_add (qargv, ck->build);
-      g_ptr_array_add (qargv, (gpointer) "-t");
-      g_ptr_array_add (qargv, (gpointer) "query");
-      for (guint i = 0; i < entries->len; i++)
-        g_ptr_array_add (qargv, ((CompileEntry *) entries->pdata[i])->output);
-      g_ptr_array_add (qargv, NULL);
-      g_autofree char *qout = NULL;
-      if (!bp_build_run ((const char *const *) qargv->pdata, NULL, ck->timeout, &qout, &status, cancellable,
-                         error))
-        return FALSE;
-      if (status != 0)
-        {
-          g_autofree char *why = tail_lines (qout, 3);
-          g_set_error (error, BP_BUILD_ERROR, BP_BUILD_ERROR_FAILED,
-                       "ninja does not know the objects of the touched files in %s: %s", ck->build, why);
-          return FALSE;
-        }
-      /* Order-only inputs ("|| x"): the generated headers meson lists. */
-      g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
-      g_auto(GStrv) lines = g_strsplit (qout, "\n", -1);
-      GString *save = g_string_new (cache_key);
-      g_string_append_c (save, '\n');
-      for (char **l = lines; *l; l++)
-        {
-          const char *t = *l;
-          while (*t == ' ')
-            t++;
-          if (!g_str_has_prefix (t, "|| "))
-            continue;
-          t += 3;
-          if (*t && !g_hash_table_contains (seen, t))
-            {
-              g_hash_table_add (seen, (gpointer) t);
-              g_ptr_array_add (argv, g_strdup (t));
-              g_string_append_printf (save, "%s\n", t);
-            }
-        }
-      g_file_set_contents (cache_path, save->str, save->len, NULL);
-      g_string_free (save, TRUE);
-    }
-  if (argv->len == first_dep)
-    return TRUE;
-  guint ndeps = argv->len - first_dep;
-  g_ptr_array_add (argv, NULL);
-
-  check_progress (ck, "generating headers (%u inputs of %u object%s)", ndeps, entries->len,
-                  entries->len == 1 ? "" : "s");
-  gint64 start = g_get_monotonic_time ();
-  g_autofree char *out = NULL;
-  g_autoptr(GError) local = NULL;
-  if (!bp_build_run ((const char *const *) argv->pdata, NULL, ck->timeout, &out, &status, cancellable, &local))
-    {
-      if (g_error_matches (local, BP_BUILD_ERROR, BP_BUILD_ERROR_TIMEOUT))
-        g_set_error (error, BP_BUILD_ERROR, BP_BUILD_ERROR_TIMEOUT,
-                     "generating headers in %s ran past its deadline of %u s and was killed (see --timeout)",
-                     ck->build, ck->timeout);
-      else
-        g_propagate_error (error, g_steal_pointer (&local));
-      return FALSE;
-    }
-  double secs = seconds_since (start);
-  ck->res->header_seconds += secs;
-  guint steps = strstr (out, "no work to do") ? 0 : ninja_steps (out);
-  ck->res->header_steps += steps;
-  if (status != 0)
-    {
-      g_autofree char *why = tail_lines (out, MAX_LOG_TAIL);
-      g_set_error (error, BP_BUILD_ERROR, BP_BUILD_ERROR_FAILED,
-                   "generating the headers the touched files need failed in %s: %s", ck->build, why);
-      return FALSE;
-    }
-  check_progress (ck, "headers ready: %u step%s in %.1f s", steps, steps == 1 ? "" : "s", secs);
-  return TRUE;
-}
-
 static char *
 replace_all (const char *text, const char *from, const char *to)
 {
@@ -1396,8 +1284,331 @@ clean_diagnostics (Check *ck, const CompileEntry *e, const char *output)
   return rel ? replace_all (a, rel, "") : g_steal_pointer (&a);
 }
 
+/* The generated headers the objects need.  meson makes every generated
+ * header of a target an order-only input of each of its objects (166 ninja
+ * steps for hw/vfio/container.c on 10.2); the object itself includes a
+ * handful.  So ask the compiler (-M -MG lists headers that do not exist
+ * yet), build those with ninja, and ask again until nothing new appears.
+ * The list is cached for the next run, and each compile's own depfile
+ * catches a header the list missed. */
+typedef struct {
+  GHashTable *all;         /* order-only inputs of the objects: files ninja generates */
+  GHashTable *needed;      /* those the objects include */
+  char *cache_path;
+  char *cache_key;
+  gboolean cached;         /* NEEDED came from the cache */
+} Headers;
+
+static void
+headers_clear (Headers *h)
+{
+  g_clear_pointer (&h->all, g_hash_table_unref);
+  g_clear_pointer (&h->needed, g_hash_table_unref);
+  g_clear_pointer (&h->cache_path, g_free);
+  g_clear_pointer (&h->cache_key, g_free);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Headers, headers_clear)
+
+/* Lines of a cache file whose first line is KEY, or NULL. */
+static GStrv
+read_cache (const char *path, const char *key)
+{
+  g_autofree char *text = NULL;
+  if (!g_file_get_contents (path, &text, NULL, NULL))
+    return NULL;
+  gsize klen = strlen (key);
+  if (strncmp (text, key, klen) != 0 || text[klen] != '\n')
+    return NULL;
+  return g_strsplit (text + klen + 1, "\n", -1);
+}
+
+static void
+write_cache (const char *path, const char *key, GHashTable *set)
+{
+  GString *s = g_string_new (key);
+  g_string_append_c (s, '\n');
+  g_autoptr(GList) keys = g_hash_table_get_keys (set);
+  for (GList *l = keys; l; l = l->next)
+    g_string_append_printf (s, "%s\n", (const char *) l->data);
+  g_file_set_contents (path, s->str, s->len, NULL);
+  g_string_free (s, TRUE);
+}
+
 static gboolean
-compile_entry (Check *ck, const CompileEntry *e, const char *phase, BpCompileRun *run,
+headers_load (Check *ck, GPtrArray *entries, Headers *h, GCancellable *cancellable, GError **error)
+{
+  headers_clear (h);
+  h->all = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  h->needed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  if (entries->len == 0)
+    return TRUE;
+
+  g_autofree char *ninja_file = g_build_filename (ck->build, "build.ninja", NULL);
+  GString *key = g_string_new (NULL);
+  g_string_append_printf (key, "%" G_GINT64_FORMAT, file_mtime (ninja_file));
+  for (guint i = 0; i < entries->len; i++)
+    g_string_append_printf (key, " %s", ((CompileEntry *) entries->pdata[i])->output);
+  h->cache_key = g_string_free (key, FALSE);
+
+  /* Which files ninja generates for these objects: ninja -t query. */
+  g_autofree char *all_path = g_build_filename (ck->work, "headers.cache", NULL);
+  g_auto(GStrv) cached_all = read_cache (all_path, h->cache_key);
+  if (cached_all)
+    {
+      for (char **l = cached_all; *l; l++)
+        if (**l)
+          g_hash_table_add (h->all, g_strdup (*l));
+    }
+  else
+    {
+      g_autoptr(GPtrArray) qargv = g_ptr_array_new ();
+      g_ptr_array_add (qargv, (gpointer) "ninja");
+      g_ptr_array_add (qargv, (gpointer) "-C");
+      g_ptr_array_add (qargv, ck->build);
+      g_ptr_array_add (qargv, (gpointer) "-t");
+      g_ptr_array_add (qargv, (gpointer) "query");
+      for (guint i = 0; i < entries->len; i++)
+        g_ptr_array_add (qargv, ((CompileEntry *) entries->pdata[i])->output);
+      g_ptr_array_add (qargv, NULL);
+      g_autofree char *qout = NULL;
+      int status = 0;
+      if (!bp_build_run ((const char *const *) qargv->pdata, NULL, ck->timeout, &qout, &status, cancellable,
+                         error))
+        return FALSE;
+      if (status != 0)
+        {
+          g_autofree char *why = tail_lines (qout, 3);
+          g_set_error (error, BP_BUILD_ERROR, BP_BUILD_ERROR_FAILED,
+                       "ninja does not know the objects of the touched files in %s: %s", ck->build, why);
+          return FALSE;
+        }
+      /* Order-only inputs ("|| x"): the generated files meson lists. */
+      g_auto(GStrv) lines = g_strsplit (qout, "\n", -1);
+      for (char **l = lines; *l; l++)
+        {
+          const char *t = *l;
+          while (*t == ' ')
+            t++;
+          if (g_str_has_prefix (t, "|| ") && t[3])
+            g_hash_table_add (h->all, g_strdup (t + 3));
+        }
+      write_cache (all_path, h->cache_key, h->all);
+    }
+
+  h->cache_path = g_build_filename (ck->work, "headers-needed.cache", NULL);
+  g_auto(GStrv) cached_needed = read_cache (h->cache_path, h->cache_key);
+  for (char **l = cached_needed; l && *l; l++)
+    if (**l && g_hash_table_contains (h->all, *l))
+      g_hash_table_add (h->needed, g_strdup (*l));
+  h->cached = cached_needed != NULL;
+  return TRUE;
+}
+
+/* ninja the files in SET (NULL: every generated file the objects may use). */
+static gboolean
+headers_build (Check *ck, Headers *h, GHashTable *set, GCancellable *cancellable, GError **error)
+{
+  if (set == NULL)
+    set = h->all;
+  if (g_hash_table_size (set) == 0)
+    return TRUE;
+  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (argv, g_strdup ("ninja"));
+  g_ptr_array_add (argv, g_strdup ("-C"));
+  g_ptr_array_add (argv, g_strdup (ck->build));
+  g_ptr_array_add (argv, g_strdup_printf ("-j%u", ck->jobs));
+  g_autoptr(GList) keys = g_hash_table_get_keys (set);
+  for (GList *l = keys; l; l = l->next)
+    g_ptr_array_add (argv, g_strdup (l->data));
+  g_ptr_array_add (argv, NULL);
+
+  if (set == h->all)
+    check_progress (ck, "generating all %u headers the target generates", g_hash_table_size (set));
+  else
+    check_progress (ck, "generating %u header%s the objects include", g_hash_table_size (set),
+                    g_hash_table_size (set) == 1 ? "" : "s");
+  gint64 start = g_get_monotonic_time ();
+  g_autofree char *out = NULL;
+  int status = 0;
+  g_autoptr(GError) local = NULL;
+  if (!bp_build_run ((const char *const *) argv->pdata, NULL, ck->timeout, &out, &status, cancellable, &local))
+    {
+      if (g_error_matches (local, BP_BUILD_ERROR, BP_BUILD_ERROR_TIMEOUT))
+        g_set_error (error, BP_BUILD_ERROR, BP_BUILD_ERROR_TIMEOUT,
+                     "generating headers in %s ran past its deadline of %u s and was killed (see --timeout)",
+                     ck->build, ck->timeout);
+      else
+        g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  double secs = seconds_since (start);
+  ck->res->header_seconds += secs;
+  guint steps = strstr (out, "no work to do") ? 0 : ninja_steps (out);
+  ck->res->header_steps += steps;
+  if (status != 0)
+    {
+      g_autofree char *why = tail_lines (out, MAX_LOG_TAIL);
+      g_set_error (error, BP_BUILD_ERROR, BP_BUILD_ERROR_FAILED,
+                   "generating the headers the touched files need failed in %s: %s", ck->build, why);
+      return FALSE;
+    }
+  check_progress (ck, "headers ready: %u ninja step%s in %.1f s", steps, steps == 1 ? "" : "s", secs);
+  return TRUE;
+}
+
+/* The files a make-style depfile names, relative to the build directory
+ * where they are inside it. */
+static GPtrArray *
+depfile_entries (Check *ck, const char *path)
+{
+  GPtrArray *deps = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *text = NULL;
+  if (!g_file_get_contents (path, &text, NULL, NULL))
+    return deps;
+  g_autofree char *joined = replace_all (text, "\\\n", " ");
+  g_autofree char *build_prefix = g_strconcat (ck->build, "/", NULL);
+  g_auto(GStrv) words = g_strsplit_set (joined, " \t\n", -1);
+  gboolean first = TRUE;
+  for (char **w = words; *w; w++)
+    {
+      if (**w == '\0')
+        continue;
+      if (first)
+        {
+          first = FALSE;  /* "target:" */
+          if (g_str_has_suffix (*w, ":"))
+            continue;
+        }
+      const char *d = g_str_has_prefix (*w, build_prefix) ? *w + strlen (build_prefix) : *w;
+      g_ptr_array_add (deps, g_strdup (d));
+    }
+  return deps;
+}
+
+/* Add to H->needed the generated files DEPS names; how many were new. */
+static guint
+headers_note (Headers *h, GPtrArray *deps, GHashTable *fresh)
+{
+  guint added = 0;
+  for (guint i = 0; i < deps->len; i++)
+    {
+      const char *d = deps->pdata[i];
+      if (g_hash_table_contains (h->all, d) && !g_hash_table_contains (h->needed, d))
+        {
+          g_hash_table_add (h->needed, g_strdup (d));
+          if (fresh)
+            g_hash_table_add (fresh, g_strdup (d));
+          added++;
+        }
+    }
+  return added;
+}
+
+/* The compiler's command for E, to compile into OBJ (writing DEPFILE) or,
+ * with OBJ NULL, only to list its includes into DEPFILE (-M -MG). */
+static GPtrArray *
+compiler_argv (const CompileEntry *e, const char *obj, const char *depfile)
+{
+  GPtrArray *argv = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; e->argv[i]; i++)
+    {
+      const char *a = e->argv[i];
+      if (strcmp (a, "-MD") == 0 || strcmp (a, "-MMD") == 0 || (obj == NULL && strcmp (a, "-c") == 0))
+        continue;
+      if ((strcmp (a, "-MQ") == 0 || strcmp (a, "-MF") == 0 || strcmp (a, "-MT") == 0 || strcmp (a, "-o") == 0)
+          && e->argv[i + 1])
+        {
+          i++;
+          continue;
+        }
+      if (g_str_has_prefix (a, "-fdiagnostics-color"))
+        a = "-fdiagnostics-color=never";
+      g_ptr_array_add (argv, g_strdup (a));
+    }
+  if (obj)
+    {
+      g_ptr_array_add (argv, g_strdup ("-MD"));
+      g_ptr_array_add (argv, g_strdup ("-MF"));
+      g_ptr_array_add (argv, g_strdup (depfile));
+      g_ptr_array_add (argv, g_strdup ("-o"));
+      g_ptr_array_add (argv, g_strdup (obj));
+    }
+  else
+    {
+      g_ptr_array_add (argv, g_strdup ("-M"));
+      g_ptr_array_add (argv, g_strdup ("-MG"));
+      g_ptr_array_add (argv, g_strdup ("-MF"));
+      g_ptr_array_add (argv, g_strdup (depfile));
+    }
+  g_ptr_array_add (argv, NULL);
+  return argv;
+}
+
+/* Find what the objects include until nothing new appears, generating it
+ * on the way.  FALSE (without error) when the preprocessor itself fails:
+ * then the caller generates everything. */
+static gboolean
+headers_closure (Check *ck, Headers *h, GPtrArray *entries, gboolean *preprocessed,
+                 GCancellable *cancellable, GError **error)
+{
+  *preprocessed = TRUE;
+  for (guint round = 0; round < 8; round++)
+    {
+      g_autoptr(GHashTable) fresh = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+      for (guint i = 0; i < entries->len; i++)
+        {
+          CompileEntry *e = entries->pdata[i];
+          g_autofree char *src_file = g_build_filename (ck->src, e->rel, NULL);
+          if (!g_file_test (src_file, G_FILE_TEST_EXISTS))
+            continue;
+          g_autofree char *flat = g_strdelimit (g_strdup (e->output), "/", '_');
+          g_autofree char *depfile = g_strdup_printf ("%s/%s.includes.d", ck->objects, flat);
+          g_autoptr(GPtrArray) argv = compiler_argv (e, NULL, depfile);
+          g_autofree char *out = NULL;
+          int status = 0;
+          if (!bp_build_run ((const char *const *) argv->pdata, e->directory, ck->timeout, &out, &status,
+                             cancellable, error))
+            return FALSE;
+          if (status != 0)
+            {
+              *preprocessed = FALSE;
+              return TRUE;
+            }
+          g_autoptr(GPtrArray) deps = depfile_entries (ck, depfile);
+          headers_note (h, deps, fresh);
+        }
+      if (g_hash_table_size (fresh) == 0)
+        return TRUE;
+      if (!headers_build (ck, h, fresh, cancellable, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* Bring the generated headers of ENTRIES up to date: the cached list, or
+ * the compiler's answer, or (when it cannot say) all of them. */
+static gboolean
+headers_prepare (Check *ck, Headers *h, GPtrArray *entries, GCancellable *cancellable, GError **error)
+{
+  if (g_hash_table_size (h->all) == 0)
+    return TRUE;
+  if (h->cached)
+    return headers_build (ck, h, h->needed, cancellable, error);
+  gboolean preprocessed = TRUE;
+  if (!headers_closure (ck, h, entries, &preprocessed, cancellable, error))
+    return FALSE;
+  if (!preprocessed)
+    {
+      check_progress (ck, "the preprocessor cannot list the includes: generating every header of the target");
+      return headers_build (ck, h, NULL, cancellable, error);
+    }
+  write_cache (h->cache_path, h->cache_key, h->needed);
+  h->cached = TRUE;
+  return TRUE;
+}
+
+static gboolean
+compile_entry (Check *ck, const CompileEntry *e, const char *phase, BpCompileRun *run, GPtrArray **deps,
                GCancellable *cancellable, GError **error)
 {
   g_autofree char *src_file = g_build_filename (ck->src, e->rel, NULL);
@@ -1408,32 +1619,9 @@ compile_entry (Check *ck, const CompileEntry *e, const char *phase, BpCompileRun
     }
   g_autofree char *flat = g_strdelimit (g_strdup (e->output), "/", '_');
   g_autofree char *obj = g_strdup_printf ("%s/%s.%s.o", ck->objects, flat, phase);
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  for (guint i = 0; e->argv[i]; i++)
-    {
-      const char *a = e->argv[i];
-      if (strcmp (a, "-MD") == 0 || strcmp (a, "-MMD") == 0)
-        continue;
-      if ((strcmp (a, "-MQ") == 0 || strcmp (a, "-MF") == 0 || strcmp (a, "-MT") == 0) && e->argv[i + 1])
-        {
-          i++;
-          continue;
-        }
-      if (strcmp (a, "-o") == 0 && e->argv[i + 1])
-        {
-          g_ptr_array_add (argv, (gpointer) "-o");
-          g_ptr_array_add (argv, obj);
-          i++;
-          continue;
-        }
-      if (g_str_has_prefix (a, "-fdiagnostics-color"))
-        {
-          g_ptr_array_add (argv, (gpointer) "-fdiagnostics-color=never");
-          continue;
-        }
-      g_ptr_array_add (argv, (gpointer) a);
-    }
-  g_ptr_array_add (argv, NULL);
+  g_autofree char *depfile = g_strdup_printf ("%s/%s.%s.d", ck->objects, flat, phase);
+  g_unlink (depfile);
+  g_autoptr(GPtrArray) argv = compiler_argv (e, obj, depfile);
 
   gint64 start = g_get_monotonic_time ();
   g_autofree char *out = NULL;
@@ -1452,8 +1640,51 @@ compile_entry (Check *ck, const CompileEntry *e, const char *phase, BpCompileRun
     }
   run->seconds = seconds_since (start);
   run->status = status == 0 ? BP_COMPILE_OK : BP_COMPILE_FAILED;
+  g_free (run->output);
   run->output = clean_diagnostics (ck, e, out);
+  *deps = depfile_entries (ck, depfile);
   return TRUE;
+}
+
+/* Compile E; when it turns out to include a generated header that is not
+ * built (or not refreshed) yet, generate it and compile again. */
+static gboolean
+compile_checked (Check *ck, Headers *h, CompileEntry *e, const char *phase, BpCompileRun *run,
+                 GCancellable *cancellable, GError **error)
+{
+  for (guint attempt = 0;; attempt++)
+    {
+      g_autoptr(GPtrArray) deps = NULL;
+      if (!compile_entry (ck, e, phase, run, &deps, cancellable, error))
+        return FALSE;
+      if (attempt >= 2 || run->status == BP_COMPILE_ABSENT || g_hash_table_size (h->all) == 0)
+        return TRUE;
+      guint known = g_hash_table_size (h->needed);
+      if (run->status == BP_COMPILE_OK)
+        {
+          g_autoptr(GHashTable) fresh = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+          if (headers_note (h, deps, fresh) == 0)
+            return TRUE;
+          check_progress (ck, "%s includes %u generated header%s not refreshed yet: compiling again", e->rel,
+                          g_hash_table_size (fresh), g_hash_table_size (fresh) == 1 ? "" : "s");
+          if (!headers_build (ck, h, fresh, cancellable, error))
+            return FALSE;
+        }
+      else
+        {
+          if (!strstr (run->output, "No such file or directory"))
+            return TRUE;
+          g_autoptr(GPtrArray) one = g_ptr_array_new ();
+          g_ptr_array_add (one, e);
+          gboolean preprocessed = TRUE;
+          if (!headers_closure (ck, h, one, &preprocessed, cancellable, error))
+            return FALSE;
+          if (g_hash_table_size (h->needed) == known)
+            return TRUE;
+          check_progress (ck, "%s includes generated headers that were missing: compiling again", e->rel);
+        }
+      write_cache (h->cache_path, h->cache_key, h->needed);
+    }
 }
 
 /* ------------------------------------------------------------------ */
@@ -1647,7 +1878,7 @@ verdict_of (GPtrArray *results)
 }
 
 static gboolean
-compile_all (Check *ck, GPtrArray *entries, gboolean after, guint *n, guint m,
+compile_all (Check *ck, Headers *h, GPtrArray *entries, gboolean after, guint *n, guint m,
              GCancellable *cancellable, GError **error)
 {
   for (guint i = 0; i < entries->len; i++)
@@ -1671,7 +1902,8 @@ compile_all (Check *ck, GPtrArray *entries, gboolean after, guint *n, guint m,
         }
       (*n)++;
       check_progress (ck, "compiling %u of %u: %s (%s the series)", *n, m, e->rel, after ? "with" : "before");
-      if (!compile_entry (ck, e, after ? "after" : "before", after ? &r->after : &r->before, cancellable, error))
+      if (!compile_checked (ck, h, e, after ? "after" : "before", after ? &r->after : &r->before, cancellable,
+                            error))
         return FALSE;
     }
   return TRUE;
@@ -1799,10 +2031,12 @@ run_check (Check *ck, GCancellable *cancellable, GError **error)
     if (!unshare_file (ck->tree, ck->src, res->touched->pdata[i], error))
       return FALSE;
   g_mkdir_with_parents (ck->objects, 0755);
-  if (!generate_headers (ck, entries, cancellable, error))
+  g_auto(Headers) headers = { 0 };
+  if (!headers_load (ck, entries, &headers, cancellable, error)
+      || !headers_prepare (ck, &headers, entries, cancellable, error))
     return FALSE;
   guint n = 0, m = entries->len * 2;
-  if (!compile_all (ck, entries, FALSE, &n, m, cancellable, error))
+  if (!compile_all (ck, &headers, entries, FALSE, &n, m, cancellable, error))
     return FALSE;
 
   /* 6. Apply for real (files only: no quilt bookkeeping, no commits). */
@@ -1835,7 +2069,7 @@ run_check (Check *ck, GCancellable *cancellable, GError **error)
     }
   if (other_inputs)
     {
-      if (!generate_headers (ck, entries, cancellable, error))
+      if (!headers_build (ck, &headers, headers.needed, cancellable, error))
         return FALSE;
       if (file_mtime (cc_json) != cc_mtime)
         {
@@ -1846,9 +2080,12 @@ run_check (Check *ck, GCancellable *cancellable, GError **error)
           g_clear_pointer (&entries, g_ptr_array_unref);
           entries = g_steal_pointer (&again);
           m = n + entries->len;
+          if (!headers_load (ck, entries, &headers, cancellable, error)
+              || !headers_prepare (ck, &headers, entries, cancellable, error))
+            return FALSE;
         }
     }
-  if (!compile_all (ck, entries, TRUE, &n, m, cancellable, error))
+  if (!compile_all (ck, &headers, entries, TRUE, &n, m, cancellable, error))
     return FALSE;
 
   for (guint i = 0; i < res->results->len; i++)
