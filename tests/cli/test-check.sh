@@ -6,7 +6,7 @@
 # directory is cached under $BP_TEST_CACHE so the plain and sanitizer runs
 # (and later runs) configure QEMU once.
 . "$(dirname "$0")/libtest.sh"
-plan 26
+plan 27
 
 # Shared with debian-source.sh; the default work dirs go to a private place.
 cache="${BP_TEST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/backport-tests}"
@@ -192,6 +192,20 @@ bp check --all --tree-for "1.0=$tree" --tree-for "1.1=$tree2" --build-dir "$TEST
   && assert_error '1 of 2 lines break the build'; } \
   && ok "--all: two lines in parallel, a summary table, exit 1" \
   || not_ok "--all: two lines in parallel, a summary table, exit 1"
+
+gen="$TEST_TMP/gen"
+make_tree "$gen"
+cat >"$gen/meson.build" <<'EOF'
+project('hello', 'c')
+gen = custom_target('gen', output : 'gen.h', command : ['sh', '-c', 'echo "#define GEN 1" >@OUTPUT@'])
+unused = custom_target('unused', output : 'unused.h', command : ['sh', '-c', 'echo "#define UNUSED 1" >@OUTPUT@'])
+executable('hello', 'hello.c', 'util.c', gen, unused)
+EOF
+sed -i '1i #include "gen.h"' "$gen/hello.c"
+bp check 1.0 --tree "$gen" --build-dir "$TEST_TMP/work-gen"
+{ assert_rc 0 && assert_stdout '^hello.c  *ok  *ok' && assert_stderr 'generating 1 header the objects include' \
+  && [ -f "$TEST_TMP/work-gen/build/gen.h" ] && [ ! -e "$TEST_TMP/work-gen/build/unused.h" ]; } \
+  && ok "generates only the headers the object includes" || not_ok "generates only the headers the object includes"
 
 bp check --tree "$tree" --build-dir "$work"
 { assert_rc 0 && assert_stdout '^== line 1.0: '; } \
