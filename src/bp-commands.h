@@ -14,6 +14,7 @@ BP_CMD (show);
 BP_CMD (version);
 BP_CMD (apply);
 BP_CMD (check);
+BP_CMD (repro);
 
 /* Parse a command's options with the common conventions: --help prints the
  * summary, unknown options are usage errors (exit 2). */
