@@ -432,6 +432,14 @@ sync_file (const char *src, const struct stat *sst, const char *dst, SyncStats *
 }
 
 static gboolean
+is_build_dir (const char *path)
+{
+  g_autofree char *ninja = g_build_filename (path, "build.ninja", NULL);
+  g_autofree char *private = g_build_filename (path, "meson-private", NULL);
+  return g_file_test (ninja, G_FILE_TEST_EXISTS) || g_file_test (private, G_FILE_TEST_IS_DIR);
+}
+
+static gboolean
 sync_dir (const char *src, const char *dst, gboolean top, SyncStats *stats,
           GCancellable *cancellable, GError **error)
 {
@@ -463,8 +471,11 @@ sync_dir (const char *src, const char *dst, gboolean top, SyncStats *stats,
       /* The scratch is a plain tree: the repository stays out. */
       if (top && strcmp (name, ".git") == 0)
         continue;
-      g_hash_table_add (seen, g_strdup (name));
       g_autofree char *s = g_build_filename (src, name, NULL);
+      /* ... and so do build directories the user made inside the tree. */
+      if (top && is_build_dir (s))
+        continue;
+      g_hash_table_add (seen, g_strdup (name));
       g_autofree char *d = g_build_filename (dst, name, NULL);
       struct stat sst;
       if (lstat (s, &sst) != 0)
@@ -1754,6 +1765,40 @@ path_key (const char *tree, const char *version)
   return g_string_free (key, FALSE);
 }
 
+/* realpath of PATH, whose last components may not exist yet. */
+static char *
+resolve_path (const char *path)
+{
+  g_autofree char *abs = g_canonicalize_filename (path, NULL);
+  g_autoptr(GString) tail = g_string_new (NULL);
+  g_autofree char *dir = g_strdup (abs);
+  for (;;)
+    {
+      char *real = realpath (dir, NULL);
+      if (real)
+        {
+          char *out = g_strconcat (real, tail->str, NULL);
+          free (real);
+          return out;
+        }
+      if (strcmp (dir, "/") == 0)
+        return g_strdup (abs);
+      g_autofree char *base = g_path_get_basename (dir);
+      g_string_prepend (tail, base);
+      g_string_prepend_c (tail, '/');
+      char *up = g_path_get_dirname (dir);
+      g_free (dir);
+      dir = up;
+    }
+}
+
+static gboolean
+path_within (const char *inner, const char *outer)
+{
+  gsize len = strlen (outer);
+  return strncmp (inner, outer, len) == 0 && (inner[len] == '/' || inner[len] == '\0');
+}
+
 char *
 bp_build_default_work_dir (const char *tree)
 {
@@ -2168,6 +2213,18 @@ bp_build_check (BpFixLine *line, const char *tree, const BpCheckOptions *options
   res->build_system = g_strdup (ck.system == BUILD_QEMU ? "qemu" : "meson");
   ck.work = options->work_dir ? g_canonicalize_filename (options->work_dir, NULL)
                               : bp_build_default_work_dir (ck.tree);
+  /* The scratch copy must neither contain the tree nor live inside it. */
+  g_autofree char *rtree = resolve_path (ck.tree);
+  g_autofree char *rwork = resolve_path (ck.work);
+  gboolean nested = path_within (rwork, rtree) || path_within (rtree, rwork);
+  if (nested)
+    {
+      g_set_error (error, BP_BUILD_ERROR, BP_BUILD_ERROR_NOT_A_TREE,
+                   "the work directory %s and the tree %s are inside one another: give --build-dir outside the tree",
+                   ck.work, ck.tree);
+      g_free (ck.work);
+      return NULL;
+    }
 
   gboolean ok = run_check (&ck, cancellable, error);
   g_free (ck.work);

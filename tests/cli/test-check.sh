@@ -6,7 +6,7 @@
 # directory is cached under $BP_TEST_CACHE so the plain and sanitizer runs
 # (and later runs) configure QEMU once.
 . "$(dirname "$0")/libtest.sh"
-plan 27
+plan 29
 
 # Shared with debian-source.sh; the default work dirs go to a private place.
 cache="${BP_TEST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/backport-tests}"
@@ -216,6 +216,20 @@ bp check 1.0 --tree "$tree"
   && ls "$XDG_CACHE_HOME/backport/build" | grep -q '^1\.0\.0-[0-9a-f]\{12\}$'; } \
   && ok "default work dir: \$XDG_CACHE_HOME/backport/build/<VERSION>-<hash>" \
   || not_ok "default work dir: \$XDG_CACHE_HOME/backport/build/<VERSION>-<hash>"
+
+intree="$TEST_TMP/intree"
+make_tree "$intree"
+mkdir -p "$intree/mybuild/meson-private" "$intree/.git"
+echo junk >"$intree/mybuild/build.ninja"
+bp check 1.0 --tree "$intree" --build-dir "$TEST_TMP/work-intree"
+{ assert_rc 0 && [ -f "$TEST_TMP/work-intree/src/hello.c" ] && [ ! -e "$TEST_TMP/work-intree/src/mybuild" ] \
+  && [ ! -e "$TEST_TMP/work-intree/src/.git" ]; } \
+  && ok "the scratch copy leaves out .git and build directories inside the tree" \
+  || not_ok "the scratch copy leaves out .git and build directories inside the tree"
+
+bp check 1.0 --tree "$intree" --build-dir "$intree/mybuild/bp"
+{ assert_rc 3 && assert_error 'inside one another: give --build-dir outside the tree'; } \
+  && ok "a work directory inside the tree is refused" || not_ok "a work directory inside the tree is refused"
 
 # -- cannot build: one clear line each, exit 3
 bp check 1.0 --tree "$TEST_TMP/no-such-tree"
