@@ -1964,6 +1964,26 @@ wanted_paths (Check *ck, GPtrArray *touched)
   return wanted;
 }
 
+/* The apply engine said no (taking APPLY_ERROR and REPORTS): a series that
+ * does not apply is the check's finding; anything else is an error. */
+static gboolean
+does_not_apply (BpCheckResult *res, GError *apply_error, GPtrArray *reports, GError **error)
+{
+  g_autoptr(GError) local = apply_error;
+  g_autoptr(GPtrArray) hunks = reports;
+  if (local->domain != BP_APPLY_ERROR
+      || (local->code != BP_APPLY_ERROR_DOES_NOT_APPLY && local->code != BP_APPLY_ERROR_AMBIGUOUS
+          && local->code != BP_APPLY_ERROR_CONFLICT))
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  res->verdict = BP_CHECK_DOES_NOT_APPLY;
+  res->apply_message = g_strdup (local->message);
+  res->apply_reports = g_steal_pointer (&hunks);
+  return TRUE;
+}
+
 static gboolean
 run_check (Check *ck, GCancellable *cancellable, GError **error)
 {
@@ -2012,19 +2032,8 @@ run_check (Check *ck, GCancellable *cancellable, GError **error)
   g_autoptr(GError) apply_error = NULL;
   if (!bp_apply_series (ck->line, ck->src, &check_opts, &dry_reports, cancellable, &apply_error))
     {
-      if (apply_error->domain != BP_APPLY_ERROR
-          || (apply_error->code != BP_APPLY_ERROR_DOES_NOT_APPLY && apply_error->code != BP_APPLY_ERROR_AMBIGUOUS
-              && apply_error->code != BP_APPLY_ERROR_CONFLICT))
-        {
-          g_propagate_error (error, g_steal_pointer (&apply_error));
-          return FALSE;
-        }
-      res->verdict = BP_CHECK_DOES_NOT_APPLY;
-      res->apply_message = g_strdup (apply_error->message);
-      if (dry_reports)
-        res->apply_reports = g_steal_pointer (&dry_reports);
       res->seconds = seconds_since (start);
-      return TRUE;
+      return does_not_apply (res, g_steal_pointer (&apply_error), g_steal_pointer (&dry_reports), error);
     }
   res->touched = touched_files (ck->line, dry_reports);
 
@@ -2089,18 +2098,8 @@ run_check (Check *ck, GCancellable *cancellable, GError **error)
   g_autoptr(GPtrArray) reports = NULL;
   if (!bp_apply_series (ck->line, ck->src, &opts, &reports, cancellable, &apply_error))
     {
-      if (apply_error->domain != BP_APPLY_ERROR
-          || (apply_error->code != BP_APPLY_ERROR_DOES_NOT_APPLY && apply_error->code != BP_APPLY_ERROR_AMBIGUOUS
-              && apply_error->code != BP_APPLY_ERROR_CONFLICT))
-        {
-          g_propagate_error (error, g_steal_pointer (&apply_error));
-          return FALSE;
-        }
-      res->verdict = BP_CHECK_DOES_NOT_APPLY;
-      res->apply_message = g_strdup (apply_error->message);
-      res->apply_reports = reports ? g_steal_pointer (&reports) : NULL;
       res->seconds = seconds_since (start);
-      return TRUE;
+      return does_not_apply (res, g_steal_pointer (&apply_error), g_steal_pointer (&reports), error);
     }
   res->apply_reports = g_steal_pointer (&reports);
 
