@@ -128,7 +128,7 @@ on_signal (gpointer data)
 {
   Runner *runner = data;
   G_LOCK (progress);
-  fprintf (stderr, "backport check: interrupted, stopping the builds\n");
+  fprintf (stderr, "check: interrupted, stopping every build it started\n");
   G_UNLOCK (progress);
   g_cancellable_cancel (runner->cancellable);
   return G_SOURCE_CONTINUE;
@@ -181,6 +181,8 @@ after_status (const BpCompileResult *c)
 static char *
 job_sentence (const Job *job)
 {
+  if (g_error_matches (job->error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return g_strdup ("interrupted");
   if (job->error)
     return g_strdup_printf ("cannot build: %s", job->error->message);
   BpCheckResult *r = job->result;
