@@ -13,6 +13,8 @@ BP_CMD (list);
 BP_CMD (show);
 BP_CMD (status);
 BP_CMD (version);
+BP_CMD (apply);
+BP_CMD (check);
 BP_CMD (repro);
 BP_CMD (apply);
 BP_CMD (import);

@@ -20,6 +20,8 @@ static const BpCommand commands[] = {
   { "status", bp_cmd_status, "which lines, tags and branches are affected or fixed" },
   { "export", bp_cmd_export, "a line's series as quilt, dep3, mbox or rpm" },
   { "version", bp_cmd_version, "print the program and fix pack versions" },
+  { "apply", bp_cmd_apply, "apply a line's series to a tree, all or nothing" },
+  { "check", bp_cmd_check, "compile a line's series against a tree with its own build" },
   { "repro", bp_cmd_repro, "reproduce the bug: a device DMAs into dirtied private guest RAM" },
   { "apply", bp_cmd_apply, "apply a line's series to a tree, all or nothing" },
   { "import", bp_cmd_import, "mail, mbox, diff or pasted web text -> clean patches" },

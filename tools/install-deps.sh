@@ -13,3 +13,18 @@ apt-get install -y -q --no-install-recommends \
     libgit2-dev libglib2.0-dev libjson-glib-dev libgmime-3.0-dev \
     quilt patch dpkg-dev xz-utils jq \
     clang libclang-rt-14-dev
+
+# `backport check` builds QEMU trees with their own build: QEMU 10.1+ needs
+# meson >= 1.5 (Debian 12 has 1.0.1; bookworm-backports has 1.7), python3,
+# libfdt for x86_64-softmmu.  Our own build works with either meson.
+. /etc/os-release
+if [ "${VERSION_CODENAME:-}" = bookworm ]; then
+    if ! grep -rqs '^[^#]*bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+        echo "deb http://deb.debian.org/debian bookworm-backports main" \
+            >/etc/apt/sources.list.d/bookworm-backports.list
+        apt-get update -q
+    fi
+    apt-get install -y -q -o DPkg::Lock::Timeout=600 --no-install-recommends -t bookworm-backports meson
+fi
+apt-get install -y -q -o DPkg::Lock::Timeout=600 --no-install-recommends \
+    python3 python3-venv libfdt-dev libglib2.0-dev ninja-build
