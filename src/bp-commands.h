@@ -9,6 +9,7 @@
   gboolean bp_cmd_##name (int argc, char **argv, GCancellable *cancellable, GError **error)
 
 BP_CMD (version);
+BP_CMD (bisect);
 
 /* Parse a command's options with the common conventions: --help prints the
  * summary, unknown options are usage errors (exit 2). */

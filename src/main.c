@@ -16,6 +16,7 @@ typedef struct {
 
 static const BpCommand commands[] = {
   { "version", bp_cmd_version, "print the program and fix pack versions" },
+  { "bisect", bp_cmd_bisect, "find the first bad commit (git's algorithm, no checkout)" },
   { NULL, NULL, NULL },
 };
 
