@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The run predicate: any command, with `git bisect run`'s exit conventions,
  * run in a checkout of its own.  The checkout lives in a temporary directory
- * outside the user's tree, is written with git_checkout_tree() (target
- * directory, the repository's index left alone) and updated per step against
- * the tree checked out before.  The user's work tree and index are never
+ * outside the user's tree, is written with git_checkout_tree() through a
+ * second handle on the repository whose work tree is that directory and whose
+ * index lives in memory, and is updated per step against the tree checked out
+ * before.  The user's work tree and index are never
  * touched.  Cached by tree id: two commits with the same tree get the same
  * answer without running the command again. */
 #include "bisect-predicate.h"
@@ -12,10 +13,15 @@
 #include <glib/gstdio.h>
 #include <unistd.h>
 
+#include <git2/sys/repository.h>
+
 typedef struct {
   BpBisectPredicate parent;
   char *command;
   char *dir;            /* the temporary checkout */
+  git_repository *own;  /* our handle on the same objects: work tree = dir,
+                         * an in-memory index; the user's tree and index are
+                         * never read or written */
   git_tree *checked_out; /* the tree in dir, the baseline for the next update */
 } RunPredicate;
 
@@ -30,7 +36,7 @@ static gboolean
 checkout (RunPredicate *rp, git_commit *commit, GError **error)
 {
   git_tree *tree = NULL;
-  if (git_commit_tree (&tree, commit) < 0)
+  if (git_tree_lookup (&tree, rp->own, git_commit_tree_id (commit)) < 0)
     {
       g_set_error (error, BP_BISECT_ERROR, BP_BISECT_ERROR_GIT, "reading a tree: %s",
                    git_error_last () ? git_error_last ()->message : "libgit2 error");
@@ -39,7 +45,6 @@ checkout (RunPredicate *rp, git_commit *commit, GError **error)
   git_checkout_options opts = GIT_CHECKOUT_OPTIONS_INIT;
   opts.checkout_strategy = GIT_CHECKOUT_FORCE | GIT_CHECKOUT_DONT_UPDATE_INDEX
                            | GIT_CHECKOUT_NO_REFRESH | GIT_CHECKOUT_DISABLE_PATHSPEC_MATCH;
-  opts.target_directory = rp->dir;
   git_index *empty = NULL;
   if (rp->checked_out)
     opts.baseline = rp->checked_out;
@@ -53,7 +58,7 @@ checkout (RunPredicate *rp, git_commit *commit, GError **error)
         }
       opts.baseline_index = empty;
     }
-  int rc = git_checkout_tree (rp->parent.repo, (git_object *) tree, &opts);
+  int rc = git_checkout_tree (rp->own, (git_object *) tree, &opts);
   git_index_free (empty);
   if (rc < 0)
     {
@@ -127,6 +132,8 @@ run_finalize (BpBisectPredicate *self)
   RunPredicate *rp = (RunPredicate *) self;
   if (rp->checked_out)
     git_tree_free (rp->checked_out);
+  if (rp->own)
+    git_repository_free (rp->own);
   if (rp->dir)
     {
       /* rm -rf: the command may have created anything in its checkout */
@@ -144,10 +151,26 @@ bp_bisect_predicate_run_new (git_repository *repo, const char *command, GError *
   g_autofree char *dir = g_dir_make_tmp ("backport-bisect-XXXXXX", error);
   if (dir == NULL)
     return NULL;
+  git_repository *own = NULL;
+  git_index *index = NULL;
+  if (git_repository_open_bare (&own, git_repository_path (repo)) < 0
+      || git_repository_set_workdir (own, dir, 0) < 0
+      || git_index_new (&index) < 0
+      || git_repository_set_index (own, index) < 0)
+    {
+      g_set_error (error, BP_BISECT_ERROR, BP_BISECT_ERROR_GIT, "preparing a checkout in %s: %s",
+                   dir, git_error_last () ? git_error_last ()->message : "libgit2 error");
+      git_index_free (index);
+      git_repository_free (own);
+      g_rmdir (dir);
+      return NULL;
+    }
+  git_index_free (index);
   RunPredicate *rp = (RunPredicate *)
     bp_bisect_predicate_alloc (sizeof (RunPredicate), "run", repo);
   rp->command = g_strdup (command);
   rp->dir = g_steal_pointer (&dir);
+  rp->own = own;
   rp->parent.key = run_key;
   rp->parent.evaluate = run_evaluate;
   rp->parent.finalize = run_finalize;

@@ -42,6 +42,7 @@ struct BpBisect {
   guint *stamp;
   guint stamp_gen;
   guint8 *in_list;
+  int *stack;           /* count_distance: each node pushed once */
 };
 
 const char *
@@ -117,6 +118,7 @@ bp_bisect_new_from_nodes (const BpBisectNode *nodes, guint n, int bad, gboolean 
   b->weight = g_new (int, n);
   b->stamp = g_new0 (guint, n);
   b->in_list = g_new0 (guint8, n);
+  b->stack = g_new (int, n);
   return b;
 }
 
@@ -136,6 +138,7 @@ bp_bisect_free (BpBisect *b)
   g_free (b->weight);
   g_free (b->stamp);
   g_free (b->in_list);
+  g_free (b->stack);
   g_free (b);
 }
 
@@ -292,14 +295,14 @@ count_distance (BpBisect *b, int node)
       memset (b->stamp, 0, b->n * sizeof (guint));
       b->stamp_gen = 1;
     }
-  g_autoptr(GArray) stack = g_array_new (FALSE, FALSE, sizeof (int));
-  g_array_append_val (stack, node);
+  int *stack = b->stack;
+  int top = 0;
+  stack[top++] = node;
   b->stamp[node] = b->stamp_gen;
   int nr = 0;
-  while (stack->len > 0)
+  while (top > 0)
     {
-      int c = g_array_index (stack, int, stack->len - 1);
-      g_array_set_size (stack, stack->len - 1);
+      int c = stack[--top];
       nr++;
       const Node *cn = &b->nodes[c];
       for (guint i = 0; i < cn->n_parents; i++)
@@ -308,7 +311,7 @@ count_distance (BpBisect *b, int node)
           if (!interesting (b, p) || b->stamp[p] == b->stamp_gen)
             continue;
           b->stamp[p] = b->stamp_gen;
-          g_array_append_val (stack, p);
+          stack[top++] = p;
         }
     }
   return nr;
@@ -650,6 +653,241 @@ resolve (git_repository *repo, const char *rev, git_oid *out, GError **error)
   return TRUE;
 }
 
+
+/* ---- git's limited revision walk (revision.c limit_list) ---------------
+ * bad is interesting, goods are not; commits are taken newest first, an
+ * uninteresting commit makes its parents uninteresting, and the walk stops
+ * (after git's five commits of slop) once only uninteresting commits are
+ * queued.  Each commit is read once, straight from the object database. */
+
+#define W_UNINTERESTING 1
+#define W_SEEN 2
+#define W_PARSED 4
+#define SLOP 5
+
+typedef struct {
+  git_oid oid;
+  gint64 date;
+  guint n_parents;
+  int *parents;         /* walk node indices, once parsed */
+  guint8 flags;
+} WNode;
+
+typedef struct {
+  git_repository *repo;
+  git_odb *odb;
+  GArray *nodes;        /* WNode */
+  GHashTable *index;    /* oid -> index + 1 (keys point into a chunk) */
+  GPtrArray *oid_chunks;
+  GArray *heap;         /* QItem over walk nodes */
+  GArray *emitted;      /* int: interesting commits in the order taken */
+  guint seq;
+} Walk;
+
+#define WNODE(w, i) (&g_array_index ((w)->nodes, WNode, (i)))
+
+static Walk *
+walk_new (git_repository *repo)
+{
+  Walk *w = g_new0 (Walk, 1);
+  w->repo = repo;
+  w->nodes = g_array_new (FALSE, FALSE, sizeof (WNode));
+  w->index = g_hash_table_new (bp_oid_hash, bp_oid_equal);
+  w->oid_chunks = g_ptr_array_new_with_free_func (g_free);
+  w->heap = g_array_new (FALSE, FALSE, sizeof (QItem));
+  w->emitted = g_array_new (FALSE, FALSE, sizeof (int));
+  return w;
+}
+
+static void
+walk_free (Walk *w)
+{
+  for (guint i = 0; i < w->nodes->len; i++)
+    g_free (WNODE (w, i)->parents);
+  g_array_unref (w->nodes);
+  g_hash_table_unref (w->index);
+  g_ptr_array_unref (w->oid_chunks);
+  g_array_unref (w->heap);
+  g_array_unref (w->emitted);
+  if (w->odb)
+    git_odb_free (w->odb);
+  g_free (w);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Walk, walk_free)
+
+static int
+walk_node (Walk *w, const git_oid *oid)
+{
+  int i = GPOINTER_TO_INT (g_hash_table_lookup (w->index, oid)) - 1;
+  if (i >= 0)
+    return i;
+  WNode n = { *oid, 0, 0, NULL, 0 };
+  g_array_append_val (w->nodes, n);
+  i = (int) w->nodes->len - 1;
+  /* hash keys must not move when the node array grows */
+  git_oid *key = g_memdup2 (oid, sizeof *oid);
+  g_ptr_array_add (w->oid_chunks, key);
+  g_hash_table_insert (w->index, key, GINT_TO_POINTER (i + 1));
+  return i;
+}
+
+/* Parents and committer time from the raw commit. */
+static gboolean
+walk_parse (Walk *w, int i, GError **error)
+{
+  if (WNODE (w, i)->flags & W_PARSED)
+    return TRUE;
+  if (w->odb == NULL && git_repository_odb (&w->odb, w->repo) < 0)
+    return git_fail (error, "opening the object database");
+  git_odb_object *obj = NULL;
+  git_oid oid = WNODE (w, i)->oid;
+  if (git_odb_read (&obj, w->odb, &oid) < 0)
+    return git_fail (error, "reading a commit");
+  if (git_odb_object_type (obj) != GIT_OBJECT_COMMIT)
+    {
+      git_odb_object_free (obj);
+      g_set_error (error, BP_BISECT_ERROR, BP_BISECT_ERROR_GIT, "object is not a commit");
+      return FALSE;
+    }
+  const char *p = git_odb_object_data (obj);
+  const char *end = p + git_odb_object_size (obj);
+  g_autoptr(GArray) parents = g_array_new (FALSE, FALSE, sizeof (int));
+  gint64 date = 0;
+  while (p < end && *p != '\n')
+    {
+      const char *eol = memchr (p, '\n', end - p);
+      if (eol == NULL)
+        eol = end;
+      if (eol - p >= 7 + GIT_OID_HEXSZ && memcmp (p, "parent ", 7) == 0)
+        {
+          git_oid po;
+          if (git_oid_fromstrn (&po, p + 7, GIT_OID_HEXSZ) == 0)
+            {
+              int pi = walk_node (w, &po);
+              g_array_append_val (parents, pi);
+            }
+        }
+      else if (eol - p > 10 && memcmp (p, "committer ", 10) == 0)
+        {
+          const char *gt = p;
+          for (const char *q = p; q < eol; q++)
+            if (*q == '>')
+              gt = q;
+          date = g_ascii_strtoll (gt + 1, NULL, 10);
+        }
+      p = eol + 1;
+    }
+  git_odb_object_free (obj);
+  WNode *n = WNODE (w, i);
+  n->date = date;
+  n->n_parents = parents->len;
+  n->parents = (int *) g_array_free (g_steal_pointer (&parents), FALSE);
+  n->flags |= W_PARSED;
+  return TRUE;
+}
+
+static void
+walk_push (Walk *w, int i)
+{
+  WNODE (w, i)->flags |= W_SEEN;
+  q_push (w->heap, (QItem) { i, WNODE (w, i)->date, w->seq++ });
+}
+
+/* mark_parents_uninteresting(): through the parents already parsed */
+static void
+walk_mark_parents_uninteresting (Walk *w, int i)
+{
+  g_autoptr(GArray) stack = g_array_new (FALSE, FALSE, sizeof (int));
+  const WNode *n = WNODE (w, i);
+  for (guint k = 0; k < n->n_parents; k++)
+    g_array_append_val (stack, n->parents[k]);
+  while (stack->len > 0)
+    {
+      int c = g_array_index (stack, int, stack->len - 1);
+      g_array_set_size (stack, stack->len - 1);
+      WNode *cn = WNODE (w, c);
+      if (cn->flags & W_UNINTERESTING)
+        continue;
+      cn->flags |= W_UNINTERESTING;
+      for (guint k = 0; k < cn->n_parents; k++)
+        g_array_append_val (stack, cn->parents[k]);
+    }
+}
+
+static gboolean
+walk_everybody_uninteresting (Walk *w)
+{
+  for (guint k = 0; k < w->heap->len; k++)
+    if (!(WNODE (w, g_array_index (w->heap, QItem, k).node)->flags & W_UNINTERESTING))
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
+limit_walk (Walk *w, const git_oid *bad, GArray *goods, gboolean first_parent, GError **error)
+{
+  int bi = walk_node (w, bad);
+  if (!walk_parse (w, bi, error))
+    return FALSE;
+  walk_push (w, bi);
+  for (guint k = 0; k < goods->len; k++)
+    {
+      int gi = walk_node (w, &g_array_index (goods, git_oid, k));
+      if (!walk_parse (w, gi, error))
+        return FALSE;
+      WNODE (w, gi)->flags |= W_UNINTERESTING;
+      if (!(WNODE (w, gi)->flags & W_SEEN))
+        walk_push (w, gi);
+    }
+  gint64 date = G_MAXINT64;
+  int slop = SLOP;
+  while (w->heap->len > 0)
+    {
+      QItem it = q_pop (w->heap);
+      int c = it.node;
+      gboolean unint = (WNODE (w, c)->flags & W_UNINTERESTING) != 0;
+      guint np = WNODE (w, c)->n_parents;
+      for (guint k = 0; k < np; k++)
+        {
+          int p = WNODE (w, c)->parents[k];
+          if (unint)
+            {
+              WNODE (w, p)->flags |= W_UNINTERESTING;
+              if (!walk_parse (w, p, error))
+                return FALSE;
+              walk_mark_parents_uninteresting (w, p);
+            }
+          else if (!walk_parse (w, p, error))
+            return FALSE;
+          if (!(WNODE (w, p)->flags & W_SEEN))
+            walk_push (w, p);
+          if (!unint && first_parent)
+            break;
+        }
+      if (unint)
+        {
+          walk_mark_parents_uninteresting (w, c);
+          /* still_interesting() */
+          if (w->heap->len == 0)
+            slop = 0;
+          else
+            {
+              gint64 newest = g_array_index (w->heap, QItem, 0).date;
+              if (date <= newest || !walk_everybody_uninteresting (w))
+                slop = SLOP;
+              else
+                slop--;
+            }
+          if (slop)
+            continue;
+          break;
+        }
+      date = WNODE (w, c)->date;
+      g_array_append_val (w->emitted, c);
+    }
+  return TRUE;
+}
+
 BpBisect *
 bp_bisect_new (git_repository *repo, const char *bad, const char *const *goods,
                gboolean first_parent, GError **error)
@@ -697,69 +935,48 @@ bp_bisect_new (git_repository *repo, const char *bad, const char *const *goods,
       g_array_append_val (good_oids, g);
     }
 
-  git_revwalk *walk = NULL;
-  if (git_revwalk_new (&walk, repo) < 0)
-    {
-      git_fail (error, "revision walk");
-      return NULL;
-    }
-  git_revwalk_sorting (walk, GIT_SORT_NONE);
-  gboolean ok = git_revwalk_push (walk, &bad_oid) == 0;
-  for (guint i = 0; ok && i < good_oids->len; i++)
-    ok = git_revwalk_hide (walk, &g_array_index (good_oids, git_oid, i)) == 0;
-  if (!ok)
-    {
-      git_revwalk_free (walk);
-      git_fail (error, "revision walk");
-      return NULL;
-    }
-  g_autoptr(GArray) oids = g_array_new (FALSE, FALSE, sizeof (git_oid));
-  git_oid o;
-  int rc;
-  while ((rc = git_revwalk_next (&o, walk)) == 0)
-    g_array_append_val (oids, o);
-  git_revwalk_free (walk);
-  if (rc != GIT_ITEROVER)
-    {
-      git_fail (error, "revision walk");
-      return NULL;
-    }
+  g_autoptr(Walk) w = walk_new (repo);
+  if (!limit_walk (w, &bad_oid, good_oids, first_parent, error))
+    return NULL;
 
-  g_autoptr(GHashTable) index = g_hash_table_new (bp_oid_hash, bp_oid_equal);
-  for (guint i = 0; i < oids->len; i++)
-    g_hash_table_insert (index, &g_array_index (oids, git_oid, i), GINT_TO_POINTER (i + 1));
-
-  guint n = oids->len;
-  g_autofree BpBisectNode *nodes = g_new0 (BpBisectNode, n);
-  g_autoptr(GPtrArray) parent_arrays = g_ptr_array_new_with_free_func (g_free);
-  int bad_index = -1;
-  for (guint i = 0; i < n; i++)
+  /* the candidates: emitted and still interesting */
+  g_autofree int *remap = g_new (int, w->nodes->len);
+  for (guint i = 0; i < w->nodes->len; i++)
+    remap[i] = -1;
+  guint n = 0;
+  for (guint k = 0; k < w->emitted->len; k++)
     {
-      git_commit *c = NULL;
-      if (git_commit_lookup (&c, repo, &g_array_index (oids, git_oid, i)) < 0)
-        {
-          git_fail (error, "reading a commit");
-          return NULL;
-        }
-      guint np = git_commit_parentcount (c);
-      int *parents = g_new (int, MAX (np, 1));
-      for (guint k = 0; k < np; k++)
-        parents[k] = GPOINTER_TO_INT (g_hash_table_lookup (index, git_commit_parent_id (c, k))) - 1;
-      g_ptr_array_add (parent_arrays, parents);
-      nodes[i].oid = g_array_index (oids, git_oid, i);
-      nodes[i].date = git_commit_time (c);
-      nodes[i].n_parents = np;
-      nodes[i].parents = parents;
-      if (git_oid_equal (&nodes[i].oid, &bad_oid))
-        bad_index = (int) i;
-      git_commit_free (c);
+      int wi = g_array_index (w->emitted, int, k);
+      if (!(WNODE (w, wi)->flags & W_UNINTERESTING))
+        remap[wi] = (int) n++;
     }
-  if (bad_index < 0)
+  if (n == 0)
     {
       g_set_error (error, BP_BISECT_ERROR, BP_BISECT_ERROR_NOT_ANCESTOR,
                    "nothing to bisect between the good revisions and '%s'", bad);
       return NULL;
     }
+  g_autofree BpBisectNode *nodes = g_new0 (BpBisectNode, n);
+  g_autoptr(GPtrArray) parent_arrays = g_ptr_array_new_with_free_func (g_free);
+  int bad_index = -1;
+  for (guint wi = 0; wi < w->nodes->len; wi++)
+    {
+      int i = remap[wi];
+      if (i < 0)
+        continue;
+      const WNode *wn = WNODE (w, wi);
+      int *parents = g_new (int, MAX (wn->n_parents, 1));
+      for (guint k = 0; k < wn->n_parents; k++)
+        parents[k] = remap[wn->parents[k]];
+      g_ptr_array_add (parent_arrays, parents);
+      nodes[i].oid = wn->oid;
+      nodes[i].date = wn->date;
+      nodes[i].n_parents = wn->n_parents;
+      nodes[i].parents = parents;
+      if (git_oid_equal (&wn->oid, &bad_oid))
+        bad_index = i;
+    }
+  g_assert (bad_index >= 0);
   BpBisect *b = bp_bisect_new_from_nodes (nodes, n, bad_index, first_parent);
   g_array_append_vals (b->goods, good_oids->data, good_oids->len);
   return b;
