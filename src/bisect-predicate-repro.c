@@ -20,13 +20,6 @@
 #define FUNCTION "vfio_container_dma_map"
 #define VFIO_DIR "hw/vfio"
 
-/* Until the reproducer's tree policy is linked in, a build without it says
- * so instead of failing to link. */
-extern gboolean bp_repro_tree_decision (const char *source, gsize len, const char *path,
-                                        gboolean share, BpDmaPath *path_out,
-                                        char **evidence, GError **error) __attribute__ ((weak));
-extern GQuark bp_repro_error_quark (void) __attribute__ ((weak));
-
 typedef struct {
   BpBisectPredicate parent;
   GHashTable *dir_to_blob;   /* hw/vfio tree id (hex) -> "blobhex path" or "" */
@@ -164,12 +157,6 @@ repro_evaluate (BpBisectPredicate *self, git_commit *commit, const git_oid *key,
       *evidence = g_strdup ("no file under " VFIO_DIR " defines " FUNCTION "()");
       return TRUE;
     }
-  if (bp_repro_tree_decision == NULL)
-    {
-      g_set_error (error, BP_BISECT_ERROR, BP_BISECT_ERROR_ABORT,
-                   "this build has no reproducer tree policy; use --predicate content or run");
-      return FALSE;
-    }
   git_blob *blob = NULL;
   if (git_blob_lookup (&blob, self->repo, key) < 0)
     return git_fail (error, "reading a blob");
@@ -185,17 +172,17 @@ repro_evaluate (BpBisectPredicate *self, git_commit *commit, const git_oid *key,
           || g_error_matches (local, BP_REPRO_ERROR, BP_REPRO_ERROR_COMPILE))
         {
           *verdict = BP_VERDICT_SKIP;
-          *evidence = g_strdup_printf ("%s: %s", path, local->message);
+          *evidence = g_strdup (local->message);
           return TRUE;
         }
       g_propagate_prefixed_error (error, g_steal_pointer (&local), "%s: ", path);
       return FALSE;
     }
   *verdict = dma == BP_DMA_BY_FILE ? BP_VERDICT_BAD : BP_VERDICT_GOOD;
-  *evidence = g_strdup_printf ("%s: private RAM mapped %s%s%s", path,
+  *evidence = g_strdup_printf ("private RAM mapped %s: %s",
                                dma == BP_DMA_BY_FILE ? "by file (IOMMU_IOAS_MAP_FILE)"
                                                      : "by address (IOMMU_IOAS_MAP)",
-                               why && why[0] ? "; " : "", why ? why : "");
+                               why && why[0] ? why : path);
   return TRUE;
 }
 

@@ -8,7 +8,11 @@
 #define BP_CMD(name) \
   gboolean bp_cmd_##name (int argc, char **argv, GCancellable *cancellable, GError **error)
 
+BP_CMD (export);
+BP_CMD (list);
+BP_CMD (show);
 BP_CMD (version);
+BP_CMD (repro);
 BP_CMD (bisect);
 
 /* Parse a command's options with the common conventions: --help prints the

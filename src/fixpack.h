@@ -76,3 +76,6 @@ BpFixLine *bp_fixpack_get_line (BpFixPack *pack, const char *name, GError **erro
  * development version x.y.90+ (rc of the next release) maps to the first line
  * the pack knows after x.y.  NULL when no line serves it. */
 BpFixLine *bp_fixpack_line_for_version (BpFixPack *pack, const char *version);
+
+/* Every pack under the default root (BpFixPack*), sorted by name. */
+GPtrArray *bp_fixpack_load_all (GError **error);

@@ -15,13 +15,17 @@ typedef struct {
 } BpCommand;
 
 static const BpCommand commands[] = {
+  { "list", bp_cmd_list, "fix packs and their lines with verdicts" },
+  { "show", bp_cmd_show, "a line's series and notes" },
+  { "export", bp_cmd_export, "a line's series as quilt, dep3, mbox or rpm" },
   { "version", bp_cmd_version, "print the program and fix pack versions" },
+  { "repro", bp_cmd_repro, "reproduce the bug: a device DMAs into dirtied private guest RAM" },
   { "bisect", bp_cmd_bisect, "find the first bad commit (git's algorithm, no checkout)" },
   { NULL, NULL, NULL },
 };
 
 /* What a bare `backport` runs. */
-#define BP_DEFAULT_COMMAND "version"
+#define BP_DEFAULT_COMMAND "list"
 
 static void
 usage (FILE *out)

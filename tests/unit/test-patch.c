@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The patch parser on the pack's real patches and on bad input. */
+#include <string.h>
+
+#include "patch.h"
+
+static char *
+pack_patch_path (const char *line)
+{
+  g_autofree char *dir = g_build_filename (g_getenv ("BP_SOURCE_DIR"), "patches",
+                                           "vfio-map-file-private", line, NULL);
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  g_assert_nonnull (d);
+  const char *name;
+  while ((name = g_dir_read_name (d)))
+    if (g_str_has_suffix (name, ".patch"))
+      return g_build_filename (dir, name, NULL);
+  g_assert_not_reached ();
+}
+
+static void
+test_pack_patches (void)
+{
+  const char *lines[] = { "10.1", "10.2", "11.0" };
+  for (guint i = 0; i < G_N_ELEMENTS (lines); i++)
+    {
+      g_autofree char *path = pack_patch_path (lines[i]);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(BpPatch) p = bp_patch_load (path, &error);
+      g_assert_no_error (error);
+      g_assert_cmpstr (p->author_name, ==, "Chenyi Qiang");
+      g_assert_cmpstr (p->author_email, ==, "chenyi.qiang@intel.com");
+      g_assert_nonnull (p->date);
+      g_assert_cmpint (g_date_time_get_year (p->date), ==, 2026);
+      g_assert_cmpstr (p->subject, ==, "vfio/container: Use dma_map_file() only for shared RAM and RAM devices");
+      g_autoptr(GPtrArray) fixes = bp_patch_trailers (p, "Fixes");
+      g_assert_cmpuint (fixes->len, ==, 1);
+      g_assert_cmpstr (g_ptr_array_index (fixes, 0), ==, "fb32965b6dd8 (\"vfio/iommufd: use IOMMU_IOAS_MAP_FILE\")");
+      g_autoptr(GPtrArray) rb = bp_patch_trailers (p, "reviewed-by");
+      g_assert_cmpuint (rb->len, ==, 2);
+      /* UTF-8 survives: Cédric */
+      g_autoptr(GPtrArray) sb = bp_patch_trailers (p, "Suggested-by");
+      g_assert_cmpstr (g_ptr_array_index (sb, 0), ==, "Cédric Le Goater <clg@redhat.com>");
+      g_assert_cmpuint (p->files->len, ==, 1);
+      BpFileDiff *f = g_ptr_array_index (p->files, 0);
+      g_assert_cmpstr (f->new_path, ==, strcmp (lines[i], "10.1") == 0 ? "hw/vfio/container-base.c" : "hw/vfio/container.c");
+      g_assert_cmpuint (f->hunks->len, ==, 1);
+      BpHunk *h = g_ptr_array_index (f->hunks, 0);
+      g_assert_cmpuint (h->old_count, ==, 15);
+      g_assert_cmpuint (h->new_count, ==, 43);
+      guint add = 0, del = 0;
+      for (guint j = 0; j < h->lines->len; j++)
+        {
+          BpDiffLine *l = g_ptr_array_index (h->lines, j);
+          add += l->kind == '+';
+          del += l->kind == '-';
+        }
+      g_assert_cmpuint (add, ==, 31);
+      g_assert_cmpuint (del, ==, 3);
+      g_assert_true (g_str_has_prefix (p->diff, "diff --git "));
+      g_assert_null (strstr (p->diff, "\n-- \n"));     /* signature is not diff */
+      g_assert_true (strstr (p->notes, "1 file changed") != NULL);
+      if (strcmp (lines[i], "10.1") == 0)
+        g_assert_nonnull (strstr (p->message, "(backport: adapted to hw/vfio/container-base.c"));
+    }
+}
+
+static void
+test_round_trip (void)
+{
+  g_autofree char *path = pack_patch_path ("10.2");
+  g_autoptr(BpPatch) p = bp_patch_load (path, NULL);
+  g_autofree char *mail = bp_patch_to_mail (p, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BpPatch) q = bp_patch_parse (mail, strlen (mail), "round-trip", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (q->subject, ==, p->subject);
+  g_assert_cmpstr (q->author_name, ==, p->author_name);
+  g_assert_cmpstr (q->message, ==, p->message);
+  g_assert_cmpstr (q->diff, ==, p->diff);
+  g_assert_true (g_date_time_equal (q->date, p->date));
+}
+
+static void
+expect_error (const char *text, int code, const char *needle)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BpPatch) p = bp_patch_parse (text, strlen (text), "input.patch", &error);
+  g_assert_null (p);
+  g_assert_error (error, BP_PATCH_ERROR, code);
+  if (strstr (error->message, needle) == NULL)
+    g_error ("'%s' lacks '%s'", error->message, needle);
+}
+
+static void
+test_bad_input (void)
+{
+  /* what the web archive did to the seed: context lines lost their ' ' */
+  expect_error ("diff --git a/x.c b/x.c\n--- a/x.c\n+++ b/x.c\n@@ -1,3 +1,3 @@\nint a;\n-int b;\n+int c;\nint d;\nint e;\n",
+                BP_PATCH_ERROR_CORRUPT, "input.patch:5: corrupt hunk");
+  expect_error ("diff --git a/../etc/passwd b/../etc/passwd\n--- a/../etc/passwd\n+++ b/../etc/passwd\n@@ -1 +1 @@\n-a\n+b\n",
+                BP_PATCH_ERROR_UNSAFE_PATH, "'..'");
+  expect_error ("diff --git a/x b/x\nsimilarity index 100%\nrename from x\nrename to /etc/x\n",
+                BP_PATCH_ERROR_UNSAFE_PATH, "refusing path '/etc/x'");
+}
+
+static void
+test_absolute_and_binary (void)
+{
+  expect_error ("diff --git a/logo.png b/logo.png\nindex 1111111..2222222 100644\nGIT binary patch\nliteral 5\nabcde\n",
+                BP_PATCH_ERROR_BINARY, "binary patch for 'logo.png'");
+  expect_error ("hello\nthis is no patch\n", BP_PATCH_ERROR_PARSE, "input.patch");
+  expect_error ("diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1,2 +1,2 @@\n-a\n",
+                BP_PATCH_ERROR_CORRUPT, "hunk ends early");
+  g_autofree char *big = g_malloc (BP_PATCH_MAX_SIZE + 2);
+  memset (big, 'a', BP_PATCH_MAX_SIZE + 1);
+  big[BP_PATCH_MAX_SIZE + 1] = '\0';
+  expect_error (big, BP_PATCH_ERROR_TOO_LARGE, "limit");
+}
+
+static void
+test_plain_diff (void)
+{
+  const char *text = "--- a/x.c\t2026-01-01\n+++ b/x.c\t2026-01-02\n@@ -1,2 +1,2 @@\n a\n-b\n+c\n\\ No newline at end of file\n";
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BpPatch) p = bp_patch_parse (text, strlen (text), "plain.diff", &error);
+  g_assert_no_error (error);
+  g_assert_null (p->subject);
+  BpFileDiff *f = g_ptr_array_index (p->files, 0);
+  g_assert_cmpstr (f->old_path, ==, "x.c");
+  BpHunk *h = g_ptr_array_index (f->hunks, 0);
+  g_assert_cmpuint (h->lines->len, ==, 3);
+  g_assert_true (((BpDiffLine *) g_ptr_array_index (h->lines, 2))->no_newline);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/patch/pack-patches", test_pack_patches);
+  g_test_add_func ("/patch/round-trip", test_round_trip);
+  g_test_add_func ("/patch/bad-input", test_bad_input);
+  g_test_add_func ("/patch/absolute-binary", test_absolute_and_binary);
+  g_test_add_func ("/patch/plain-diff", test_plain_diff);
+  return g_test_run ();
+}
