@@ -306,6 +306,11 @@ run (int argc, char **argv, GError **error)
 
   g_auto(BpReproResult) result = { 0 };
   g_autoptr(GError) local = NULL;
+  if (config.size >= (gsize) 1 << 30)
+    {
+      g_autofree char *sz = g_format_size_full (config.size, G_FORMAT_SIZE_IEC_UNITS);
+      fprintf (stderr, "backport repro: making %s of guest RAM and running the device over it...\n", sz);
+    }
   if (!bp_repro_run (&config, &result, &local))
     {
       if (opt_bisect_exit)

@@ -374,14 +374,16 @@ bp_repro_tier1_run (const BpReproConfig *config, BpGuestRam *ram, BpDmaPath path
     return FALSE;
   result->stale_reads = dev.sh->stale;
   result->seconds = dev.sh->verify_seconds;
+  long in_use_after = bp_hugepages_in_use ();
+  result->extra_hugepages = in_use_before >= 0 && in_use_after >= 0 ? in_use_after - in_use_before : -1;
+  if (config->measure_memcmp)
+    result->memcmp_seconds = memcmp_seconds (ram);
 
   /* The device writes a marker into every page; does the guest see them? */
   if (!device_command (&dev, 'W', error))
     return FALSE;
   result->device_writes = dev.sh->written;
   result->lost_writes = bp_guest_ram_lost_markers (ram, NULL);
-  long in_use_after = bp_hugepages_in_use ();
-  result->extra_hugepages = in_use_before >= 0 && in_use_after >= 0 ? in_use_after - in_use_before : -1;
   device_handle_stop (&dev);
 
   /* Evidence from the page tables: the guest's pages against the file's. */
@@ -390,7 +392,5 @@ bp_repro_tier1_run (const BpReproConfig *config, BpGuestRam *ram, BpDmaPath path
       result->pfn_diverged_before = count_differ (guest_before, file_pfns, ram->pages);
       result->pfn_diverged = count_differ (guest_after, file_pfns, ram->pages);
     }
-  if (config->measure_memcmp)
-    result->memcmp_seconds = memcmp_seconds (ram);
   return TRUE;
 }

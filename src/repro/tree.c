@@ -53,9 +53,10 @@ skip_lexeme (const char *s, gsize len, gsize i)
           else if (s[j] == q)
             return (gssize) (j + 1);
           else if (s[j] == '\n')
-            return -1;
+            break;
         }
-      return -1;
+      /* unterminated on its line (an apostrophe in #if 0 text): not a literal */
+      return (gssize) (i + 1);
     }
   return (gssize) i;
 }
@@ -194,14 +195,17 @@ find_definition (const char *s, gsize len, const char *name, gsize *start, gsize
   return FALSE;
 }
 
-static gboolean
+/* 1: S defines the decision; 0: it does not; -1: it names it but cannot be scanned. */
+static int
 defines_decision (const char *s, gsize len)
 {
   gsize a, b, c, d;
   gboolean bad;
   if (!g_strstr_len (s, (gssize) len, DECISION))
-    return FALSE;
-  return find_definition (s, len, DECISION, &a, &b, &c, &d, &bad);
+    return 0;
+  if (find_definition (s, len, DECISION, &a, &b, &c, &d, &bad))
+    return 1;
+  return bad ? -1 : 0;
 }
 
 /* ---- API eras and the shim -------------------------------------------- */
@@ -336,7 +340,7 @@ compile_and_run (const char *source, char **output, GError **error)
       const char *cc = g_getenv ("CC");
       if (!cc || !*cc)
         cc = "gcc";
-      const char *argv[] = { cc, "-std=gnu11", "-O0", "-w", "-Werror=implicit-function-declaration",
+      const char *argv[] = { cc, "-std=gnu11", "-O0", "-Werror=implicit-function-declaration",
                              "-Werror=implicit-int", "-Werror=incompatible-pointer-types",
                              "-Werror=int-conversion", "-o", exe, c_file, NULL };
       g_autofree char *out = NULL, *err = NULL;
@@ -351,14 +355,13 @@ compile_and_run (const char *source, char **output, GError **error)
           g_auto(GStrv) lines = g_strsplit (err ? err : "", "\n", -1);
           const char *first = "";
           for (char **l = lines; *l; l++)
-            if (strstr (*l, "error"))
-              {
-                first = *l;
-                const char *p = strstr (first, "harness.c:");
-                if (p)
-                  first = p;
+            {
+              const char *p = strstr (*l, "harness.c:");
+              if (strstr (*l, "error:") && (p || !first[0]))
+                first = p ? p : *l;
+              if (p && strstr (*l, "error:"))
                 break;
-              }
+            }
           g_set_error (error, BP_REPRO_ERROR, BP_REPRO_ERROR_COMPILE,
                        "the extracted decision does not compile against the shim: %s", first);
         }
@@ -495,8 +498,50 @@ candidate_cmp (gconstpointer a, gconstpointer b)
   return rx != ry ? rx - ry : strcmp (x, y);
 }
 
+typedef char *(*ReadFn) (gpointer data, const char *rel, gsize *len);
+
+/* Ask the decision of the first of NAMES (files in hw/vfio) that defines it.
+ * FOUND is FALSE when no file defines it or even names it unparseably. */
 static gboolean
-tree_from_dir (const char *dir, gboolean share, BpDmaPath *path, char **evidence, GError **error)
+decide_in (GPtrArray *names, ReadFn read, gpointer data, gboolean share, BpDmaPath *path,
+           char **ev, gboolean *found, GError **error)
+{
+  g_autofree char *bad = NULL;
+  g_autofree char *bad_text = NULL;
+  gsize bad_len = 0;
+  *found = TRUE;
+  for (guint i = 0; i < names->len; i++)
+    {
+      g_autofree char *rel = g_strdup_printf ("hw/vfio/%s", (char *) names->pdata[i]);
+      gsize len = 0;
+      g_autofree char *text = read (data, rel, &len);
+      int def = text ? defines_decision (text, len) : 0;
+      if (def > 0)
+        return bp_repro_tree_decision (text, len, rel, share, path, ev, error);
+      if (def < 0 && !bad)
+        {
+          bad = g_steal_pointer (&rel);
+          bad_text = g_steal_pointer (&text);
+          bad_len = len;
+        }
+    }
+  if (bad)   /* it names the decision but cannot be scanned: let that error say so */
+    return bp_repro_tree_decision (bad_text, bad_len, bad, share, path, ev, error);
+  *found = FALSE;
+  return FALSE;
+}
+
+static char *
+read_from_dir (gpointer data, const char *rel, gsize *len)
+{
+  g_autofree char *file = g_build_filename ((const char *) data, rel, NULL);
+  char *text = NULL;
+  return g_file_get_contents (file, &text, len, NULL) ? text : NULL;
+}
+
+static gboolean
+tree_from_dir (
+const char *dir, gboolean share, BpDmaPath *path, char **evidence, GError **error)
 {
   g_autofree char *vfio = g_build_filename (dir, "hw", "vfio", NULL);
   g_autoptr(GError) local = NULL;
@@ -516,20 +561,15 @@ tree_from_dir (const char *dir, gboolean share, BpDmaPath *path, char **evidence
   g_autofree char *vfile = g_build_filename (dir, "VERSION", NULL);
   if (g_file_get_contents (vfile, &version, NULL, NULL))
     g_strstrip (version);
-  for (guint i = 0; i < names->len; i++)
+  g_autofree char *ev = NULL;
+  gboolean found;
+  if (decide_in (names, read_from_dir, (gpointer) dir, share, path, &ev, &found, error))
     {
-      g_autofree char *file = g_build_filename (vfio, names->pdata[i], NULL);
-      g_autofree char *text = NULL;
-      gsize len;
-      if (!g_file_get_contents (file, &text, &len, NULL) || !defines_decision (text, len))
-        continue;
-      g_autofree char *rel = g_strdup_printf ("hw/vfio/%s", (char *) names->pdata[i]);
-      g_autofree char *ev = NULL;
-      if (!bp_repro_tree_decision (text, len, rel, share, path, &ev, error))
-        return FALSE;
       *evidence = g_strdup_printf ("tree %s %s", version ? version : dir, ev);
       return TRUE;
     }
+  if (found)
+    return FALSE;
   g_set_error (error, BP_REPRO_ERROR, BP_REPRO_ERROR_EXTRACT,
                "no file in %s defines " DECISION "() (not a QEMU 9.2+ tree?)", vfio);
   return FALSE;
@@ -590,6 +630,18 @@ blob_text (git_repository *repo, const git_tree *tree, const char *path, gsize *
   return text;
 }
 
+typedef struct {
+  git_repository *repo;
+  git_tree *tree;
+} BlobReader;
+
+static char *
+read_from_git (gpointer data, const char *rel, gsize *len)
+{
+  BlobReader *br = data;
+  return blob_text (br->repo, br->tree, rel, len);
+}
+
 static gboolean
 tree_from_rev (const char *repo_dir, const char *rev, gboolean share, BpDmaPath *path,
                char **evidence, GError **error)
@@ -637,19 +689,17 @@ tree_from_rev (const char *repo_dir, const char *rev, gboolean share, BpDmaPath 
   g_autofree char *version = blob_text (g.repo, g.tree, "VERSION", &vlen);
   if (version)
     g_strstrip (version);
-  for (guint i = 0; i < names->len; i++)
+  g_autofree char *ev = NULL;
+  gboolean found;
+  BlobReader br = { g.repo, g.tree };
+  if (decide_in (names, read_from_git, &br, share, path, &ev, &found, error))
     {
-      g_autofree char *rel = g_strdup_printf ("hw/vfio/%s", (char *) names->pdata[i]);
-      gsize len;
-      g_autofree char *text = blob_text (g.repo, g.tree, rel, &len);
-      if (!text || !defines_decision (text, len))
-        continue;
-      g_autofree char *ev = NULL;
-      if (!bp_repro_tree_decision (text, len, rel, share, path, &ev, error))
-        return FALSE;
-      *evidence = g_strdup_printf ("rev %s (%s%s%s) %s", rev, short_id, version ? ", VERSION " : "", version ? version : "", ev);
+      *evidence = g_strdup_printf ("rev %s (%s%s%s) %s", rev, short_id, version ? ", VERSION " : "",
+                                   version ? version : "", ev);
       return TRUE;
     }
+  if (found)
+    return FALSE;
   g_set_error (error, BP_REPRO_ERROR, BP_REPRO_ERROR_EXTRACT,
                "no file in hw/vfio of %s at %s defines " DECISION "() (before QEMU 9.2?)", repo_dir, rev);
   return FALSE;

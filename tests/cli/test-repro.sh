@@ -1,0 +1,218 @@
+# backport repro: the bug reproduces with the old policy on private RAM and
+# never with shared RAM or the fix; the tree policy runs each tree's own
+# decision.  Asserted on the counts in --json, not on text.
+. "$(dirname "$0")/libtest.sh"
+plan 37
+
+export XDG_CACHE_HOME="$TEST_TMP/cache"
+MKTREE="$FIXTURES/make-vfio-tree.sh"
+
+# json KEY: the number (or true/false/string) KEY has in the last --json output
+json() { sed -n "s/^ *\"$1\" : \"\{0,1\}\([^\",]*\)\"\{0,1\},\{0,1\}\$/\1/p" "$TEST_TMP/out" | head -n 1; }
+# expect KEY VALUE...: each KEY of the last output has its VALUE
+expect() {
+    while [ $# -ge 2 ]; do
+        v=$(json "$1")
+        if [ "$v" != "$2" ]; then diag "$1 is '$v', expected '$2'"; sed 's/^/#   /' "$TEST_TMP/out" "$TEST_TMP/err" >&2; return 1; fi
+        shift 2
+    done
+}
+# case NAME EXPECTED_RC ARGS... -- KEY VALUE ...
+case_() {
+    name=$1 want=$2; shift 2
+    args=""
+    while [ $# -gt 0 ] && [ "$1" != -- ]; do args="$args $1"; shift; done
+    [ $# -gt 0 ] && shift
+    # shellcheck disable=SC2086
+    bp repro $args --json
+    if assert_rc "$want" && expect "$@"; then ok "$name"; else not_ok "$name"; fi
+}
+
+huge=""
+if [ "$(id -u)" != 0 ]; then
+    huge="not root: hugetlbfs needs root to mount it and raise nr_hugepages"
+elif ! grep -q '^Hugepagesize:' /proc/meminfo; then
+    huge="kernel without huge pages"
+fi
+nr_before=$(cat /proc/sys/vm/nr_hugepages 2>/dev/null || echo 0)
+mounts_before=$(grep -c bp-hugetlbfs /proc/self/mounts || true)
+
+# ---- usage ----
+bp repro --backing floppy
+{ assert_rc 2 && assert_one_line_error "--backing floppy"; } && ok "unknown backing: exit 2, one line" || not_ok "unknown backing: exit 2, one line"
+bp repro --policy tree
+{ assert_rc 2 && assert_one_line_error "needs --tree DIR or --repo DIR --rev REV"; } && ok "policy tree without a source: exit 2" || not_ok "policy tree without a source: exit 2"
+
+# ---- the policies on each backing (32 MiB: 16 huge pages, 8192 small ones) ----
+if [ -n "$huge" ]; then
+    for n in 1 2 3 4 5; do skip "$huge"; done
+else
+    case_ "hugetlbfs share=off, old: reproduced, half the pages stale and lost, PFNs diverge after the writes" 1 \
+        --backing hugetlbfs --share off --size 32M --policy old -- \
+        reproduced true backing hugetlbfs path by-file pages 16 pages_dirtied 8 stale_reads 8 \
+        device_writes 16 lost_writes 8 pfn_diverged_before 0 pfn_diverged 8 extra_hugepages 0
+    case_ "hugetlbfs share=on, old: no inconsistency" 0 \
+        --backing hugetlbfs --share on --size 32M --policy old -- \
+        reproduced false path by-file pages 16 stale_reads 0 lost_writes 0 pfn_diverged 0 extra_hugepages 0
+    case_ "hugetlbfs share=off, fixed: by address, no inconsistency" 0 \
+        --backing hugetlbfs --share off --size 32M --policy fixed -- \
+        reproduced false path by-address pages 16 pages_dirtied 8 stale_reads 0 lost_writes 0 extra_hugepages 0
+    case_ "sparse hugetlbfs, old: every device write lost and a second copy of RAM allocated" 1 \
+        --backing hugetlbfs --share off --size 32M --sparse --policy old -- \
+        reproduced true pages 16 stale_reads 8 device_writes 16 lost_writes 16 extra_hugepages 16 pfn_diverged_before 16
+    case_ "sparse memfd-hugetlb, old: every device write lost" 1 \
+        --backing memfd-hugetlb --share off --size 32M --sparse --policy old -- \
+        reproduced true pages 16 device_writes 16 lost_writes 16 extra_hugepages 16
+fi
+case_ "memfd share=off, old: reproduced" 1 --backing memfd --share off --size 32M --policy old -- \
+    reproduced true backing memfd path by-file pages 8192 pages_dirtied 4096 stale_reads 4096 lost_writes 4096
+case_ "memfd share=on, old: no inconsistency" 0 --backing memfd --share on --size 32M --policy old -- \
+    reproduced false stale_reads 0 lost_writes 0
+case_ "memfd share=off, fixed: no inconsistency" 0 --backing memfd --share off --size 32M --policy fixed -- \
+    reproduced false path by-address stale_reads 0 lost_writes 0
+case_ "memfd share=on, fixed: by file, no inconsistency" 0 --backing memfd --share on --size 32M --policy fixed -- \
+    reproduced false path by-file stale_reads 0 lost_writes 0
+case_ "tmpfs share=off, old, every 3rd page: reproduced" 1 --backing tmpfs --size 12M --dirty-every 3 -- \
+    reproduced true pages 3072 pages_dirtied 1024 stale_reads 1024 lost_writes 1024
+
+# ---- hygiene ----
+if [ -n "$huge" ]; then
+    skip "$huge"; skip "$huge"
+else
+    now=$(cat /proc/sys/vm/nr_hugepages); m=$(grep -c bp-hugetlbfs /proc/self/mounts || true)
+    if [ "$now" = "$nr_before" ] && [ "$m" = "$mounts_before" ]; then ok "nr_hugepages ($now) and mounts restored after the runs"
+    else diag "nr_hugepages $nr_before -> $now, bp mounts $mounts_before -> $m"; not_ok "nr_hugepages and mounts restored after the runs"; fi
+    # SIGTERM while the guest RAM, the mount and the device exist
+    "$BACKPORT" repro --backing hugetlbfs --size 256M --sparse >"$TEST_TMP/out" 2>"$TEST_TMP/err" &
+    pid=$!
+    i=0
+    while [ $i -lt 100 ] && ! grep -q bp-hugetlbfs /proc/self/mounts; do sleep 0.02; i=$((i + 1)); done
+    sleep 0.05
+    kids=$(cat /proc/$pid/task/$pid/children 2>/dev/null || true)
+    kill -TERM $pid; trc=0; wait $pid 2>/dev/null || trc=$?
+    sleep 0.2
+    now=$(cat /proc/sys/vm/nr_hugepages); m=$(grep -c bp-hugetlbfs /proc/self/mounts || true)
+    alive=""
+    for k in $kids; do [ -d /proc/$k ] && alive="$alive $k"; done
+    if [ "$now" = "$nr_before" ] && [ "$m" = "$mounts_before" ] && [ -z "$alive" ]; then
+        ok "SIGTERM (exit $trc): nr_hugepages, mount and device process cleaned up"
+    else
+        diag "after SIGTERM: nr_hugepages $nr_before -> $now, mounts $mounts_before -> $m, device alive:$alive"
+        not_ok "SIGTERM: cleaned up"
+    fi
+fi
+
+# ---- not root: fall back to memfd, or exit 3 when hugetlbfs was asked for ----
+if [ "$(id -u)" != 0 ] || ! command -v setpriv >/dev/null; then
+    skip "needs root and setpriv to run as nobody"; skip "needs root and setpriv to run as nobody"
+else
+    asnobody() { rc=0; setpriv --reuid=65534 --regid=65534 --clear-groups env XDG_CACHE_HOME=/nonexistent "$BACKPORT" "$@" >"$TEST_TMP/out" 2>"$TEST_TMP/err" || rc=$?; }
+    asnobody repro --size 8M --json
+    if assert_rc 1 && expect backing memfd reproduced true pfn_diverged -1 && assert_stdout '"backing_reason" : "hugetlbfs unavailable'; then
+        ok "as nobody: falls back to memfd with the reason, still reproduces"
+    else not_ok "as nobody: falls back to memfd"; fi
+    asnobody repro --size 8M --backing hugetlbfs
+    { assert_rc 3 && assert_one_line_error "hugetlbfs backing: .*only root"; } && ok "as nobody, --backing hugetlbfs: exit 3, one line" || not_ok "as nobody, --backing hugetlbfs: exit 3"
+fi
+
+# ---- --bisect-exit ----
+sh "$MKTREE" 10.2 "$TEST_TMP/t102" && sh "$MKTREE" 10.2 "$TEST_TMP/t102f" --fixed
+mkdir -p "$TEST_TMP/empty/hw/vfio"
+bp repro --bisect-exit --backing memfd --size 4M --tree "$TEST_TMP/t102"
+assert_rc 1 && ok "--bisect-exit: bad tree exits 1" || not_ok "--bisect-exit: bad tree exits 1"
+bp repro --bisect-exit --backing memfd --size 4M --tree "$TEST_TMP/t102f"
+assert_rc 0 && ok "--bisect-exit: fixed tree exits 0" || not_ok "--bisect-exit: fixed tree exits 0"
+bp repro --bisect-exit --backing memfd --size 4M --tree "$TEST_TMP/empty"
+{ assert_rc 125 && assert_stderr "skip"; } && ok "--bisect-exit: no decision in the tree exits 125" || not_ok "--bisect-exit: no decision exits 125"
+
+# ---- tree policy on synthetic trees of each era ----
+# era, --fixed?, expected path for share=off, rc
+for spec in "9.2 - by-address 0" "10.0 - by-address 0" "10.1-pre - by-address 0" "10.1 - by-file 1" \
+            "10.1 --fixed by-address 0" "10.2 - by-file 1" "10.2 --fixed by-address 0" "11.0 - by-file 1"; do
+    set -- $spec
+    era=$1 fx=$2 path=$3 want=$4
+    d="$TEST_TMP/era-$era$fx"
+    [ "$fx" = - ] && fx=""
+    sh "$MKTREE" "$era" "$d" $fx
+    bp repro --json --backing memfd --size 4M --tree "$d"
+    if assert_rc "$want" && expect path "$path"; then
+        # share=on always maps by file once the era has the file path, and never reproduces
+        bp repro --json --backing memfd --size 4M --share on --tree "$d"
+        if assert_rc 0 && expect reproduced false; then ok "era $era ${fx:-unfixed}: share=off $path (exit $want), share=on clean"
+        else not_ok "era $era ${fx:-unfixed}: share=on"; fi
+    else
+        not_ok "era $era ${fx:-unfixed}: share=off $path"
+    fi
+done
+bp repro --json --backing memfd --size 4M --tree "$TEST_TMP/era-10.1-"
+assert_stdout 'hw/vfio/container-base.c (10.1 API)' && ok "10.1: the defining container-base.c is used, not the legacy container.c" \
+    || not_ok "10.1: the defining container-base.c is used"
+
+# ---- the compiled decisions are cached: with no compiler, a known text still answers ----
+n=$(ls "$XDG_CACHE_HOME/backport/repro" | wc -l)
+rc=0; CC=/bin/false "$BACKPORT" repro --json --backing memfd --size 4M --tree "$TEST_TMP/t102" >"$TEST_TMP/out" 2>"$TEST_TMP/err" || rc=$?
+if [ "$n" -ge 5 ] && assert_rc 1 && expect path by-file; then ok "decisions cached by content ($n entries): no recompile"
+else not_ok "decisions cached by content ($n entries)"; fi
+
+# ---- --repo --rev: from blobs, no checkout ----
+repo="$TEST_TMP/repo"
+mkdir -p "$repo"
+(
+    cd "$repo" && git init -q && git config user.email t@example.org && git config user.name test
+    sh "$MKTREE" 10.0 . && git add -A && git commit -qm "10.0 shape"
+    sh "$MKTREE" 10.1 . && git add -A && git commit -qm "culprit shape" && git tag culprit
+    sh "$MKTREE" 10.1 . --fixed && git add -A && git commit -qm "fixed"
+    # the worktree says something else again: only blobs may be read
+    sh "$MKTREE" 10.1 .
+) >/dev/null 2>&1
+bp repro --json --backing memfd --size 4M --repo "$repo" --rev culprit
+r1=$rc; p1=$(json path)
+bp repro --json --backing memfd --size 4M --repo "$repo" --rev HEAD
+r2=$rc; p2=$(json path)
+bp repro --json --backing memfd --size 4M --repo "$repo" --rev HEAD~2
+r3=$rc; p3=$(json path)
+st=$(git -C "$repo" status --porcelain | wc -l)
+if [ "$r1/$p1 $r2/$p2 $r3/$p3" = "1/by-file 0/by-address 0/by-address" ] && [ "$st" -eq 1 ]; then
+    ok "--repo --rev reads each revision's blob (culprit bad, HEAD fixed, HEAD~2 10.0) and leaves the worktree alone"
+else diag "culprit $r1/$p1, HEAD $r2/$p2, HEAD~2 $r3/$p3, dirty files $st"; not_ok "--repo --rev"; fi
+bp repro --backing memfd --size 4M --repo "$repo" --rev no-such-rev
+{ assert_rc 3 && assert_one_line_error "revision 'no-such-rev' not found"; } && ok "unknown --rev: exit 3, one line" || not_ok "unknown --rev: exit 3, one line"
+
+# ---- extraction and compile failures ----
+bp repro --backing memfd --size 4M --tree "$TEST_TMP/empty"
+{ assert_rc 3 && assert_one_line_error "no file in .*defines vfio_container_dma_map()"; } && ok "tree without the decision: exit 3, one line" || not_ok "tree without the decision: exit 3"
+mkdir -p "$TEST_TMP/broken/hw/vfio"
+printf 'int vfio_container_dma_map(VFIOContainer *c, hwaddr iova, uint64_t size,\n void *vaddr, bool ro, MemoryRegion *mr)\n{\n    if (x) {\n        return 0;\n' >"$TEST_TMP/broken/hw/vfio/container.c"
+bp repro --backing memfd --size 4M --tree "$TEST_TMP/broken"
+{ assert_rc 3 && assert_one_line_error "cannot parse"; } && ok "unbalanced decision: exit 3, cannot parse" || not_ok "unbalanced decision: exit 3"
+mkdir -p "$TEST_TMP/nocc/hw/vfio"
+printf 'int vfio_container_dma_map(VFIOContainer *c, hwaddr iova, uint64_t size,\n void *vaddr, bool ro, MemoryRegion *mr)\n{\n    return qemu_something_new(c, mr);\n}\n' >"$TEST_TMP/nocc/hw/vfio/container.c"
+bp repro --backing memfd --size 4M --tree "$TEST_TMP/nocc"
+{ assert_rc 3 && assert_one_line_error "does not compile against the shim: .*qemu_something_new"; } && ok "decision calling unknown code: exit 3, does not compile" || not_ok "decision calling unknown code: exit 3"
+
+# ---- the real Debian trees ----
+if sh "$FIXTURES/debian-source.sh" 10.0.13 "$TEST_TMP/q100" 2>"$TEST_TMP/why"; then
+    case_ "Debian 10.0.13: no file path, no inconsistency" 0 --backing memfd --size 8M --tree "$TEST_TMP/q100" -- \
+        reproduced false path by-address
+    rm -rf "$TEST_TMP/q100"
+else
+    skip "Debian 10.0.13 source: $(cat "$TEST_TMP/why")"
+fi
+if sh "$FIXTURES/debian-source.sh" 10.2.2 "$TEST_TMP/q102" 2>"$TEST_TMP/why"; then
+    case_ "Debian 10.2.2: bug reproduced" 1 --backing memfd --size 8M --tree "$TEST_TMP/q102" -- \
+        reproduced true path by-file
+    patch=$(ls "$BP_SOURCE_DIR"/patches/vfio-map-file-private/10.2/0001-*.patch 2>/dev/null | head -n 1)
+    if [ -z "$patch" ]; then
+        skip "no patches/vfio-map-file-private/10.2/0001-*.patch in this checkout yet"
+    elif ! (cd "$TEST_TMP/q102" && patch -p1 --quiet <"$patch") >"$TEST_TMP/why" 2>&1; then
+        diag "$(cat "$TEST_TMP/why")"; not_ok "Debian 10.2.2 + the pack's series: patch -p1 failed"
+    else
+        case_ "Debian 10.2.2 + the pack's series: no inconsistency" 0 --backing memfd --size 8M --tree "$TEST_TMP/q102" -- \
+            reproduced false path by-address
+    fi
+    rm -rf "$TEST_TMP/q102"
+else
+    skip "Debian 10.2.2 source: $(cat "$TEST_TMP/why")"; skip "Debian 10.2.2 source: $(cat "$TEST_TMP/why")"
+fi
+
+finish
