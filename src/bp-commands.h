@@ -18,6 +18,7 @@ BP_CMD (check);
 BP_CMD (repro);
 BP_CMD (apply);
 BP_CMD (import);
+BP_CMD (bisect);
 
 /* Parse a command's options with the common conventions: --help prints the
  * summary, unknown options are usage errors (exit 2). */

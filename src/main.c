@@ -25,6 +25,7 @@ static const BpCommand commands[] = {
   { "repro", bp_cmd_repro, "reproduce the bug: a device DMAs into dirtied private guest RAM" },
   { "apply", bp_cmd_apply, "apply a line's series to a tree, all or nothing" },
   { "import", bp_cmd_import, "mail, mbox, diff or pasted web text -> clean patches" },
+  { "bisect", bp_cmd_bisect, "find the first bad commit (git's algorithm, no checkout)" },
   { NULL, NULL, NULL },
 };
 

@@ -1,0 +1,983 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* git's bisection algorithm (git bisect.c, 2.39 and later), rewritten on
+ * plain arrays.  The choices follow git's rules one for one:
+ *
+ *  - the candidate list is in the order git's limited revision walk emits it
+ *    (committer date, newest first; ties in the order commits were queued),
+ *    then reversed;
+ *  - weights: 1 for a commit without candidate parents, parent's + 1 along
+ *    single-parent strands, a full reachability count for merges; the first
+ *    commit whose weight is within one of half is taken at once;
+ *  - otherwise the best max(min(w, N - w)), first one in list order;
+ *  - once anything was skipped: all candidates sorted by that distance
+ *    (descending, then by id), and when the best is skipped, git's
+ *    pseudo-random skip_away() among the untested ones. */
+#include "bisect.h"
+
+#include <string.h>
+
+G_DEFINE_QUARK (bp-bisect-error-quark, bp_bisect_error)
+
+typedef struct {
+  git_oid oid;
+  gint64 date;
+  guint n_parents;
+  int *parents;         /* index or -1 */
+} Node;
+
+struct BpBisect {
+  Node *nodes;
+  guint n;
+  gboolean first_parent;
+  int bad;
+  GArray *goods;        /* git_oid: the goods given at start */
+  git_oid bad_given;
+  guint8 *uninteresting; /* marked good, or an ancestor of a good */
+  guint8 *skipped;
+  guint n_skipped_total; /* every skip git would remember, in range or not */
+  GHashTable *index;    /* git_oid* -> index + 1 */
+  /* scratch, per step */
+  int *order;           /* candidates, oldest first (git's reversed list) */
+  int *weight;
+  guint *stamp;
+  guint stamp_gen;
+  guint8 *in_list;
+  int *stack;           /* count_distance: each node pushed once */
+};
+
+const char *
+bp_verdict_name (BpVerdict verdict)
+{
+  switch (verdict)
+    {
+    case BP_VERDICT_GOOD: return "good";
+    case BP_VERDICT_BAD: return "bad";
+    case BP_VERDICT_SKIP: return "skip";
+    }
+  return "?";
+}
+
+void
+bp_bisect_next_clear (BpBisectNext *next)
+{
+  g_clear_pointer (&next->suspects, g_array_unref);
+}
+
+guint
+bp_oid_hash (gconstpointer key)
+{
+  guint h;
+  memcpy (&h, ((const git_oid *) key)->id, sizeof h);
+  return h;
+}
+
+gboolean
+bp_oid_equal (gconstpointer a, gconstpointer b)
+{
+  return git_oid_equal (a, b);
+}
+
+int
+bp_bisect_estimate_steps (int all)
+{
+  if (all < 3)
+    return 0;
+  int n = 0;
+  for (unsigned v = (unsigned) all; v > 1; v >>= 1)
+    n++;
+  int e = 1 << n;
+  int x = all - e;
+  return (e < 3 * x) ? n : n - 1;
+}
+
+BpBisect *
+bp_bisect_new_from_nodes (const BpBisectNode *nodes, guint n, int bad, gboolean first_parent)
+{
+  g_return_val_if_fail (bad >= 0 && (guint) bad < n, NULL);
+  BpBisect *b = g_new0 (BpBisect, 1);
+  b->n = n;
+  b->nodes = g_new0 (Node, n);
+  b->index = g_hash_table_new (bp_oid_hash, bp_oid_equal);
+  for (guint i = 0; i < n; i++)
+    {
+      b->nodes[i].oid = nodes[i].oid;
+      b->nodes[i].date = nodes[i].date;
+      b->nodes[i].n_parents = nodes[i].n_parents;
+      b->nodes[i].parents = g_new (int, MAX (nodes[i].n_parents, 1));
+      memcpy (b->nodes[i].parents, nodes[i].parents, nodes[i].n_parents * sizeof (int));
+    }
+  for (guint i = 0; i < n; i++)
+    g_hash_table_insert (b->index, &b->nodes[i].oid, GINT_TO_POINTER (i + 1));
+  b->first_parent = first_parent;
+  b->bad = bad;
+  b->bad_given = nodes[bad].oid;
+  b->goods = g_array_new (FALSE, FALSE, sizeof (git_oid));
+  b->uninteresting = g_new0 (guint8, n);
+  b->skipped = g_new0 (guint8, n);
+  b->order = g_new (int, n);
+  b->weight = g_new (int, n);
+  b->stamp = g_new0 (guint, n);
+  b->in_list = g_new0 (guint8, n);
+  b->stack = g_new (int, n);
+  return b;
+}
+
+void
+bp_bisect_free (BpBisect *b)
+{
+  if (b == NULL)
+    return;
+  for (guint i = 0; i < b->n; i++)
+    g_free (b->nodes[i].parents);
+  g_free (b->nodes);
+  g_hash_table_unref (b->index);
+  g_array_unref (b->goods);
+  g_free (b->uninteresting);
+  g_free (b->skipped);
+  g_free (b->order);
+  g_free (b->weight);
+  g_free (b->stamp);
+  g_free (b->in_list);
+  g_free (b->stack);
+  g_free (b);
+}
+
+const git_oid *
+bp_bisect_bad (BpBisect *b)
+{
+  return &b->bad_given;
+}
+
+GArray *
+bp_bisect_goods (BpBisect *b)
+{
+  return b->goods;
+}
+
+gboolean
+bp_bisect_first_parent (BpBisect *b)
+{
+  return b->first_parent;
+}
+
+guint
+bp_bisect_range_size (BpBisect *b)
+{
+  return b->n;
+}
+
+static int
+lookup (BpBisect *b, const git_oid *oid)
+{
+  return GPOINTER_TO_INT (g_hash_table_lookup (b->index, oid)) - 1;
+}
+
+/* ---- git's limited walk order ------------------------------------------ */
+
+/* Priority queue of node indices: newest committer date first; equal dates
+ * in queueing order (git's commit_list_insert_by_date puts a commit after
+ * those of the same date already queued). */
+typedef struct {
+  int node;
+  gint64 date;
+  guint seq;
+} QItem;
+
+static gboolean
+q_before (const QItem *a, const QItem *b)
+{
+  if (a->date != b->date)
+    return a->date > b->date;
+  return a->seq < b->seq;
+}
+
+static void
+q_push (GArray *heap, QItem item)
+{
+  g_array_append_val (heap, item);
+  QItem *h = (QItem *) heap->data;
+  guint i = heap->len - 1;
+  while (i > 0)
+    {
+      guint p = (i - 1) / 2;
+      if (!q_before (&h[i], &h[p]))
+        break;
+      QItem t = h[i]; h[i] = h[p]; h[p] = t;
+      i = p;
+    }
+}
+
+static QItem
+q_pop (GArray *heap)
+{
+  QItem *h = (QItem *) heap->data;
+  QItem top = h[0];
+  h[0] = h[heap->len - 1];
+  g_array_set_size (heap, heap->len - 1);
+  h = (QItem *) heap->data;
+  guint i = 0, n = heap->len;
+  for (;;)
+    {
+      guint l = 2 * i + 1, r = l + 1, m = i;
+      if (l < n && q_before (&h[l], &h[m]))
+        m = l;
+      if (r < n && q_before (&h[r], &h[m]))
+        m = r;
+      if (m == i)
+        break;
+      QItem t = h[i]; h[i] = h[m]; h[m] = t;
+      i = m;
+    }
+  return top;
+}
+
+static gboolean
+interesting (BpBisect *b, int node)
+{
+  return node >= 0 && !b->uninteresting[node];
+}
+
+/* Fill b->order with the current candidates, oldest first; returns how many. */
+static guint
+collect_candidates (BpBisect *b)
+{
+  g_autoptr(GArray) heap = g_array_new (FALSE, FALSE, sizeof (QItem));
+  g_autofree int *newest_first = g_new (int, b->n);
+  memset (b->in_list, 0, b->n);
+  guint seq = 0, count = 0;
+  b->in_list[b->bad] = 1;  /* "SEEN" */
+  q_push (heap, (QItem) { b->bad, b->nodes[b->bad].date, seq++ });
+  while (heap->len > 0)
+    {
+      QItem it = q_pop (heap);
+      newest_first[count++] = it.node;
+      const Node *c = &b->nodes[it.node];
+      for (guint i = 0; i < c->n_parents; i++)
+        {
+          int p = c->parents[i];
+          if (interesting (b, p) && !b->in_list[p])
+            {
+              b->in_list[p] = 1;
+              q_push (heap, (QItem) { p, b->nodes[p].date, seq++ });
+            }
+          if (b->first_parent)
+            break;
+        }
+    }
+  for (guint i = 0; i < count; i++)
+    b->order[i] = newest_first[count - 1 - i];
+  return count;
+}
+
+/* ---- weights (git's do_find_bisection) --------------------------------- */
+
+static int
+count_interesting_parents (BpBisect *b, int node)
+{
+  const Node *c = &b->nodes[node];
+  int count = 0;
+  for (guint i = 0; i < c->n_parents; i++)
+    {
+      if (interesting (b, c->parents[i]))
+        count++;
+      if (b->first_parent)
+        break;
+    }
+  return count;
+}
+
+/* Number of candidates reachable from NODE, itself included. */
+static int
+count_distance (BpBisect *b, int node)
+{
+  if (++b->stamp_gen == 0)
+    {
+      memset (b->stamp, 0, b->n * sizeof (guint));
+      b->stamp_gen = 1;
+    }
+  int *stack = b->stack;
+  int top = 0;
+  stack[top++] = node;
+  b->stamp[node] = b->stamp_gen;
+  int nr = 0;
+  while (top > 0)
+    {
+      int c = stack[--top];
+      nr++;
+      const Node *cn = &b->nodes[c];
+      for (guint i = 0; i < cn->n_parents; i++)
+        {
+          int p = cn->parents[i];
+          if (!interesting (b, p) || b->stamp[p] == b->stamp_gen)
+            continue;
+          b->stamp[p] = b->stamp_gen;
+          stack[top++] = p;
+        }
+    }
+  return nr;
+}
+
+static gboolean
+approx_halfway (int weight, int nr)
+{
+  int diff = 2 * weight - nr;
+  return diff >= -1 && diff <= 1;
+}
+
+/* Returns the position in b->order of the pick (find_all FALSE) or -1 when
+ * all weights were computed (find_all TRUE, or no shortcut taken). */
+static int
+do_find_bisection (BpBisect *b, guint nr, gboolean find_all)
+{
+  guint counted = 0;
+  for (guint k = 0; k < nr; k++)
+    {
+      int c = b->order[k];
+      switch (count_interesting_parents (b, c))
+        {
+        case 0:
+          b->weight[c] = 1;
+          counted++;
+          break;
+        case 1:
+          b->weight[c] = -1;
+          break;
+        default:
+          b->weight[c] = -2;
+          break;
+        }
+    }
+
+  for (guint k = 0; k < nr; k++)
+    {
+      int c = b->order[k];
+      if (b->weight[c] != -2)
+        continue;
+      b->weight[c] = count_distance (b, c);
+      if (!find_all && approx_halfway (b->weight[c], (int) nr))
+        return (int) k;
+      counted++;
+    }
+
+  while (counted < nr)
+    {
+      for (guint k = 0; k < nr; k++)
+        {
+          int c = b->order[k];
+          if (b->weight[c] >= 0)
+            continue;
+          const Node *cn = &b->nodes[c];
+          int known = -1;
+          for (guint i = 0; i < cn->n_parents; i++)
+            {
+              int p = cn->parents[i];
+              if (interesting (b, p) && b->weight[p] >= 0)
+                {
+                  known = p;
+                  break;
+                }
+              if (b->first_parent)
+                break;
+            }
+          if (known < 0)
+            continue;
+          b->weight[c] = b->weight[known] + 1;
+          counted++;
+          if (!find_all && approx_halfway (b->weight[c], (int) nr))
+            return (int) k;
+        }
+    }
+  return -1;
+}
+
+static int
+distance_of (BpBisect *b, int node, int nr)
+{
+  int d = b->weight[node];
+  return nr - d < d ? nr - d : d;
+}
+
+typedef struct {
+  int node;
+  int distance;
+  const git_oid *oid;
+} Dist;
+
+static int
+compare_dist (gconstpointer a_, gconstpointer b_)
+{
+  const Dist *a = a_, *b = b_;
+  if (a->distance != b->distance)
+    return b->distance - a->distance;
+  return git_oid_cmp (a->oid, b->oid);
+}
+
+/* git's get_prn(), sqrti() and skip_away(), bit for bit. */
+#define PRN_MODULO 32768
+
+static unsigned
+get_prn (unsigned count)
+{
+  count = count * 1103515245u + 12345u;
+  return (count / 65536) % PRN_MODULO;
+}
+
+static int
+sqrti (int val)
+{
+  if (!val)
+    return 0;
+  float d, x = (float) val;
+  do
+    {
+      float y = (x + (float) val / x) / 2;
+      d = (y > x) ? y - x : x - y;
+      x = y;
+    }
+  while (d >= 0.5);
+  return (int) x;
+}
+
+static int
+skip_away_index (int count)
+{
+  int prn = (int) get_prn ((unsigned) count);
+  /* git computes count * prn in int; keep its two's-complement wrap. */
+  gint32 prod = (gint32) (guint32) ((gint64) count * prn);
+  return (prod / PRN_MODULO) * sqrti (prn) / sqrti (PRN_MODULO);
+}
+
+gboolean
+bp_bisect_next (BpBisect *b, BpBisectNext *next, GError **error)
+{
+  memset (next, 0, sizeof *next);
+  guint nr = collect_candidates (b);
+  gboolean find_all = b->n_skipped_total > 0;
+  int pick = do_find_bisection (b, nr, find_all);
+  next->all = (int) nr;
+
+  if (!find_all)
+    {
+      int best;
+      if (pick >= 0)
+        best = b->order[pick];
+      else
+        {
+          int best_distance = -1;
+          best = b->order[0];
+          for (guint k = 0; k < nr; k++)
+            {
+              int d = distance_of (b, b->order[k], (int) nr);
+              if (d > best_distance)
+                {
+                  best = b->order[k];
+                  best_distance = d;
+                }
+            }
+        }
+      next->commit = b->nodes[best].oid;
+      if (best == b->bad)
+        {
+          next->kind = BP_BISECT_FOUND;
+          return TRUE;
+        }
+      next->kind = BP_BISECT_TEST;
+      next->left = (int) nr - b->weight[best] - 1;
+      next->steps = bp_bisect_estimate_steps ((int) nr);
+      return TRUE;
+    }
+
+  /* Skip mode: every candidate sorted by distance. */
+  g_autofree Dist *sorted = g_new (Dist, nr);
+  for (guint k = 0; k < nr; k++)
+    {
+      int c = b->order[k];
+      sorted[k] = (Dist) { c, distance_of (b, c, (int) nr), &b->nodes[c].oid };
+    }
+  qsort (sorted, nr, sizeof (Dist), compare_dist);
+  int reaches = b->weight[sorted[0].node];
+
+  /* filter_skipped() + managed_skipped() */
+  g_autoptr(GArray) tried = g_array_new (FALSE, FALSE, sizeof (int));
+  g_autoptr(GArray) untried = g_array_new (FALSE, FALSE, sizeof (int));
+  int chosen = -1;
+  if (!b->skipped[sorted[0].node])
+    chosen = sorted[0].node;
+  else
+    {
+      for (guint k = 0; k < nr; k++)
+        {
+          int c = sorted[k].node;
+          if (b->skipped[c])
+            g_array_append_val (tried, c);
+          else
+            g_array_append_val (untried, c);
+        }
+      if (untried->len == 0)
+        {
+          g_set_error (error, BP_BISECT_ERROR, BP_BISECT_ERROR_BAD_SKIPPED,
+                       "the bad commit was skipped: nothing left to test");
+          return FALSE;
+        }
+      int count = (int) untried->len;
+      int index = skip_away_index (count);
+      chosen = g_array_index (untried, int, 0);
+      int previous = -1;
+      for (int i = 0; i < count; i++)
+        {
+          int c = g_array_index (untried, int, i);
+          if (i == index)
+            {
+              if (c != b->bad)
+                chosen = c;
+              else if (previous >= 0)
+                chosen = previous;
+              break;
+            }
+          previous = c;
+        }
+    }
+
+  next->commit = b->nodes[chosen].oid;
+  if (chosen == b->bad)
+    {
+      if (tried->len > 0)
+        {
+          next->kind = BP_BISECT_AMBIGUOUS;
+          next->suspects = g_array_new (FALSE, FALSE, sizeof (git_oid));
+          for (guint i = 0; i < tried->len; i++)
+            g_array_append_val (next->suspects, b->nodes[g_array_index (tried, int, i)].oid);
+          g_array_append_val (next->suspects, b->nodes[b->bad].oid);
+        }
+      else
+        next->kind = BP_BISECT_FOUND;
+      return TRUE;
+    }
+  next->kind = BP_BISECT_TEST;
+  next->left = (int) nr - reaches - 1;
+  next->steps = bp_bisect_estimate_steps ((int) nr);
+  return TRUE;
+}
+
+static void
+mark_ancestors_uninteresting (BpBisect *b, int node)
+{
+  g_autoptr(GArray) stack = g_array_new (FALSE, FALSE, sizeof (int));
+  if (b->uninteresting[node])
+    return;
+  b->uninteresting[node] = 1;
+  g_array_append_val (stack, node);
+  while (stack->len > 0)
+    {
+      int c = g_array_index (stack, int, stack->len - 1);
+      g_array_set_size (stack, stack->len - 1);
+      const Node *cn = &b->nodes[c];
+      for (guint i = 0; i < cn->n_parents; i++)
+        {
+          int p = cn->parents[i];
+          if (p < 0 || b->uninteresting[p])
+            continue;
+          b->uninteresting[p] = 1;
+          g_array_append_val (stack, p);
+        }
+    }
+}
+
+gboolean
+bp_bisect_mark (BpBisect *b, const git_oid *oid, BpVerdict verdict, GError **error)
+{
+  int node = lookup (b, oid);
+  char hex[GIT_OID_HEXSZ + 1];
+  git_oid_tostr (hex, sizeof hex, oid);
+  if (verdict == BP_VERDICT_SKIP)
+    {
+      if (node >= 0 && !b->skipped[node])
+        b->skipped[node] = 1;
+      b->n_skipped_total++;
+      return TRUE;
+    }
+  if (node < 0)
+    {
+      g_set_error (error, BP_BISECT_ERROR, BP_BISECT_ERROR_RANGE,
+                   "commit %s is not in the bisection range", hex);
+      return FALSE;
+    }
+  if (verdict == BP_VERDICT_GOOD)
+    {
+      mark_ancestors_uninteresting (b, node);
+      return TRUE;
+    }
+  /* BAD: the new bad commit must be a candidate of the current bad */
+  if (b->uninteresting[node])
+    {
+      g_set_error (error, BP_BISECT_ERROR, BP_BISECT_ERROR_RANGE,
+                   "commit %s was marked bad but is an ancestor of a good commit", hex);
+      return FALSE;
+    }
+  b->bad = node;
+  return TRUE;
+}
+
+/* ---- building the range from a repository ------------------------------ */
+
+static gboolean
+git_fail (GError **error, const char *what)
+{
+  const git_error *e = git_error_last ();
+  g_set_error (error, BP_BISECT_ERROR, BP_BISECT_ERROR_GIT, "%s: %s", what,
+               e && e->message ? e->message : "libgit2 error");
+  return FALSE;
+}
+
+static gboolean
+resolve (git_repository *repo, const char *rev, git_oid *out, GError **error)
+{
+  git_object *obj = NULL;
+  if (git_revparse_single (&obj, repo, rev) < 0)
+    {
+      g_set_error (error, BP_BISECT_ERROR, BP_BISECT_ERROR_REV,
+                   "unknown revision '%s': give a commit id, tag or branch of this repository", rev);
+      return FALSE;
+    }
+  git_object *peeled = NULL;
+  int rc = git_object_peel (&peeled, obj, GIT_OBJECT_COMMIT);
+  git_object_free (obj);
+  if (rc < 0)
+    {
+      g_set_error (error, BP_BISECT_ERROR, BP_BISECT_ERROR_REV,
+                   "revision '%s' does not name a commit", rev);
+      return FALSE;
+    }
+  *out = *git_object_id (peeled);
+  git_object_free (peeled);
+  return TRUE;
+}
+
+
+/* ---- git's limited revision walk (revision.c limit_list) ---------------
+ * bad is interesting, goods are not; commits are taken newest first, an
+ * uninteresting commit makes its parents uninteresting, and the walk stops
+ * (after git's five commits of slop) once only uninteresting commits are
+ * queued.  Each commit is read once, straight from the object database. */
+
+#define W_UNINTERESTING 1
+#define W_SEEN 2
+#define W_PARSED 4
+#define SLOP 5
+
+typedef struct {
+  git_oid oid;
+  gint64 date;
+  guint n_parents;
+  int *parents;         /* walk node indices, once parsed */
+  guint8 flags;
+} WNode;
+
+typedef struct {
+  git_repository *repo;
+  git_odb *odb;
+  GArray *nodes;        /* WNode */
+  GHashTable *index;    /* oid -> index + 1 (keys point into a chunk) */
+  GPtrArray *oid_chunks;
+  GArray *heap;         /* QItem over walk nodes */
+  GArray *emitted;      /* int: interesting commits in the order taken */
+  guint seq;
+} Walk;
+
+#define WNODE(w, i) (&g_array_index ((w)->nodes, WNode, (i)))
+
+static Walk *
+walk_new (git_repository *repo)
+{
+  Walk *w = g_new0 (Walk, 1);
+  w->repo = repo;
+  w->nodes = g_array_new (FALSE, FALSE, sizeof (WNode));
+  w->index = g_hash_table_new (bp_oid_hash, bp_oid_equal);
+  w->oid_chunks = g_ptr_array_new_with_free_func (g_free);
+  w->heap = g_array_new (FALSE, FALSE, sizeof (QItem));
+  w->emitted = g_array_new (FALSE, FALSE, sizeof (int));
+  return w;
+}
+
+static void
+walk_free (Walk *w)
+{
+  for (guint i = 0; i < w->nodes->len; i++)
+    g_free (WNODE (w, i)->parents);
+  g_array_unref (w->nodes);
+  g_hash_table_unref (w->index);
+  g_ptr_array_unref (w->oid_chunks);
+  g_array_unref (w->heap);
+  g_array_unref (w->emitted);
+  if (w->odb)
+    git_odb_free (w->odb);
+  g_free (w);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Walk, walk_free)
+
+static int
+walk_node (Walk *w, const git_oid *oid)
+{
+  int i = GPOINTER_TO_INT (g_hash_table_lookup (w->index, oid)) - 1;
+  if (i >= 0)
+    return i;
+  WNode n = { *oid, 0, 0, NULL, 0 };
+  g_array_append_val (w->nodes, n);
+  i = (int) w->nodes->len - 1;
+  /* hash keys must not move when the node array grows */
+  git_oid *key = g_memdup2 (oid, sizeof *oid);
+  g_ptr_array_add (w->oid_chunks, key);
+  g_hash_table_insert (w->index, key, GINT_TO_POINTER (i + 1));
+  return i;
+}
+
+/* Parents and committer time from the raw commit. */
+static gboolean
+walk_parse (Walk *w, int i, GError **error)
+{
+  if (WNODE (w, i)->flags & W_PARSED)
+    return TRUE;
+  if (w->odb == NULL && git_repository_odb (&w->odb, w->repo) < 0)
+    return git_fail (error, "opening the object database");
+  git_odb_object *obj = NULL;
+  git_oid oid = WNODE (w, i)->oid;
+  if (git_odb_read (&obj, w->odb, &oid) < 0)
+    return git_fail (error, "reading a commit");
+  if (git_odb_object_type (obj) != GIT_OBJECT_COMMIT)
+    {
+      git_odb_object_free (obj);
+      g_set_error (error, BP_BISECT_ERROR, BP_BISECT_ERROR_GIT, "object is not a commit");
+      return FALSE;
+    }
+  const char *p = git_odb_object_data (obj);
+  const char *end = p + git_odb_object_size (obj);
+  g_autoptr(GArray) parents = g_array_new (FALSE, FALSE, sizeof (int));
+  gint64 date = 0;
+  while (p < end && *p != '\n')
+    {
+      const char *eol = memchr (p, '\n', end - p);
+      if (eol == NULL)
+        eol = end;
+      if (eol - p >= 7 + GIT_OID_HEXSZ && memcmp (p, "parent ", 7) == 0)
+        {
+          git_oid po;
+          if (git_oid_fromstrn (&po, p + 7, GIT_OID_HEXSZ) == 0)
+            {
+              int pi = walk_node (w, &po);
+              g_array_append_val (parents, pi);
+            }
+        }
+      else if (eol - p > 10 && memcmp (p, "committer ", 10) == 0)
+        {
+          const char *gt = p;
+          for (const char *q = p; q < eol; q++)
+            if (*q == '>')
+              gt = q;
+          date = g_ascii_strtoll (gt + 1, NULL, 10);
+        }
+      p = eol + 1;
+    }
+  git_odb_object_free (obj);
+  WNode *n = WNODE (w, i);
+  n->date = date;
+  n->n_parents = parents->len;
+  n->parents = (int *) g_array_free (g_steal_pointer (&parents), FALSE);
+  n->flags |= W_PARSED;
+  return TRUE;
+}
+
+static void
+walk_push (Walk *w, int i)
+{
+  WNODE (w, i)->flags |= W_SEEN;
+  q_push (w->heap, (QItem) { i, WNODE (w, i)->date, w->seq++ });
+}
+
+/* mark_parents_uninteresting(): through the parents already parsed */
+static void
+walk_mark_parents_uninteresting (Walk *w, int i)
+{
+  g_autoptr(GArray) stack = g_array_new (FALSE, FALSE, sizeof (int));
+  const WNode *n = WNODE (w, i);
+  for (guint k = 0; k < n->n_parents; k++)
+    g_array_append_val (stack, n->parents[k]);
+  while (stack->len > 0)
+    {
+      int c = g_array_index (stack, int, stack->len - 1);
+      g_array_set_size (stack, stack->len - 1);
+      WNode *cn = WNODE (w, c);
+      if (cn->flags & W_UNINTERESTING)
+        continue;
+      cn->flags |= W_UNINTERESTING;
+      for (guint k = 0; k < cn->n_parents; k++)
+        g_array_append_val (stack, cn->parents[k]);
+    }
+}
+
+static gboolean
+walk_everybody_uninteresting (Walk *w)
+{
+  for (guint k = 0; k < w->heap->len; k++)
+    if (!(WNODE (w, g_array_index (w->heap, QItem, k).node)->flags & W_UNINTERESTING))
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
+limit_walk (Walk *w, const git_oid *bad, GArray *goods, gboolean first_parent, GError **error)
+{
+  int bi = walk_node (w, bad);
+  if (!walk_parse (w, bi, error))
+    return FALSE;
+  walk_push (w, bi);
+  for (guint k = 0; k < goods->len; k++)
+    {
+      int gi = walk_node (w, &g_array_index (goods, git_oid, k));
+      if (!walk_parse (w, gi, error))
+        return FALSE;
+      WNODE (w, gi)->flags |= W_UNINTERESTING;
+      if (!(WNODE (w, gi)->flags & W_SEEN))
+        walk_push (w, gi);
+    }
+  gint64 date = G_MAXINT64;
+  int slop = SLOP;
+  while (w->heap->len > 0)
+    {
+      QItem it = q_pop (w->heap);
+      int c = it.node;
+      gboolean unint = (WNODE (w, c)->flags & W_UNINTERESTING) != 0;
+      guint np = WNODE (w, c)->n_parents;
+      for (guint k = 0; k < np; k++)
+        {
+          int p = WNODE (w, c)->parents[k];
+          if (unint)
+            {
+              WNODE (w, p)->flags |= W_UNINTERESTING;
+              if (!walk_parse (w, p, error))
+                return FALSE;
+              walk_mark_parents_uninteresting (w, p);
+            }
+          else if (!walk_parse (w, p, error))
+            return FALSE;
+          if (!(WNODE (w, p)->flags & W_SEEN))
+            walk_push (w, p);
+          if (!unint && first_parent)
+            break;
+        }
+      if (unint)
+        {
+          walk_mark_parents_uninteresting (w, c);
+          /* still_interesting() */
+          if (w->heap->len == 0)
+            slop = 0;
+          else
+            {
+              gint64 newest = g_array_index (w->heap, QItem, 0).date;
+              if (date <= newest || !walk_everybody_uninteresting (w))
+                slop = SLOP;
+              else
+                slop--;
+            }
+          if (slop)
+            continue;
+          break;
+        }
+      date = WNODE (w, c)->date;
+      g_array_append_val (w->emitted, c);
+    }
+  return TRUE;
+}
+
+BpBisect *
+bp_bisect_new (git_repository *repo, const char *bad, const char *const *goods,
+               gboolean first_parent, GError **error)
+{
+  if (git_repository_is_shallow (repo))
+    {
+      g_set_error (error, BP_BISECT_ERROR, BP_BISECT_ERROR_SHALLOW,
+                   "%s is a shallow clone: bisection needs the whole history (git fetch --unshallow)",
+                   git_repository_path (repo));
+      return NULL;
+    }
+  if (goods == NULL || goods[0] == NULL)
+    {
+      g_set_error (error, BP_BISECT_ERROR, BP_BISECT_ERROR_REV, "no good revision given");
+      return NULL;
+    }
+  git_oid bad_oid;
+  if (!resolve (repo, bad, &bad_oid, error))
+    return NULL;
+  g_autoptr(GArray) good_oids = g_array_new (FALSE, FALSE, sizeof (git_oid));
+  for (guint i = 0; goods[i]; i++)
+    {
+      git_oid g;
+      if (!resolve (repo, goods[i], &g, error))
+        return NULL;
+      if (git_oid_equal (&g, &bad_oid))
+        {
+          g_set_error (error, BP_BISECT_ERROR, BP_BISECT_ERROR_NOT_ANCESTOR,
+                       "good '%s' and bad '%s' are the same commit", goods[i], bad);
+          return NULL;
+        }
+      int rc = git_graph_descendant_of (repo, &bad_oid, &g);
+      if (rc < 0)
+        {
+          git_fail (error, "ancestry check");
+          return NULL;
+        }
+      if (rc == 0)
+        {
+          g_set_error (error, BP_BISECT_ERROR, BP_BISECT_ERROR_NOT_ANCESTOR,
+                       "good '%s' is not an ancestor of bad '%s': swap them or pick an older good",
+                       goods[i], bad);
+          return NULL;
+        }
+      g_array_append_val (good_oids, g);
+    }
+
+  g_autoptr(Walk) w = walk_new (repo);
+  if (!limit_walk (w, &bad_oid, good_oids, first_parent, error))
+    return NULL;
+
+  /* the candidates: emitted and still interesting */
+  g_autofree int *remap = g_new (int, w->nodes->len);
+  for (guint i = 0; i < w->nodes->len; i++)
+    remap[i] = -1;
+  guint n = 0;
+  for (guint k = 0; k < w->emitted->len; k++)
+    {
+      int wi = g_array_index (w->emitted, int, k);
+      if (!(WNODE (w, wi)->flags & W_UNINTERESTING))
+        remap[wi] = (int) n++;
+    }
+  if (n == 0)
+    {
+      g_set_error (error, BP_BISECT_ERROR, BP_BISECT_ERROR_NOT_ANCESTOR,
+                   "nothing to bisect between the good revisions and '%s'", bad);
+      return NULL;
+    }
+  g_autofree BpBisectNode *nodes = g_new0 (BpBisectNode, n);
+  g_autoptr(GPtrArray) parent_arrays = g_ptr_array_new_with_free_func (g_free);
+  int bad_index = -1;
+  for (guint wi = 0; wi < w->nodes->len; wi++)
+    {
+      int i = remap[wi];
+      if (i < 0)
+        continue;
+      const WNode *wn = WNODE (w, wi);
+      int *parents = g_new (int, MAX (wn->n_parents, 1));
+      for (guint k = 0; k < wn->n_parents; k++)
+        parents[k] = remap[wn->parents[k]];
+      g_ptr_array_add (parent_arrays, parents);
+      nodes[i].oid = wn->oid;
+      nodes[i].date = wn->date;
+      nodes[i].n_parents = wn->n_parents;
+      nodes[i].parents = parents;
+      if (git_oid_equal (&wn->oid, &bad_oid))
+        bad_index = i;
+    }
+  g_assert (bad_index >= 0);
+  BpBisect *b = bp_bisect_new_from_nodes (nodes, n, bad_index, first_parent);
+  g_array_append_vals (b->goods, good_oids->data, good_oids->len);
+  return b;
+}

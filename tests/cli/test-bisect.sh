@@ -1,0 +1,235 @@
+# backport bisect on synthetic histories, each answer (and every step taken)
+# compared with `git bisect run` on the same repository and an equivalent
+# predicate script.
+. "$(dirname "$0")/libtest.sh"
+command -v git >/dev/null 2>&1 || plan_skip "no git to compare with"
+plan 28
+
+GEN="$FIXTURES/gen-bisect-history.sh"
+export GIT_CONFIG_NOSYSTEM=1 HOME="$TEST_TMP"
+# our temporary checkouts go here, so the test can see they are removed
+export TMPDIR="$TEST_TMP/tmp"
+mkdir -p "$TMPDIR"
+git config --global user.email t@example.org
+git config --global user.name Tester
+git config --global advice.detachedHead false
+
+# The predicate as a git bisect run script: 125 when the tree says so, bad
+# when the bug is there.
+cat >"$TEST_TMP/pred.sh" <<'EOF'
+grep -q UNTESTABLE build.txt && exit 125
+grep -q 'bug()' src/feature.c && exit 1
+exit 0
+EOF
+PRED="sh $TEST_TMP/pred.sh"
+
+gen() { sh "$GEN" "$@" >/dev/null; }
+mark() { awk -v k="$2" '$1 == ":" k { print $2 }' "$1.marks"; }
+marks_of() { grep -E '^git bisect (good|bad|skip) ' "$1" | awk '{ print $3, $4 }'; }
+
+# git_bisect REPO BAD GOOD [--first-parent]: git bisect run with the script;
+# leaves $TEST_TMP/git.log (marks) and $TEST_TMP/git.result (first bad, or
+# the suspects one a line).
+git_bisect() {
+    _r=$1 _bad=$2 _good=$3; shift 3
+    git -C "$_r" bisect start "$@" "$_bad" "$_good" >/dev/null 2>&1
+    git -C "$_r" bisect run $PRED >"$TEST_TMP/git.out" 2>&1 || true
+    git -C "$_r" bisect log >"$TEST_TMP/git.fulllog" 2>/dev/null
+    git -C "$_r" bisect reset >/dev/null 2>&1
+    marks_of "$TEST_TMP/git.fulllog" >"$TEST_TMP/git.log"
+    if grep -q 'could be any of' "$TEST_TMP/git.out"; then
+        sed -n '/could be any of/,/cannot bisect more/p' "$TEST_TMP/git.out" | grep -E '^[0-9a-f]{40}$' >"$TEST_TMP/git.result"
+    else
+        sed -n 's/^\([0-9a-f]\{40\}\) is the first bad commit$/\1/p' "$TEST_TMP/git.out" >"$TEST_TMP/git.result"
+    fi
+}
+
+# our_result: same shape from our stdout
+our_result() {
+    if grep -q 'could be any of' "$TEST_TMP/out"; then
+        grep -E '^[0-9a-f]{40}$' "$TEST_TMP/out"
+    else
+        sed -n 's/^\([0-9a-f]\{40\}\) is the first bad commit$/\1/p' "$TEST_TMP/out"
+    fi
+}
+
+# same_as_git NAME: our log and answer equal git's
+same_as_git() {
+    marks_of "$TEST_TMP/our.log" >"$TEST_TMP/our.marks"
+    our_result >"$TEST_TMP/our.result"
+    if ! [ -s "$TEST_TMP/git.result" ]; then diag "git found nothing:"; sed 's/^/#   /' "$TEST_TMP/git.out" >&2; return 1; fi
+    if ! cmp -s "$TEST_TMP/our.marks" "$TEST_TMP/git.log"; then
+        diag "steps differ from git bisect (ours < > git):"; diff "$TEST_TMP/our.marks" "$TEST_TMP/git.log" | sed 's/^/#   /' >&2; return 1
+    fi
+    if ! cmp -s "$TEST_TMP/our.result" "$TEST_TMP/git.result"; then
+        diag "answer differs (ours < > git):"; diff "$TEST_TMP/our.result" "$TEST_TMP/git.result" | sed 's/^/#   /' >&2; return 1
+    fi
+}
+
+content() { _r=$1 _g=$2 _b=$3; shift 3; bp bisect --repo "$_r" --good "$_g" --bad "$_b" --predicate content --path src/feature.c --pattern 'bug\(\)' --log "$TEST_TMP/our.log" "$@"; }
+
+# ---- linear ---------------------------------------------------------------
+R=$TEST_TMP/linear
+gen "$R" SHAPE=linear COMMITS=300 CULPRIT=211
+first=$(mark "$R" 1); culprit=$(mark "$R" 211)
+bp bisect --repo "$R" --good "$first" --bad main --predicate content --path src/feature.c --pattern 'bug\(\)' --log "$TEST_TMP/our.log"
+git_bisect "$R" main "$first"
+{ assert_rc 0 && assert_stdout "^$culprit is the first bad commit" && same_as_git; } \
+    && ok "linear 300: content finds the culprit with git's steps" || not_ok "linear 300: content finds the culprit with git's steps"
+check "linear: progress like git on stderr" assert_stderr '^Bisecting: [0-9]* revisions left to test after this (roughly [0-9]* steps)'
+check "linear: evidence names the matching line" assert_stdout "evidence: bad: /bug\\\\(\\\\)/ matches src/feature.c:4"
+
+head_before=$(git -C "$R" rev-parse HEAD); index_before=$(sha1sum <"$R/.git/index")
+bp bisect --repo "$R" --good "$first" --bad main --run "$PRED" --log "$TEST_TMP/our.log"
+{ assert_rc 0 && same_as_git; } && ok "linear: run predicate, same steps as git bisect run" || not_ok "linear: run predicate, same steps as git bisect run"
+{ [ "$(git -C "$R" rev-parse HEAD)" = "$head_before" ] && [ "$(sha1sum <"$R/.git/index")" = "$index_before" ] \
+    && [ -z "$(git -C "$R" status --porcelain)" ] && [ -z "$(ls -A "$TMPDIR")" ]; } \
+    && ok "run: user's HEAD, index and tree untouched, temp checkout removed" || not_ok "run: user's HEAD, index and tree untouched, temp checkout removed"
+
+bp bisect --repo "$R" --good "$first" --bad main --predicate content --path src/feature.c --pattern 'bug\(\)' --json
+{ assert_rc 0 && assert_stdout "\"result\" : \"found\"" && assert_stdout "\"commit\" : \"$culprit\"" \
+    && assert_stdout '"evaluations" : 2'; } \
+    && ok "--json: result, commit, and two blobs evaluated in all" || not_ok "--json: result, commit, and two blobs evaluated in all"
+
+# ---- replay ---------------------------------------------------------------
+content "$R" "$first" main >/dev/null
+head -n 9 "$TEST_TMP/our.log" >"$TEST_TMP/partial.log"   # start + 2 marks
+bp bisect --repo "$R" --replay "$TEST_TMP/partial.log" --predicate content --path src/feature.c --pattern 'bug\(\)' --log "$TEST_TMP/replayed.log"
+{ assert_rc 0 && assert_stdout "^$culprit is the first bad commit" && assert_stderr '^replayed: ' \
+    && [ "$(marks_of "$TEST_TMP/replayed.log")" = "$(marks_of "$TEST_TMP/our.log")" ]; } \
+    && ok "--replay of a partial log carries on to the same steps and answer" || not_ok "--replay of a partial log carries on to the same steps and answer"
+git_bisect "$R" main "$first"
+bp bisect --repo "$R" --replay "$TEST_TMP/git.fulllog" --predicate content --path src/feature.c --pattern 'bug\(\)'
+{ assert_rc 0 && assert_stdout "^$culprit is the first bad commit" && assert_not_file_has_content "$TEST_TMP/err" '^Bisecting'; } \
+    && ok "--replay reads git bisect log's own output, nothing left to test" || not_ok "--replay reads git bisect log's own output, nothing left to test"
+(cd "$R" && git bisect start main "$first" >/dev/null 2>&1 && git bisect replay "$TEST_TMP/our.log" >"$TEST_TMP/gitreplay.out" 2>&1; git bisect reset >/dev/null 2>&1)
+check "git bisect replay reads our log" assert_file_has_content "$TEST_TMP/gitreplay.out" "^$culprit is the first bad commit"
+
+# ---- merges: culprit deep in a side branch --------------------------------
+R=$TEST_TMP/merges
+gen "$R" SHAPE=merges ROUNDS=12 MAIN=7 SIDE=9 CULPRIT=
+# the first side commit of round 5
+c=$(awk '$2 == "side" && $3 == 5 { print $1; exit }' "$R.manifest")
+gen "$R" SHAPE=merges ROUNDS=12 MAIN=7 SIDE=9 CULPRIT="$c"
+first=$(mark "$R" 1); culprit=$(mark "$R" "$c")
+content "$R" "$first" main
+git_bisect "$R" main "$first"
+{ assert_rc 0 && assert_stdout "^$culprit is the first bad commit" && same_as_git; } \
+    && ok "merges: culprit deep in a side branch, git's steps" || not_ok "merges: culprit deep in a side branch, git's steps"
+
+bp bisect --repo "$R" --good "$first" --bad main --run "$PRED" --log "$TEST_TMP/our.log"
+{ assert_rc 0 && same_as_git; } && ok "merges: run predicate, same steps as git" || not_ok "merges: run predicate, same steps as git"
+
+# first parent: the merge that brought the side branch in
+merge=$(awk '$2 == "merge" && $3 == 5 { print $1 }' "$R.manifest")
+content "$R" "$first" main --first-parent
+git_bisect "$R" main "$first" --first-parent
+{ assert_rc 0 && assert_stdout "^$(mark "$R" "$merge") is the first bad commit" && same_as_git; } \
+    && ok "--first-parent: the merge bringing the culprit in, git's steps" || not_ok "--first-parent: the merge bringing the culprit in, git's steps"
+check "--first-parent: the log says so" assert_file_has_content "$TEST_TMP/our.log" "^git bisect start '--first-parent'"
+
+# equal committer dates: the walk order falls back to queueing order
+R=$TEST_TMP/samedate
+gen "$R" SHAPE=merges ROUNDS=10 MAIN=4 SIDE=6 CULPRIT=37 SAME_DATE=1
+first=$(mark "$R" 1)
+content "$R" "$first" main
+git_bisect "$R" main "$first"
+{ assert_rc 0 && same_as_git; } && ok "equal dates: same steps as git" || not_ok "equal dates: same steps as git"
+
+# ---- skips ------------------------------------------------------------------
+R=$TEST_TMP/skips
+gen "$R" SHAPE=linear COMMITS=200 CULPRIT=120 SKIP="117 118 119 120 121"
+first=$(mark "$R" 1)
+bp bisect --repo "$R" --good "$first" --bad main --run "$PRED" --log "$TEST_TMP/our.log"
+git_bisect "$R" main "$first"
+{ assert_rc 1 && assert_stdout "^The first bad commit could be any of:" && same_as_git; } \
+    && ok "skips around the culprit: ambiguous, the same suspects as git, exit 1" || not_ok "skips around the culprit: ambiguous, the same suspects as git, exit 1"
+check "skips: the suspects include the culprit" assert_stdout "^$(mark "$R" 120)\$"
+
+R=$TEST_TMP/skips2
+c=57
+gen "$R" SHAPE=merges ROUNDS=10 MAIN=5 SIDE=6 CULPRIT=$c SKIP="20 21 22 23 24 25 26 27 28 29 30 31 40 41 80 81 82 83"
+first=$(mark "$R" 1)
+bp bisect --repo "$R" --good "$first" --bad main --run "$PRED" --log "$TEST_TMP/our.log"
+git_bisect "$R" main "$first"
+{ assert_rc 0 && assert_stdout "^$(mark "$R" $c) is the first bad commit" && same_as_git; } \
+    && ok "skips away from the culprit, merges: exact answer, git's steps" || not_ok "skips away from the culprit, merges: exact answer, git's steps"
+
+# many shapes, culprits and skip sets: every run must take git's steps
+fails=0 ambiguous=0
+for seed in 1 2 3 4 5 6 7 8; do
+    shape=merges; [ $((seed % 3)) -eq 0 ] && shape=linear
+    set -- $(awk -v s=$seed 'BEGIN { srand(s); n = 60 + int(rand() * 60); c = 2 + int(rand() * (n - 2));
+        k = ""; for (i = 0; i < 3 + int(rand() * 10); i++) k = k " " (2 + int(rand() * (n - 2)));
+        if (s % 2) k = k " " c " " (c + 1); else if (s % 4 == 0) k = k " " (c - 1);
+        print n, c, k }')
+    n=$1 c=$2; shift 2
+    R=$TEST_TMP/prop$seed
+    if [ $shape = linear ]; then gen "$R" SHAPE=linear COMMITS=$n CULPRIT=$c SKIP="$*"
+    else gen "$R" SHAPE=merges ROUNDS=$((n / 12)) MAIN=$((2 + seed % 5)) SIDE=$((1 + seed % 7)) CULPRIT=$c SKIP="$*"; fi
+    first=$(mark "$R" 1)
+    fp=; [ $((seed % 4)) -eq 1 ] && fp=--first-parent
+    bp bisect --repo "$R" --good "$first" --bad main --run "$PRED" --log "$TEST_TMP/our.log" $fp
+    git_bisect "$R" main "$first" $fp
+    grep -q "could be any of" "$TEST_TMP/out" && ambiguous=$((ambiguous + 1))
+    same_as_git || { fails=$((fails + 1)); diag "seed $seed: $shape n=$n culprit=$c skip=$* $fp"; }
+done
+[ $fails -eq 0 ] && [ $ambiguous -gt 0 ] && ok "8 random histories with skips (some first-parent): git's steps and answers" \
+    || not_ok "8 random histories with skips (some first-parent): git's steps and answers"
+
+# ---- bad input ----------------------------------------------------------
+R=$TEST_TMP/linear
+first=$(mark "$R" 1)
+bp bisect --repo "$R" --good "$first" --bad no-such-rev --predicate content --path a --pattern b
+{ assert_rc 3 && assert_one_line_error "unknown revision 'no-such-rev'"; } && ok "unknown revision: exit 3, one line" || not_ok "unknown revision: exit 3, one line"
+bp bisect --repo "$R" --good main --bad "$first" --predicate content --path a --pattern b
+{ assert_rc 3 && assert_one_line_error "is not an ancestor of bad"; } && ok "good not an ancestor of bad: exit 3, one line" || not_ok "good not an ancestor of bad: exit 3, one line"
+bp bisect --repo "$R" --good main --bad main --predicate content --path a --pattern b
+{ assert_rc 3 && assert_one_line_error "same commit"; } && ok "good == bad: exit 3, one line" || not_ok "good == bad: exit 3, one line"
+git clone -q --depth 5 "file://$R" "$TEST_TMP/shallow" 2>/dev/null
+bp bisect --repo "$TEST_TMP/shallow" --good HEAD~2 --bad HEAD --predicate content --path a --pattern b
+{ assert_rc 3 && assert_one_line_error "shallow clone"; } && ok "shallow clone refused: exit 3, one line" || not_ok "shallow clone refused: exit 3, one line"
+bp bisect --repo "$R" --good "$first" --bad main --run 'exit 125'
+{ assert_rc 3 && assert_file_has_content "$TEST_TMP/err" "^backport bisect: predicate 'run' skipped" \
+    && [ "$(grep -c '^backport bisect' "$TEST_TMP/err")" -eq 1 ]; } \
+    && ok "a predicate that always skips: exit 3, one error line" || not_ok "a predicate that always skips: exit 3, one error line"
+bp bisect --repo "$R" --good "$first" --bad main --run 'exit 200'
+{ assert_rc 3 && assert_stderr "exit code 200" && [ -z "$(ls -A "$TMPDIR")" ]; } \
+    && ok "run exit 200 aborts: exit 3, checkout removed" || not_ok "run exit 200 aborts: exit 3, checkout removed"
+bp bisect --repo "$R" --good "$first" --predicate content --path a --pattern b
+{ assert_rc 2 && assert_one_line_error "give --bad"; } && ok "missing --bad: usage, exit 2" || not_ok "missing --bad: usage, exit 2"
+bp bisect --repo "$R" --good "$first" --bad main --predicate content --path a
+{ assert_rc 2 && assert_one_line_error "needs --path P and --pattern"; } && ok "content without --pattern: exit 2" || not_ok "content without --pattern: exit 2"
+bp bisect --repo "$TEST_TMP/nowhere" --good a --bad b
+{ assert_rc 3 && assert_one_line_error "not a git repository"; } && ok "--repo not a repository: exit 3" || not_ok "--repo not a repository: exit 3"
+
+# ---- repro predicate on real QEMU files -----------------------------------
+OLD=/work/trees/qemu-10.0.13 NEW=/work/trees/qemu-10.2.2
+if [ -f "$OLD/hw/vfio/container-base.c" ] && [ -f "$NEW/hw/vfio/container.c" ]; then
+    R=$TEST_TMP/vfio
+    git init -q -b main "$R"
+    mkdir -p "$R/hw/vfio"
+    cp "$OLD/hw/vfio/container-base.c" "$OLD/hw/vfio/container.c" "$R/hw/vfio/"
+    git -C "$R" add -A && git -C "$R" commit -qm "10.0 layout"
+    g=$(git -C "$R" rev-parse HEAD)
+    for i in 1 2 3 4 5 6; do echo "$i" >"$R/noise"; git -C "$R" add -A; git -C "$R" commit -qm "noise $i"; done
+    git -C "$R" rm -q hw/vfio/container.c hw/vfio/container-base.c
+    mkdir -p "$R/hw/vfio"
+    cp "$NEW/hw/vfio/container.c" "$R/hw/vfio/container.c"
+    cp "$NEW/hw/vfio/container-legacy.c" "$R/hw/vfio/container-legacy.c" 2>/dev/null || true
+    git -C "$R" add -A && git -C "$R" commit -qm "10.2 layout: by-file mapping"
+    culprit=$(git -C "$R" rev-parse HEAD)
+    for i in 7 8 9; do echo "$i" >"$R/noise"; git -C "$R" add -A; git -C "$R" commit -qm "noise $i"; done
+    bp bisect --repo "$R" --good "$g" --bad main
+    if [ "$rc" -eq 3 ] && grep -q 'to compile the tree.s decision' "$TEST_TMP/err"; then
+        skip "repro predicate: no C compiler to compile the trees' decisions"
+    else
+        { assert_rc 0 && assert_stdout "^$culprit is the first bad commit" && assert_stdout "evidence: bad: private RAM mapped by file .*hw/vfio/container.c"; } \
+            && ok "repro (default) predicate: finds the layout change, file found by definition" \
+            || not_ok "repro (default) predicate: finds the layout change, file found by definition"
+    fi
+else
+    skip "repro predicate: no Debian qemu trees under /work/trees"
+fi
+
+finish
