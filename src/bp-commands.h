@@ -16,7 +16,6 @@ BP_CMD (version);
 BP_CMD (apply);
 BP_CMD (check);
 BP_CMD (repro);
-BP_CMD (apply);
 BP_CMD (import);
 BP_CMD (bisect);
 
