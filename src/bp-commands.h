@@ -18,6 +18,7 @@ BP_CMD (check);
 BP_CMD (repro);
 BP_CMD (import);
 BP_CMD (bisect);
+BP_CMD (verify);
 
 /* Parse a command's options with the common conventions: --help prints the
  * summary, unknown options are usage errors (exit 2). */

@@ -174,6 +174,13 @@ find_function (const char *text, gsize len, const char *name, const char **body,
         ls--;
       if (*ls == ' ' || *ls == '\t' || *ls == '#')
         continue;
+      /* before the name only a return type: words and '*' (not a string,
+       * not an assignment: `x = "name() { }"` is no definition) */
+      gboolean declarator = TRUE;
+      for (const char *c = ls; c < p && declarator; c++)
+        declarator = g_ascii_isalnum (*c) || *c == '_' || *c == ' ' || *c == '\t' || *c == '*';
+      if (!declarator)
+        continue;
       int depth = 0;
       for (; q < end; q++)
         {

@@ -25,11 +25,12 @@ static const BpCommand commands[] = {
   { "repro", bp_cmd_repro, "reproduce the bug: a device DMAs into dirtied private guest RAM" },
   { "import", bp_cmd_import, "mail, mbox, diff or pasted web text -> clean patches" },
   { "bisect", bp_cmd_bisect, "find the first bad commit (git's algorithm, no checkout)" },
+  { "verify", bp_cmd_verify, "the main job: every step for every line on real trees" },
   { NULL, NULL, NULL },
 };
 
 /* What a bare `backport` runs. */
-#define BP_DEFAULT_COMMAND "list"
+#define BP_DEFAULT_COMMAND "verify"
 
 static void
 usage (FILE *out)

@@ -1,0 +1,283 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* backport verify [LINE...]: the whole proof for every line, on real trees. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "bp-commands.h"
+#include "bp-error.h"
+#include "ci-gitlab.h"
+#include "report.h"
+#include "trees.h"
+#include "verify.h"
+#include "verify-run.h"
+
+static char *opt_repo, *opt_cache, *opt_report, *opt_emit_ci, *opt_ci_image, *opt_pack;
+static char **opt_trees;
+static int opt_jobs;
+static gboolean opt_json, opt_offline, opt_refresh, opt_keep, opt_strict, opt_merge, opt_no_bisect;
+
+static GOptionEntry entries[] = {
+  { "repo", 0, 0, G_OPTION_ARG_FILENAME, &opt_repo, "A QEMU clone: trees from its tags (no checkout), and bisect", "DIR" },
+  { "tree", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &opt_trees, "Your own unpacked tree for LINE (repeatable)", "LINE=DIR" },
+  { "jobs", 'j', 0, G_OPTION_ARG_INT, &opt_jobs, "Lines verified at once (default: processors)", "N" },
+  { "json", 0, 0, G_OPTION_ARG_NONE, &opt_json, "Print one JSON document with every step's evidence", NULL },
+  { "report", 0, 0, G_OPTION_ARG_FILENAME, &opt_report, "Write DIR/report.md (matrix, details, compiler and reproducer output)", "DIR" },
+  { "cache", 0, 0, G_OPTION_ARG_FILENAME, &opt_cache, "Cache for trees and builds (default $XDG_CACHE_HOME/backport)", "DIR" },
+  { "offline", 0, 0, G_OPTION_ARG_NONE, &opt_offline, "Use only cached trees; never the network", NULL },
+  { "refresh", 0, 0, G_OPTION_ARG_NONE, &opt_refresh, "Update the Debian source index first", NULL },
+  { "keep", 0, 0, G_OPTION_ARG_NONE, &opt_keep, "Keep the patched scratch copies", NULL },
+  { "strict", 0, 0, G_OPTION_ARG_NONE, &opt_strict, "A step that could not run here fails the line", NULL },
+  { "pack", 0, 0, G_OPTION_ARG_STRING, &opt_pack, "Fix pack (when there are several)", "NAME" },
+  { "merge", 0, 0, G_OPTION_ARG_NONE, &opt_merge, "Merge `verify --json` documents (FILE...) into one matrix", NULL },
+  { "emit-ci", 0, 0, G_OPTION_ARG_STRING, &opt_emit_ci, "Print a CI pipeline running the lines as parallel jobs (gitlab)", "KIND" },
+  { "ci-image", 0, 0, G_OPTION_ARG_STRING, &opt_ci_image,
+    "Image of the pipeline's jobs (default debian:bookworm; 'none' for shell runners)", "IMAGE" },
+  { "no-bisect", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &opt_no_bisect, "(internal) leave bisect to the parent", NULL },
+  { NULL }
+};
+
+static void
+reset_options (void)
+{
+  g_clear_pointer (&opt_repo, g_free);
+  g_clear_pointer (&opt_cache, g_free);
+  g_clear_pointer (&opt_report, g_free);
+  g_clear_pointer (&opt_emit_ci, g_free);
+  g_clear_pointer (&opt_ci_image, g_free);
+  g_clear_pointer (&opt_pack, g_free);
+  g_clear_pointer (&opt_trees, g_strfreev);
+  opt_jobs = 0;
+  opt_json = opt_offline = opt_refresh = opt_keep = opt_strict = opt_merge = opt_no_bisect = FALSE;
+}
+
+static void
+add_option (GPtrArray *argv, const char *name, const char *value)
+{
+  if (value == NULL)
+    return;
+  g_ptr_array_add (argv, (char *) name);
+  g_ptr_array_add (argv, (char *) value);
+}
+
+static void
+on_progress (const char *line, const char *message, gpointer user_data)
+{
+  if (line)
+    fprintf (stderr, "[%s] %s\n", line, message);
+  else
+    fprintf (stderr, "verify: %s\n", message);
+}
+
+static void
+on_trees_progress (const char *line, BpTreesProgressKind kind, const char *message, gpointer user_data)
+{
+  if (kind == BP_TREES_PROGRESS_STEP)
+    on_progress (line, message, user_data);
+}
+
+/* Print the result the way the options ask, and turn it into the exit code. */
+static gboolean
+finish (GPtrArray *reports, BpFixPack *pack, GError **error)
+{
+  int code = bp_verify_exit_code (reports, opt_strict);
+  g_autoptr(JsonNode) identity = NULL;
+  if (pack)
+    {
+      g_autoptr(JsonBuilder) b = json_builder_new ();
+      json_builder_begin_object (b);
+      bp_json_add_pack_identity (b, pack);
+      json_builder_end_object (b);
+      identity = json_builder_get_root (b);
+    }
+  if (opt_json)
+    {
+      g_autoptr(JsonNode) doc = bp_verify_to_json (reports, identity, code);
+      bp_json_print (doc);
+    }
+  else
+    {
+      g_autofree char *matrix = bp_verify_matrix (reports);
+      fputs (matrix, stdout);
+      for (guint i = 0; i < reports->len; i++)
+        {
+          BpLineReport *r = g_ptr_array_index (reports, i);
+          if (!r->has_tree)
+            printf ("%s: no tree: %s\n", r->line, r->steps[BP_STEP_TREE].detail ? r->steps[BP_STEP_TREE].detail : "none given");
+        }
+    }
+  if (opt_report)
+    {
+      if (g_mkdir_with_parents (opt_report, 0755) != 0)
+        return bp_usage (error, "--report %s: cannot create it: %s", opt_report, g_strerror (errno));
+      g_autofree char *title = g_strdup_printf ("backport verify%s%s", pack ? ": " : "", pack ? pack->subject : "");
+      g_autofree char *md = bp_verify_markdown (reports, title);
+      g_autofree char *path = g_build_filename (opt_report, "report.md", NULL);
+      g_autoptr(GError) local = NULL;
+      if (!g_file_set_contents (path, md, -1, &local))
+        return bp_error_exit (error, g_steal_pointer (&local), BP_EXIT_MISSING);
+      fprintf (stderr, "verify: wrote %s\n", path);
+    }
+  if (code == 0)
+    return TRUE;
+  g_autoptr(GError) e = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED,
+                                              code == 3 ? "nothing could be verified: no line has a tree"
+                                                        : "at least one step failed (see the matrix)");
+  return bp_error_exit (error, g_steal_pointer (&e), code);
+}
+
+/* "10.2" before "10.1" before "9.2", as the pack lists its lines */
+static int
+compare_lines_newest_first (gconstpointer a, gconstpointer b)
+{
+  const BpLineReport *ra = *(BpLineReport * const *) a, *rb = *(BpLineReport * const *) b;
+  int ma = 0, na = 0, mb = 0, nb = 0;
+  sscanf (ra->line, "%d.%d", &ma, &na);
+  sscanf (rb->line, "%d.%d", &mb, &nb);
+  return (mb * 1000 + nb) - (ma * 1000 + na);
+}
+
+static gboolean
+merge (int argc, char **argv, GError **error)
+{
+  if (argc < 2)
+    return bp_usage (error, "--merge needs the JSON documents: backport verify --merge verify-*.json");
+  g_autoptr(GPtrArray) reports = g_ptr_array_new_with_free_func ((GDestroyNotify) bp_line_report_free);
+  for (int i = 1; i < argc; i++)
+    {
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      g_autoptr(GError) local = NULL;
+      if (!json_parser_load_from_file (parser, argv[i], &local) ||
+          !bp_verify_from_json (json_parser_get_root (parser), argv[i], reports, &local))
+        {
+          g_prefix_error (&local, "%s: ", argv[i]);
+          return bp_error_exit (error, g_steal_pointer (&local), BP_EXIT_MISSING);
+        }
+    }
+  g_ptr_array_sort (reports, compare_lines_newest_first);
+  return finish (reports, NULL, error);
+}
+
+BP_CMD (verify)
+{
+  reset_options ();
+  g_autoptr(GOptionContext) context = g_option_context_new ("[LINE...] - prove the fix on every stable line");
+  g_option_context_add_main_entries (context, entries, NULL);
+  g_option_context_set_description (context,
+    "Per line, on a scratch copy of a real tree: status, apply, check (compile before and\n"
+    "after), repro (the tree's own decision, before and after), and with --repo, bisect.\n"
+    "Trees: --tree LINE=DIR, else --repo's newest tag of the line, else Debian's source\n"
+    "package through a private apt state in the cache.\n\n"
+    "Exit status: 0 every affected line applies, compiles and goes from bug to clean, and\n"
+    "every not-affected line is proven; 1 a step failed; 3 no line had a tree.");
+  if (!bp_cmd_parse (context, &argc, &argv, error))
+    return FALSE;
+  if (opt_merge)
+    return merge (argc, argv, error);
+
+  g_autoptr(BpFixPack) pack = bp_fixpack_load_default (opt_pack, error);
+  if (pack == NULL)
+    return FALSE;
+  g_autoptr(GPtrArray) lines = g_ptr_array_new ();
+  for (int i = 1; i < argc; i++)
+    {
+      if (bp_fixpack_get_line (pack, argv[i], error) == NULL)
+        return FALSE;
+      g_ptr_array_add (lines, argv[i]);
+    }
+  if (lines->len == 0)
+    for (guint i = 0; i < pack->lines->len; i++)
+      g_ptr_array_add (lines, ((BpFixLine *) g_ptr_array_index (pack->lines, i))->name);
+
+  /* Everything a line job needs to find the same trees. */
+  g_autoptr(GPtrArray) pass = g_ptr_array_new ();
+  add_option (pass, "--repo", opt_repo);
+  add_option (pass, "--cache", opt_cache);
+  for (char **t = opt_trees; t && *t; t++)
+    add_option (pass, "--tree", *t);
+  if (opt_strict)
+    g_ptr_array_add (pass, "--strict");
+  if (opt_offline)
+    g_ptr_array_add (pass, "--offline");
+
+  if (opt_emit_ci)
+    {
+      if (strcmp (opt_emit_ci, "gitlab") != 0)
+        return bp_usage (error, "--emit-ci %s: only 'gitlab' is supported", opt_emit_ci);
+      const char *image = opt_ci_image ? opt_ci_image : "debian:bookworm";
+      g_ptr_array_add (pass, NULL);
+      g_autofree char *yaml = bp_ci_gitlab_pipeline (lines, (const char *const *) pass->pdata,
+                                                     strcmp (image, "none") == 0 ? NULL : image);
+      fputs (yaml, stdout);
+      return TRUE;
+    }
+
+  g_ptr_array_add (lines, NULL);
+  BpTreesOptions topts = {
+    .cache_dir = opt_cache, .offline = opt_offline, .refresh = opt_refresh, .repo = opt_repo,
+    .user_trees = (const char *const *) opt_trees, .lines = (const char *const *) lines->pdata,
+  };
+  g_autoptr(BpTreeSet) trees = bp_trees_resolve (pack, &topts, on_trees_progress, NULL, cancellable, error);
+  g_ptr_array_remove_index (lines, lines->len - 1);
+  if (trees == NULL)
+    return FALSE;
+
+  BpVerifyOptions vopts = { .cache_dir = opt_cache, .repo = opt_repo, .keep = opt_keep,
+                            .progress = on_progress };
+  guint jobs = opt_jobs > 0 ? (guint) opt_jobs : g_get_num_processors ();
+  g_autoptr(GPtrArray) reports = g_ptr_array_new_with_free_func ((GDestroyNotify) bp_line_report_free);
+  g_autoptr(GPtrArray) with_tree = g_ptr_array_new ();
+  for (guint i = 0; i < lines->len; i++)
+    {
+      BpTree *t = bp_tree_set_get (trees, g_ptr_array_index (lines, i));
+      if (t && t->kind != BP_TREE_NONE)
+        g_ptr_array_add (with_tree, g_ptr_array_index (lines, i));
+    }
+
+  if (jobs > 1 && with_tree->len > 1)
+    {
+      /* one child per line; the trees are in the cache now */
+      g_ptr_array_add (pass, "--json");
+      if (!opt_offline)
+        g_ptr_array_add (pass, "--offline");
+      g_ptr_array_add (pass, "--no-bisect");
+      if (opt_keep)
+        g_ptr_array_add (pass, "--keep");
+      g_ptr_array_add (pass, NULL);
+      fprintf (stderr, "verify: %u lines with a tree, %u at a time\n", with_tree->len, MIN (jobs, with_tree->len));
+      g_autoptr(GPtrArray) done = g_ptr_array_new_with_free_func ((GDestroyNotify) bp_line_report_free);
+      if (!bp_verify_run_children (with_tree, (const char *const *) pass->pdata, jobs, done, cancellable, error))
+        return FALSE;
+      /* rows in the pack's order, lines without a tree included */
+      for (guint i = 0; i < lines->len; i++)
+        {
+          const char *name = g_ptr_array_index (lines, i);
+          BpLineReport *found = NULL;
+          for (guint j = 0; j < done->len && !found; j++)
+            if (strcmp (((BpLineReport *) g_ptr_array_index (done, j))->line, name) == 0)
+              found = g_ptr_array_steal_index (done, j);
+          if (found == NULL)
+            found = bp_verify_line (bp_fixpack_get_line (pack, name, NULL), bp_tree_set_get (trees, name),
+                                    &vopts, cancellable);
+          g_ptr_array_add (reports, found);
+        }
+    }
+  else
+    for (guint i = 0; i < lines->len; i++)
+      {
+        const char *name = g_ptr_array_index (lines, i);
+        g_ptr_array_add (reports, bp_verify_line (bp_fixpack_get_line (pack, name, NULL),
+                                                  bp_tree_set_get (trees, name), &vopts, cancellable));
+      }
+
+  if (opt_repo && !opt_no_bisect)
+    bp_verify_bisect (pack, reports, &vopts, cancellable);
+  else if (!opt_no_bisect)
+    for (guint i = 0; i < reports->len; i++)
+      {
+        BpLineReport *r = g_ptr_array_index (reports, i);
+        if (r->has_tree)
+          bp_line_report_set (r, BP_STEP_BISECT, BP_STEP_SKIP, "needs --repo (history)", NULL, NULL);
+      }
+  return finish (reports, pack, error);
+}

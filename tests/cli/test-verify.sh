@@ -1,0 +1,97 @@
+# backport verify on synthetic trees: a line that passes, a drifted line, a
+# not-affected line, a series that breaks the build, a line with no tree;
+# the JSON, --merge, and the GitLab pipeline run for real with
+# gitlab-ci-local where it is installed.
+. "$(dirname "$0")/libtest.sh"
+plan 14
+
+packs="$TEST_TMP/packs"
+sh "$FIXTURES/make-verify-pack.sh" "$packs" || plan_skip "cannot build the synthetic pack (git?)"
+export BACKPORT_PACKS="$packs"
+t="$TEST_TMP/trees"
+for era in 11.0 10.1 10.0; do sh "$FIXTURES/make-verify-tree.sh" "$era" "$t/$era"; done
+sh "$FIXTURES/make-verify-tree.sh" 10.2 "$t/10.2" --drift 3
+cache="$TEST_TMP/cache"
+trees="--tree 11.0=$t/11.0 --tree 10.2=$t/10.2 --tree 10.1=$t/10.1 --tree 10.0=$t/10.0"
+# --offline: the 9.2 line has no tree and must not go to the network
+common="--offline --cache $cache"
+
+row() { grep "^$1 " "$TEST_TMP/out"; }
+
+bp verify $common $trees --report "$TEST_TMP/report"
+{ assert_rc 0 &&
+  row 11.0 | grep -q 'affected, fix missing.*applies (exact).*compiles before and after.*bug -> clean (tier' &&
+  row 10.2 | grep -q 'applies (offset +3).*compiles before and after.*bug -> clean'; } \
+  && ok "affected lines: apply, compile, bug -> clean; exit 0" || not_ok "affected lines: apply, compile, bug -> clean; exit 0"
+check "drifted line: the offset is in the matrix" sh -c "grep '^10.2 ' '$TEST_TMP/out' | grep -q 'offset +3'"
+{ row 10.0 | grep -q 'not affected (proven).*n/a (not affected).*no by-file path for private RAM'; } \
+  && ok "not-affected line: proven by status and by its own decision" || not_ok "not-affected line: proven by status and by its own decision"
+{ row 9.2 | grep -q 'no tree' && assert_stdout '^9.2: no tree: .*--tree 9.2=DIR'; } \
+  && ok "line with no tree: reported with the option that provides one" || not_ok "line with no tree: reported with the option that provides one"
+{ assert_file_has_content "$TEST_TMP/report/report.md" '^| 10.2 | affected | user 10.2.2 |' &&
+  assert_file_has_content "$TEST_TMP/report/report.md" 'stale reads'; } \
+  && ok "--report writes report.md with the matrix and the reproducer's numbers" || not_ok "--report writes report.md with the matrix and the reproducer's numbers"
+
+# The user's trees are never touched.
+check "user trees untouched" sh -c "! grep -q vfio_container_can_dma_map_file '$t/11.0/hw/vfio/container.c'"
+
+# A series that breaks the build: exit 1, the compiler's message in the report.
+broken="$TEST_TMP/broken"
+cp -a "$packs" "$broken"
+sed -i 's/^+    if (vfio_container_can_dma_map_file(c, mr, &fd)) {$/+    if (vfio_container_can_dma_map_fil(c, mr, \&fd)) {/' "$broken/vfio-map-file-private/10.1/"*.patch
+BACKPORT_PACKS="$broken" bp verify 10.1 $common $trees --report "$TEST_TMP/report-broken"
+{ assert_rc 1 && row 10.1 | grep -q 'FAIL: the series breaks the build' &&
+  assert_file_has_content "$TEST_TMP/report-broken/report.md" "vfio_container_can_dma_map_fil"; } \
+  && ok "broken series: exit 1, the compiler's message in the report" || not_ok "broken series: exit 1, the compiler's message in the report"
+
+bp verify 9.2 $common
+{ assert_rc 3 && assert_stderr 'nothing could be verified'; } \
+  && ok "only a line without a tree: exit 3" || not_ok "only a line without a tree: exit 3"
+
+bp verify 7.7 $common
+{ assert_rc 3 && assert_one_line_error "no line '7.7'"; } && ok "unknown line: one line, exit 3" || not_ok "unknown line: one line, exit 3"
+
+bp verify --tree 10.2=$t/10.0 $common 10.2
+{ assert_rc 3 && assert_stderr "10.0.13"; } && ok "a --tree of the wrong line is refused" || not_ok "a --tree of the wrong line is refused"
+
+# JSON per line, merged: the same matrix as one run; a failing document fails the merge.
+for l in 11.0 10.2 10.1 10.0 9.2; do
+    "$BACKPORT" verify "$l" --json $common $trees >"$TEST_TMP/v-$l.json" 2>/dev/null
+done
+bp verify $common $trees
+cp "$TEST_TMP/out" "$TEST_TMP/whole"
+bp verify --merge "$TEST_TMP"/v-*.json
+# the backing may differ between runs (huge pages in use elsewhere)
+norm() { sed "s/(tier [^)]*)//" "$1"; }
+{ assert_rc 0 && norm "$TEST_TMP/whole" >"$TEST_TMP/a" && norm "$TEST_TMP/out" >"$TEST_TMP/b" && diff "$TEST_TMP/a" "$TEST_TMP/b" >&2; } \
+  && ok "--merge of per-line documents prints the same matrix as one run" || not_ok "--merge of per-line documents prints the same matrix as one run"
+BACKPORT_PACKS="$broken" "$BACKPORT" verify 10.1 --json $common $trees >"$TEST_TMP/v-10.1.json" 2>/dev/null
+bp verify --merge "$TEST_TMP"/v-*.json
+{ assert_rc 1 && row 10.1 | grep -q FAIL; } && ok "--merge with a failing line: exit 1" || not_ok "--merge with a failing line: exit 1"
+echo '{"not": "ours"}' >"$TEST_TMP/bad.json"
+bp verify --merge "$TEST_TMP/bad.json"
+{ assert_rc 3 && assert_one_line_error 'bad.json: not a `backport verify --json` document'; } \
+  && ok "--merge of a foreign document: one line, exit 3" || not_ok "--merge of a foreign document: one line, exit 3"
+
+# The pipeline, for real.
+if ! command -v gitlab-ci-local >/dev/null; then
+    skip "gitlab-ci-local not installed (.ci/run installs it from npm)"
+else
+    run_pipeline() {   # PACKS -> rc, log in $TEST_TMP/gcl.log
+        p="$TEST_TMP/pipeline"; rm -rf "$p"; mkdir -p "$p"
+        BACKPORT_PACKS="$1" "$BACKPORT" verify --emit-ci gitlab --ci-image none $common $trees >"$p/.gitlab-ci.yml"
+        (cd "$p" && git init -q && git add -A && git -c user.name=T -c user.email=t@example.org commit -qm ci &&
+         gitlab-ci-local --variable "BACKPORT=$BACKPORT" --variable "BACKPORT_PACKS=$1") >"$TEST_TMP/gcl.log" 2>&1
+    }
+    if run_pipeline "$packs" && grep -q 'PASS  merge' "$TEST_TMP/gcl.log" &&
+       [ "$(grep -c 'PASS  verify' "$TEST_TMP/gcl.log")" -eq 5 ] &&
+       grep -q 'merge .*> 10.2  affected' "$TEST_TMP/gcl.log" &&
+       ! run_pipeline "$broken" && grep -q 'FAIL  merge' "$TEST_TMP/gcl.log" &&
+       [ "$(grep -c 'PASS  verify' "$TEST_TMP/gcl.log")" -eq 5 ]; then
+        ok "gitlab-ci-local: line jobs pass and merge prints the matrix; a broken series fails the merge job"
+    else
+        diag "$(tail -30 "$TEST_TMP/gcl.log")"
+        not_ok "gitlab-ci-local: line jobs pass and merge prints the matrix; a broken series fails the merge job"
+    fi
+fi
+finish
