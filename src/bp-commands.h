@@ -8,9 +8,14 @@
 #define BP_CMD(name) \
   gboolean bp_cmd_##name (int argc, char **argv, GCancellable *cancellable, GError **error)
 
+BP_CMD (export);
+BP_CMD (list);
+BP_CMD (show);
+BP_CMD (status);
 BP_CMD (version);
 BP_CMD (apply);
 BP_CMD (import);
+BP_CMD (repro);
 
 /* Parse a command's options with the common conventions: --help prints the
  * summary, unknown options are usage errors (exit 2). */

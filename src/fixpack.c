@@ -182,7 +182,10 @@ load_series (BpFixLine *line, const char *series_path, GError **error)
       if (!g_file_test (patch_path, G_FILE_TEST_IS_REGULAR))
         {
           g_set_error (error, BP_FIXPACK_ERROR, BP_FIXPACK_ERROR_INVALID,
-                       "%s:%u: '%s' is listed but %s does not exist", series_path, i + 1, l, patch_path);
+                       g_file_test (patch_path, G_FILE_TEST_EXISTS)
+                         ? "%s:%u: '%s' is listed but %s is not a regular file"
+                         : "%s:%u: '%s' is listed but %s does not exist",
+                       series_path, i + 1, l, patch_path);
           return FALSE;
         }
       g_autoptr(GError) perr = NULL;
@@ -442,13 +445,55 @@ bp_fixpack_line_for_version (BpFixPack *pack, const char *version)
         }
       return NULL;
     }
-  /* x.y.90+ is the development of the next release: the first line after x.y */
-  BpFixLine *next = NULL;
+  /* x.y.90+ is the development of the next release.  QEMU makes three a
+   * year, x.0 x.1 x.2, then moves the major number: 10.2.90 is 11.0. */
+  int next = minor >= 2 ? (major + 1) * 1000 : major * 1000 + minor + 1;
   for (guint i = 0; i < pack->lines->len; i++)
     {
       BpFixLine *line = g_ptr_array_index (pack->lines, i);
-      if (version_key (line->name) > key)
-        next = line;   /* lines are newest first: the last hit is the nearest */
+      if (version_key (line->name) == next)
+        return line;
     }
-  return next;
+  return NULL;
+}
+
+static int
+compare_pack_names (gconstpointer a, gconstpointer b)
+{
+  return strcmp ((*(BpFixPack * const *) a)->name, (*(BpFixPack * const *) b)->name);
+}
+
+GPtrArray *
+bp_fixpack_load_all (GError **error)
+{
+  const char *root = bp_fixpack_default_root ();
+  g_autoptr(GError) local = NULL;
+  g_autoptr(GDir) d = g_dir_open (root, 0, &local);
+  if (d == NULL)
+    {
+      g_set_error (error, BP_FIXPACK_ERROR, BP_FIXPACK_ERROR_NOT_FOUND,
+                   "%s: cannot read the fix packs (%s); set BACKPORT_PACKS", root, local->message);
+      return NULL;
+    }
+  g_autoptr(GPtrArray) packs = g_ptr_array_new_with_free_func ((GDestroyNotify) bp_fixpack_free);
+  const char *entry;
+  while ((entry = g_dir_read_name (d)))
+    {
+      g_autofree char *dir = g_build_filename (root, entry, NULL);
+      g_autofree char *ini = g_build_filename (dir, "fix.ini", NULL);
+      if (!g_file_test (ini, G_FILE_TEST_EXISTS))
+        continue;
+      BpFixPack *pack = bp_fixpack_load (dir, error);
+      if (pack == NULL)
+        return NULL;
+      g_ptr_array_add (packs, pack);
+    }
+  if (packs->len == 0)
+    {
+      g_set_error (error, BP_FIXPACK_ERROR, BP_FIXPACK_ERROR_NOT_FOUND,
+                   "%s: no fix pack (a directory with fix.ini); set BACKPORT_PACKS", root);
+      return NULL;
+    }
+  g_ptr_array_sort (packs, compare_pack_names);
+  return g_steal_pointer (&packs);
 }

@@ -15,14 +15,19 @@ typedef struct {
 } BpCommand;
 
 static const BpCommand commands[] = {
+  { "list", bp_cmd_list, "fix packs and their lines with verdicts" },
+  { "show", bp_cmd_show, "a line's series and notes" },
+  { "status", bp_cmd_status, "which lines, tags and branches are affected or fixed" },
+  { "export", bp_cmd_export, "a line's series as quilt, dep3, mbox or rpm" },
   { "version", bp_cmd_version, "print the program and fix pack versions" },
   { "apply", bp_cmd_apply, "apply a line's series to a tree, all or nothing" },
   { "import", bp_cmd_import, "mail, mbox, diff or pasted web text -> clean patches" },
+  { "repro", bp_cmd_repro, "reproduce the bug: a device DMAs into dirtied private guest RAM" },
   { NULL, NULL, NULL },
 };
 
 /* What a bare `backport` runs. */
-#define BP_DEFAULT_COMMAND "version"
+#define BP_DEFAULT_COMMAND "list"
 
 static void
 usage (FILE *out)

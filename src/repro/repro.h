@@ -49,6 +49,8 @@ typedef struct {
   const char *tree_dir;      /* policy tree: an unpacked tree ... */
   const char *repo_dir;      /* ... or a repo and a revision (blob, no checkout) */
   const char *rev;
+  gboolean measure_memcmp;    /* also time a plain memcmp of guest RAM against the
+                                 device's view (bench/repro.sh's ceiling) */
 } BpReproConfig;
 
 typedef struct {
@@ -59,13 +61,17 @@ typedef struct {
   BpDmaPath path;            /* path the policy chose for guest RAM */
   char *policy_evidence;     /* e.g. "tree v10.2.2 hw/vfio/container.c: dma_map_file()" */
   guint64 pages;             /* guest pages checked */
+  gsize page_size;           /* bytes per guest page */
   guint64 pages_dirtied;     /* pages the guest wrote */
   guint64 stale_reads;       /* pages the device read stale */
   guint64 lost_writes;       /* device writes the guest did not see */
   guint64 pfn_mismatches;    /* tier 2: IOMMU PFN != guest PFN */
+  gint64 pfn_diverged_before; /* as root: the same, before the guest wrote; -1 unknown */
   gint64 pfn_diverged;       /* as root: guest PFN != file PFN after writes; -1 unknown */
   gint64 extra_hugepages;    /* huge pages consumed beyond guest RAM; -1 unknown */
   double seconds;            /* time to verify */
+  guint64 device_writes;     /* pages the device wrote a marker to */
+  double memcmp_seconds;     /* with measure_memcmp: memcmp of the same buffers; else 0 */
   gboolean reproduced;       /* stale_reads || lost_writes || pfn_mismatches */
 } BpReproResult;
 

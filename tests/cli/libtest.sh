@@ -55,3 +55,25 @@ assert_one_line_error() {
 }
 
 finish() { exit $_tap_failed; }
+
+# The pack's patch file for LINE.
+pack_patch() { ls "$BP_SOURCE_DIR/patches/vfio-map-file-private/$1/"*.patch | head -n 1; }
+
+# make_preimage_tree PATCH DIR: a synthetic tree the patch applies to, made
+# from the patch itself: each hunk's context and removed lines at the stated
+# line numbers, filler lines elsewhere.  Real QEMU code is never needed.
+make_preimage_tree() {
+    _p=$1 _d=$2
+    sed -n "s|^+++ b/||p" "$_p" | while read -r _f; do mkdir -p "$_d/$(dirname "$_f")"; done
+    awk -v dir="$_d" '
+        /^diff --git / { file = substr($4, 3); next }
+        /^@@ / { split($2, o, ","); start = substr(o[1], 2); left = (o[2] == "" ? 1 : o[2]);
+                 path = dir "/" file
+                 while (written[path] < start - 1) { written[path]++; print "/* filler line " written[path] " */" > path }
+                 inhunk = 1; next }
+        inhunk && left > 0 && /^[ -]/ { written[path]++; print substr($0, 2) > path; left--; next }
+        inhunk && left > 0 && /^\+/ { next }
+        inhunk && left > 0 && /^$/ { written[path]++; print "" > path; left--; next }
+        { inhunk = 0 }
+    ' "$_p"
+}

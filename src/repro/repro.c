@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The reproducer: pick the DMA path with the policy, pick the tier, make
+ * guest RAM (falling back from huge pages to memfd when allowed), run. */
+#include "repro-private.h"
+#include "tier2.h"
+
+G_DEFINE_QUARK (bp-repro-error-quark, bp_repro_error)
+
+G_STATIC_ASSERT ((int) BP_BACKING_HUGETLBFS == (int) BP_GR_HUGETLBFS);
+G_STATIC_ASSERT ((int) BP_BACKING_MEMFD_HUGETLB == (int) BP_GR_MEMFD_HUGETLB);
+G_STATIC_ASSERT ((int) BP_BACKING_MEMFD == (int) BP_GR_MEMFD);
+G_STATIC_ASSERT ((int) BP_BACKING_TMPFS == (int) BP_GR_TMPFS);
+
+void
+bp_repro_result_clear (BpReproResult *result)
+{
+  g_free (result->tier_reason);
+  g_free (result->backing_reason);
+  g_free (result->policy_evidence);
+  memset (result, 0, sizeof *result);
+}
+
+static gboolean
+choose_path (const BpReproConfig *config, BpDmaPath *path, char **evidence, GError **error)
+{
+  switch (config->policy)
+    {
+    case BP_POLICY_OLD:
+      *path = BP_DMA_BY_FILE;
+      *evidence = g_strdup ("policy old (QEMU 10.1 to 11.0): the RAMBlock has an fd -> dma_map_file()");
+      return TRUE;
+    case BP_POLICY_FIXED:
+      *path = config->share ? BP_DMA_BY_FILE : BP_DMA_BY_ADDRESS;
+      *evidence = g_strdup_printf ("policy fixed: share=%s -> %s", config->share ? "on" : "off",
+                                   config->share ? "dma_map_file()" : "dma_map()");
+      return TRUE;
+    case BP_POLICY_TREE:
+      return bp_repro_tree_policy (config, config->share, path, evidence, error);
+    default:
+      g_set_error (error, BP_REPRO_ERROR, BP_REPRO_ERROR_FAILED, "unknown policy %d", config->policy);
+      return FALSE;
+    }
+}
+
+typedef struct {
+  BpGuestRam ram;
+  gboolean open;
+} RamGuard;
+
+static void
+ram_guard_clear (RamGuard *g)
+{
+  if (g->open)
+    bp_guest_ram_close (&g->ram);
+  g->open = FALSE;
+  bp_cleanup_uninstall ();
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (RamGuard, ram_guard_clear)
+
+static gboolean
+open_ram (const BpReproConfig *config, RamGuard *guard, BpReproResult *result, GError **error)
+{
+  char err[512];
+  int capability = 0;
+  int backing = (int) config->backing;
+  bp_cleanup_install ();
+  if (bp_guest_ram_open (&guard->ram, backing, config->share, config->size, config->sparse,
+                         &capability, err, sizeof err) == 0)
+    {
+      guard->open = TRUE;
+      result->backing = config->backing;
+      return TRUE;
+    }
+  if (!capability)
+    {
+      g_set_error (error, BP_REPRO_ERROR, BP_REPRO_ERROR_FAILED, "%s", err);
+      return FALSE;
+    }
+  if (config->backing_forced || !bp_gr_backing_is_huge (backing))
+    {
+      g_set_error (error, BP_REPRO_ERROR, BP_REPRO_ERROR_CAPABILITY, "%s backing: %s",
+                   bp_gr_backing_name (backing), err);
+      return FALSE;
+    }
+  /* Not root or no huge pages: 4K memfd shows the same bug (minus the extra pages). */
+  result->backing_reason = g_strdup_printf ("%s unavailable (%s): fell back to memfd",
+                                            bp_gr_backing_name (backing), err);
+  char err2[512];
+  if (bp_guest_ram_open (&guard->ram, BP_GR_MEMFD, config->share, config->size, config->sparse,
+                         &capability, err2, sizeof err2) != 0)
+    {
+      g_set_error (error, BP_REPRO_ERROR, capability ? BP_REPRO_ERROR_CAPABILITY : BP_REPRO_ERROR_FAILED,
+                   "%s; memfd too: %s", result->backing_reason, err2);
+      return FALSE;
+    }
+  guard->open = TRUE;
+  result->backing = BP_BACKING_MEMFD;
+  return TRUE;
+}
+
+gboolean
+bp_repro_run (const BpReproConfig *config, BpReproResult *result, GError **error)
+{
+  memset (result, 0, sizeof *result);
+  result->pfn_diverged_before = -1;
+  result->pfn_diverged = -1;
+  result->extra_hugepages = -1;
+  result->backing = config->backing;
+
+  BpDmaPath path;
+  if (!choose_path (config, &path, &result->policy_evidence, error))
+    return FALSE;
+  result->path = path;
+
+  if (config->tier != 1)
+    {
+      g_autofree char *why = NULL;
+      if (bp_repro_tier2_available (&why))
+        {
+          result->tier = 2;
+          result->tier_reason = g_strdup (config->tier == 2 ? "tier 2 asked for"
+                                                            : "/dev/iommu with the iommufd test mock: tier 2");
+          gboolean ok = bp_repro_tier2_run (config, path, result, error);
+          result->reproduced = result->stale_reads || result->lost_writes || result->pfn_mismatches;
+          return ok;
+        }
+      if (config->tier == 2)
+        {
+          g_set_error (error, BP_REPRO_ERROR, BP_REPRO_ERROR_CAPABILITY, "tier 2 unavailable: %s", why);
+          return FALSE;
+        }
+      result->tier_reason = g_strdup_printf ("%s: tier 1", why);
+    }
+  else
+    result->tier_reason = g_strdup ("tier 1 asked for");
+
+  g_auto(RamGuard) guard = { { 0 }, FALSE };
+  if (!open_ram (config, &guard, result, error))
+    return FALSE;
+  if (!bp_repro_tier1_run (config, &guard.ram, path, result, error))
+    return FALSE;
+  result->reproduced = result->stale_reads || result->lost_writes || result->pfn_mismatches;
+  return TRUE;
+}

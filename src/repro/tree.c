@@ -1,0 +1,669 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The tree policy: run a QEMU tree's own DMA-map decision.
+ *
+ * From the file that defines vfio_container_dma_map (hw/vfio/container.c on
+ * 10.2+, hw/vfio/container-base.c on 9.2 to 10.1; 10.1's container.c is the
+ * legacy container and only calls it), take that function and, when present,
+ * vfio_container_can_dma_map_file; compile them with gcc against a shim of
+ * the QEMU types of their API era, whose dma_map and dma_map_file callbacks
+ * record which one the decision called, for private and for shared RAM with
+ * an fd.  Results are cached by the hash of what was compiled, so a bisection
+ * compiles each distinct text once. */
+#include <errno.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <git2.h>
+
+#include "repro-private.h"
+
+#define DECISION "vfio_container_dma_map"
+#define HELPER "vfio_container_can_dma_map_file"
+
+/* ---- extraction ------------------------------------------------------- */
+
+/* Skip a comment, string or character literal starting at I; returns the
+ * index after it, or I when there is none there.  -1 when it never ends. */
+static gssize
+skip_lexeme (const char *s, gsize len, gsize i)
+{
+  if (i + 1 < len && s[i] == '/' && s[i + 1] == '*')
+    {
+      for (gsize j = i + 2; j + 1 < len; j++)
+        if (s[j] == '*' && s[j + 1] == '/')
+          return (gssize) (j + 2);
+      return -1;
+    }
+  if (i + 1 < len && s[i] == '/' && s[i + 1] == '/')
+    {
+      gsize j = i + 2;
+      while (j < len && s[j] != '\n')
+        j++;
+      return (gssize) j;
+    }
+  if (s[i] == '"' || s[i] == '\'')
+    {
+      char q = s[i];
+      for (gsize j = i + 1; j < len; j++)
+        {
+          if (s[j] == '\\')
+            j++;
+          else if (s[j] == q)
+            return (gssize) (j + 1);
+          else if (s[j] == '\n')
+            return -1;
+        }
+      return -1;
+    }
+  return (gssize) i;
+}
+
+static gboolean
+is_ident (char c)
+{
+  return g_ascii_isalnum (c) || c == '_';
+}
+
+/* Find the definition of NAME at file scope: its text from the start of its
+ * declaration to the closing brace (START, END), and its parameter list
+ * (PSTART, PEND, inside the parentheses).  FALSE when it is not defined;
+ * sets UNPARSEABLE when the file could not be scanned to the end or the
+ * definition's body does not close. */
+static gboolean
+find_definition (const char *s, gsize len, const char *name, gsize *start, gsize *end,
+                 gsize *pstart, gsize *pend, gboolean *unparseable)
+{
+  gsize nlen = strlen (name);
+  int depth = 0;
+  *unparseable = FALSE;
+  for (gsize i = 0; i < len;)
+    {
+      gssize k = skip_lexeme (s, len, i);
+      if (k < 0)
+        {
+          *unparseable = TRUE;
+          return FALSE;
+        }
+      if ((gsize) k != i)
+        {
+          i = (gsize) k;
+          continue;
+        }
+      char c = s[i];
+      if (c == '{')
+        depth++;
+      else if (c == '}')
+        depth = MAX (depth - 1, 0);
+      else if (depth == 0 && c == name[0] && i + nlen <= len && memcmp (s + i, name, nlen) == 0
+               && (i == 0 || !is_ident (s[i - 1])) && (i + nlen == len || !is_ident (s[i + nlen])))
+        {
+          gsize j = i + nlen;
+          while (j < len && g_ascii_isspace (s[j]))
+            j++;
+          if (j < len && s[j] == '(')
+            {
+              /* the parameter list, then '{' for a definition or ';' for a prototype */
+              gsize p0 = j + 1;
+              int paren = 1;
+              j++;
+              while (j < len && paren > 0)
+                {
+                  gssize kk = skip_lexeme (s, len, j);
+                  if (kk < 0)
+                    break;
+                  if ((gsize) kk != j)
+                    {
+                      j = (gsize) kk;
+                      continue;
+                    }
+                  paren += s[j] == '(' ? 1 : s[j] == ')' ? -1 : 0;
+                  j++;
+                }
+              if (paren != 0)
+                {
+                  *unparseable = TRUE;
+                  return FALSE;
+                }
+              gsize p1 = j - 1;
+              while (j < len)
+                {
+                  gssize kk = skip_lexeme (s, len, j);
+                  if (kk < 0 || (gsize) kk == j)
+                    {
+                      if (kk < 0 || !g_ascii_isspace (s[j]))
+                        break;
+                      j++;
+                    }
+                  else
+                    j = (gsize) kk;
+                }
+              if (j < len && s[j] == '{')
+                {
+                  /* the body */
+                  int d = 0;
+                  gsize b = j;
+                  for (; b < len;)
+                    {
+                      gssize kk = skip_lexeme (s, len, b);
+                      if (kk < 0)
+                        break;
+                      if ((gsize) kk != b)
+                        {
+                          b = (gsize) kk;
+                          continue;
+                        }
+                      if (s[b] == '{')
+                        d++;
+                      else if (s[b] == '}' && --d == 0)
+                        break;
+                      b++;
+                    }
+                  if (b >= len || d != 0)
+                    {
+                      *unparseable = TRUE;
+                      return FALSE;
+                    }
+                  /* the declaration starts at its line, or the line before
+                   * when the return type stands alone ("static bool\nname(") */
+                  gsize ls = i;
+                  while (ls > 0 && s[ls - 1] != '\n')
+                    ls--;
+                  gboolean blank = TRUE;
+                  for (gsize q = ls; q < i; q++)
+                    blank &= g_ascii_isspace (s[q]);
+                  if (blank && ls > 0)
+                    {
+                      ls--;
+                      while (ls > 0 && s[ls - 1] != '\n')
+                        ls--;
+                    }
+                  *start = ls;
+                  *end = b + 1;
+                  *pstart = p0;
+                  *pend = p1;
+                  return TRUE;
+                }
+              i = j;
+              continue;
+            }
+        }
+      i++;
+    }
+  return FALSE;
+}
+
+static gboolean
+defines_decision (const char *s, gsize len)
+{
+  gsize a, b, c, d;
+  gboolean bad;
+  if (!g_strstr_len (s, (gssize) len, DECISION))
+    return FALSE;
+  return find_definition (s, len, DECISION, &a, &b, &c, &d, &bad);
+}
+
+/* ---- API eras and the shim -------------------------------------------- */
+
+typedef enum {
+  ERA_10_0,     /* 9.2, 10.0: VFIOContainerBase, ram_addr_t size, no mr */
+  ERA_10_1,     /* 10.1: VFIOContainerBase, ram_addr_t size, mr */
+  ERA_10_2,     /* 10.2+: VFIOContainer, uint64_t size, mr */
+} Era;
+
+static const char *const era_names[] = { "9.2/10.0", "10.1", "10.2+" };
+
+static gboolean
+detect_era (const char *params, Era *era)
+{
+  gboolean base = strstr (params, "VFIOContainerBase") != NULL;
+  gboolean plain = !base && strstr (params, "VFIOContainer") != NULL;
+  gboolean mr = strstr (params, "MemoryRegion") != NULL;
+  if (base && !mr)
+    *era = ERA_10_0;
+  else if (base && mr)
+    *era = ERA_10_1;
+  else if (plain && mr)
+    *era = ERA_10_2;
+  else
+    return FALSE;
+  return TRUE;
+}
+
+static const char shim_common[] =
+  "/* Shim of the QEMU types vfio_container_dma_map() uses (written for backport). */\n"
+  "#include <assert.h>\n#include <stdbool.h>\n#include <stddef.h>\n#include <stdint.h>\n"
+  "#include <stdio.h>\n#include <stdlib.h>\n"
+  "typedef uint64_t hwaddr;\ntypedef uint64_t ram_addr_t;\n"
+  "typedef struct RAMBlock { int fd; ram_addr_t fd_offset; void *host; bool shared; } RAMBlock;\n"
+  "typedef struct MemoryRegion { RAMBlock *ram_block; bool ram_device; } MemoryRegion;\n"
+  "typedef struct IOMMUTLBEntry IOMMUTLBEntry;\ntypedef struct Error Error;\n"
+  "#define g_assert(x) assert(x)\n#define g_assert_not_reached() abort()\n"
+  "#define likely(x) (x)\n#define unlikely(x) (x)\n"
+  "static inline int qemu_ram_get_fd(RAMBlock *rb) { return rb->fd; }\n"
+  "static inline void *qemu_ram_get_host_addr(RAMBlock *rb) { return rb->host; }\n"
+  "static inline ram_addr_t qemu_ram_get_fd_offset(RAMBlock *rb) { return rb->fd_offset; }\n"
+  "static inline bool qemu_ram_is_shared(RAMBlock *rb) { return rb->shared; }\n"
+  "static inline bool memory_region_is_ram_device(MemoryRegion *mr) { return mr->ram_device; }\n"
+  "static const char *taken;\nstatic unsigned long taken_start;\n";
+
+static char *
+harness_source (Era era, const char *helper, const char *decision)
+{
+  const char *ct = era == ERA_10_2 ? "VFIOContainer" : "VFIOContainerBase";
+  const char *st = era == ERA_10_2 ? "uint64_t" : "ram_addr_t";
+  gboolean mr = era != ERA_10_0;
+  GString *s = g_string_new (shim_common);
+  g_string_append_printf (s, "typedef struct %1$s %1$s;\n", ct);
+  if (mr)
+    g_string_append_printf (s,
+      "typedef struct VFIOIOMMUClass {\n"
+      "  int (*dma_map)(const %1$s *bcontainer, hwaddr iova, %2$s size, void *vaddr, bool readonly,\n"
+      "                 MemoryRegion *mr);\n"
+      "  int (*dma_map_file)(const %1$s *bcontainer, hwaddr iova, %2$s size, int fd,\n"
+      "                      unsigned long start, bool readonly);\n"
+      "} VFIOIOMMUClass;\n"
+      "static int cb_dma_map(const %1$s *c, hwaddr iova, %2$s size, void *vaddr, bool ro,\n"
+      "                      MemoryRegion *mr)\n"
+      "{ (void) c; (void) iova; (void) size; (void) vaddr; (void) ro; (void) mr;\n"
+      "  taken = \"dma_map\"; return 0; }\n"
+      "static int cb_dma_map_file(const %1$s *c, hwaddr iova, %2$s size, int fd,\n"
+      "                           unsigned long start, bool ro)\n"
+      "{ (void) c; (void) iova; (void) size; (void) fd; (void) ro;\n"
+      "  taken = \"dma_map_file\"; taken_start = start; return 0; }\n",
+      ct, st);
+  else
+    g_string_append_printf (s,
+      "typedef struct VFIOIOMMUClass {\n"
+      "  int (*dma_map)(const %1$s *bcontainer, hwaddr iova, %2$s size, void *vaddr, bool readonly);\n"
+      "} VFIOIOMMUClass;\n"
+      "static int cb_dma_map(const %1$s *c, hwaddr iova, %2$s size, void *vaddr, bool ro)\n"
+      "{ (void) c; (void) iova; (void) size; (void) vaddr; (void) ro;\n"
+      "  taken = \"dma_map\"; return 0; }\n",
+      ct, st);
+  g_string_append_printf (s,
+    "struct %s { VFIOIOMMUClass *cls; };\n"
+    "#define VFIO_IOMMU_GET_CLASS(obj) ((obj)->cls)\n", ct);
+  g_string_append (s, "\n/* ---- extracted from the tree ---- */\n");
+  if (helper)
+    g_string_append_printf (s, "%s\n\n", helper);
+  g_string_append_printf (s, "%s\n", decision);
+  g_string_append_printf (s,
+    "/* ---- harness ---- */\n"
+    "int main(void)\n{\n"
+    "  static char ram[1 << 16];\n"
+    "  for (int share = 0; share <= 1; share++) {\n"
+    "    RAMBlock rb = { .fd = 3, .fd_offset = 1 << 20, .host = ram, .shared = share };\n"
+    "    MemoryRegion mr = { .ram_block = &rb, .ram_device = false };\n"
+    "    VFIOIOMMUClass cls = { .dma_map = cb_dma_map%s };\n"
+    "    %s c = { .cls = &cls };\n"
+    "    taken = NULL;\n"
+    "    int r = vfio_container_dma_map(&c, 0x100000, 4096, ram + 4096, false%s);\n"
+    "    (void) mr;\n"
+    "    printf(\"%%s=%%s %%d %%lu\\n\", share ? \"on\" : \"off\", taken ? taken : \"none\", r, taken_start);\n"
+    "  }\n  return 0;\n}\n",
+    mr ? ", .dma_map_file = cb_dma_map_file" : "", ct, mr ? ", &mr" : "");
+  return g_string_free (s, FALSE);
+}
+
+/* ---- compile, run, cache ---------------------------------------------- */
+
+static char *
+cache_path (const char *key)
+{
+  return g_build_filename (g_get_user_cache_dir (), "backport", "repro", key, NULL);
+}
+
+/* Compile and run the harness; RESULT gets "off=... on=..." lines. */
+static gboolean
+compile_and_run (const char *source, char **output, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("bp-repro-harness-XXXXXX", &local);
+  if (!dir)
+    {
+      g_set_error (error, BP_REPRO_ERROR, BP_REPRO_ERROR_FAILED, "temp dir for the harness: %s", local->message);
+      return FALSE;
+    }
+  g_autofree char *c_file = g_build_filename (dir, "harness.c", NULL);
+  g_autofree char *exe = g_build_filename (dir, "harness", NULL);
+  gboolean ok = FALSE;
+  if (!g_file_set_contents (c_file, source, -1, &local))
+    g_set_error (error, BP_REPRO_ERROR, BP_REPRO_ERROR_FAILED, "%s", local->message);
+  else
+    {
+      const char *cc = g_getenv ("CC");
+      if (!cc || !*cc)
+        cc = "gcc";
+      const char *argv[] = { cc, "-std=gnu11", "-O0", "-w", "-Werror=implicit-function-declaration",
+                             "-Werror=implicit-int", "-Werror=incompatible-pointer-types",
+                             "-Werror=int-conversion", "-o", exe, c_file, NULL };
+      g_autofree char *out = NULL, *err = NULL;
+      int status = 0;
+      if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                         &out, &err, &status, &local))
+        g_set_error (error, BP_REPRO_ERROR, BP_REPRO_ERROR_CAPABILITY, "cannot run %s to compile the tree's decision: %s",
+                     cc, local->message);
+      else if (!g_spawn_check_wait_status (status, NULL))
+        {
+          /* the first error line says what the shim lacks */
+          g_auto(GStrv) lines = g_strsplit (err ? err : "", "\n", -1);
+          const char *first = "";
+          for (char **l = lines; *l; l++)
+            if (strstr (*l, "error"))
+              {
+                first = *l;
+                const char *p = strstr (first, "harness.c:");
+                if (p)
+                  first = p;
+                break;
+              }
+          g_set_error (error, BP_REPRO_ERROR, BP_REPRO_ERROR_COMPILE,
+                       "the extracted decision does not compile against the shim: %s", first);
+        }
+      else
+        {
+          const char *run[] = { exe, NULL };
+          g_free (out);
+          out = NULL;
+          if (!g_spawn_sync (NULL, (char **) run, NULL, 0, NULL, NULL, &out, NULL, &status, &local))
+            g_set_error (error, BP_REPRO_ERROR, BP_REPRO_ERROR_FAILED, "harness: %s", local->message);
+          else if (!g_spawn_check_wait_status (status, NULL))
+            g_set_error (error, BP_REPRO_ERROR, BP_REPRO_ERROR_COMPILE,
+                         "the compiled decision crashed or failed its assertions");
+          else
+            {
+              *output = g_steal_pointer (&out);
+              ok = TRUE;
+            }
+        }
+    }
+  g_unlink (exe);
+  g_unlink (c_file);
+  g_rmdir (dir);
+  return ok;
+}
+
+/* What the harness printed for SHARE: "dma_map" or "dma_map_file". */
+static char *
+taken_for (const char *output, gboolean share)
+{
+  g_auto(GStrv) lines = g_strsplit (output, "\n", -1);
+  const char *want = share ? "on=" : "off=";
+  for (char **l = lines; *l; l++)
+    if (g_str_has_prefix (*l, want))
+      {
+        const char *v = *l + strlen (want);
+        return g_strndup (v, strcspn (v, " "));
+      }
+  return NULL;
+}
+
+gboolean
+bp_repro_tree_decision (const char *source, gsize len, const char *path,
+                        gboolean share, BpDmaPath *path_out, char **evidence, GError **error)
+{
+  const char *where = path ? path : "source";
+  gsize s0, s1, p0, p1;
+  gboolean bad;
+  if (!find_definition (source, len, DECISION, &s0, &s1, &p0, &p1, &bad))
+    {
+      g_set_error (error, BP_REPRO_ERROR, BP_REPRO_ERROR_EXTRACT, bad
+                   ? "%s: cannot parse the file to find " DECISION "() (unbalanced braces or comments)"
+                   : "%s does not define " DECISION "()", where);
+      return FALSE;
+    }
+  g_autofree char *decision = g_strndup (source + s0, s1 - s0);
+  g_autofree char *params = g_strndup (source + p0, p1 - p0);
+  Era era;
+  if (!detect_era (params, &era))
+    {
+      g_autofree char *flat = g_strdelimit (g_strdup (params), "\n\t", ' ');
+      g_set_error (error, BP_REPRO_ERROR, BP_REPRO_ERROR_EXTRACT,
+                   "%s: " DECISION "(%s) matches no known API era (VFIOContainerBase without or with mr, "
+                   "VFIOContainer with mr)", where, flat);
+      return FALSE;
+    }
+  g_autofree char *helper = NULL;
+  gsize h0, h1, hp0, hp1;
+  if (find_definition (source, len, HELPER, &h0, &h1, &hp0, &hp1, &bad))
+    helper = g_strndup (source + h0, h1 - h0);
+
+  g_autofree char *harness = harness_source (era, helper, decision);
+  g_autofree char *key = g_compute_checksum_for_string (G_CHECKSUM_SHA256, harness, -1);
+  g_autofree char *cache = cache_path (key);
+  g_autofree char *output = NULL;
+  if (!g_file_get_contents (cache, &output, NULL, NULL))
+    {
+      g_autoptr(GError) local = NULL;
+      if (!compile_and_run (harness, &output, &local))
+        {
+          if (local->domain == BP_REPRO_ERROR && local->code == BP_REPRO_ERROR_COMPILE)
+            {
+              /* cache failures too: a bisection meets the same text again */
+              g_autofree char *msg = g_strdup_printf ("error=%s\n", local->message);
+              g_autofree char *dir = g_path_get_dirname (cache);
+              if (g_mkdir_with_parents (dir, 0755) == 0)
+                g_file_set_contents (cache, msg, -1, NULL);
+            }
+          g_propagate_prefixed_error (error, g_steal_pointer (&local), "%s: ", where);
+          return FALSE;
+        }
+      g_autofree char *dir = g_path_get_dirname (cache);
+      if (g_mkdir_with_parents (dir, 0755) == 0)
+        g_file_set_contents (cache, output, -1, NULL);
+    }
+  if (g_str_has_prefix (output, "error="))
+    {
+      g_autofree char *msg = g_strchomp (g_strdup (output + 6));
+      g_set_error (error, BP_REPRO_ERROR, BP_REPRO_ERROR_COMPILE, "%s: %s", where, msg);
+      return FALSE;
+    }
+  g_autofree char *taken = taken_for (output, share);
+  if (!taken || (strcmp (taken, "dma_map") != 0 && strcmp (taken, "dma_map_file") != 0))
+    {
+      g_set_error (error, BP_REPRO_ERROR, BP_REPRO_ERROR_EXTRACT,
+                   "%s: " DECISION "() called neither dma_map nor dma_map_file", where);
+      return FALSE;
+    }
+  *path_out = strcmp (taken, "dma_map_file") == 0 ? BP_DMA_BY_FILE : BP_DMA_BY_ADDRESS;
+  if (evidence)
+    *evidence = g_strdup_printf ("%s (%s API%s): share=%s -> %s()", where, era_names[era],
+                                 helper ? ", with " HELPER "()" : "", share ? "on" : "off", taken);
+  return TRUE;
+}
+
+/* ---- finding the file in a tree or a revision ------------------------- */
+
+/* Known homes first, then the rest of hw/vfio in name order. */
+static int
+candidate_rank (const char *name)
+{
+  if (strcmp (name, "container.c") == 0)
+    return 0;
+  if (strcmp (name, "container-base.c") == 0)
+    return 1;
+  return 2;
+}
+
+static gint
+candidate_cmp (gconstpointer a, gconstpointer b)
+{
+  const char *x = *(const char *const *) a, *y = *(const char *const *) b;
+  int rx = candidate_rank (x), ry = candidate_rank (y);
+  return rx != ry ? rx - ry : strcmp (x, y);
+}
+
+static gboolean
+tree_from_dir (const char *dir, gboolean share, BpDmaPath *path, char **evidence, GError **error)
+{
+  g_autofree char *vfio = g_build_filename (dir, "hw", "vfio", NULL);
+  g_autoptr(GError) local = NULL;
+  g_autoptr(GDir) d = g_dir_open (vfio, 0, &local);
+  if (!d)
+    {
+      g_set_error (error, BP_REPRO_ERROR, BP_REPRO_ERROR_EXTRACT,
+                   "%s has no hw/vfio: give --tree the top of an unpacked QEMU source tree", dir);
+      return FALSE;
+    }
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  for (const char *n; (n = g_dir_read_name (d));)
+    if (g_str_has_suffix (n, ".c"))
+      g_ptr_array_add (names, g_strdup (n));
+  g_ptr_array_sort (names, candidate_cmp);
+  g_autofree char *version = NULL;
+  g_autofree char *vfile = g_build_filename (dir, "VERSION", NULL);
+  if (g_file_get_contents (vfile, &version, NULL, NULL))
+    g_strstrip (version);
+  for (guint i = 0; i < names->len; i++)
+    {
+      g_autofree char *file = g_build_filename (vfio, names->pdata[i], NULL);
+      g_autofree char *text = NULL;
+      gsize len;
+      if (!g_file_get_contents (file, &text, &len, NULL) || !defines_decision (text, len))
+        continue;
+      g_autofree char *rel = g_strdup_printf ("hw/vfio/%s", (char *) names->pdata[i]);
+      g_autofree char *ev = NULL;
+      if (!bp_repro_tree_decision (text, len, rel, share, path, &ev, error))
+        return FALSE;
+      *evidence = g_strdup_printf ("tree %s %s", version ? version : dir, ev);
+      return TRUE;
+    }
+  g_set_error (error, BP_REPRO_ERROR, BP_REPRO_ERROR_EXTRACT,
+               "no file in %s defines " DECISION "() (not a QEMU 9.2+ tree?)", vfio);
+  return FALSE;
+}
+
+static gboolean
+git_fail (GError **error, int code, const char *what)
+{
+  const git_error *e = git_error_last ();
+  g_set_error (error, BP_REPRO_ERROR, code, "%s: %s", what, e && e->message ? e->message : "libgit2 error");
+  return FALSE;
+}
+
+typedef struct {
+  git_repository *repo;
+  git_object *obj;
+  git_commit *commit;
+  git_tree *tree;
+  git_tree *vfio;
+  gboolean init;
+} GitState;
+
+static void
+git_state_clear (GitState *g)
+{
+  if (g->vfio)
+    git_tree_free (g->vfio);
+  if (g->tree)
+    git_tree_free (g->tree);
+  if (g->commit)
+    git_commit_free (g->commit);
+  if (g->obj)
+    git_object_free (g->obj);
+  if (g->repo)
+    git_repository_free (g->repo);
+  if (g->init)
+    git_libgit2_shutdown ();
+  memset (g, 0, sizeof *g);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (GitState, git_state_clear)
+
+static char *
+blob_text (git_repository *repo, const git_tree *tree, const char *path, gsize *len)
+{
+  git_tree_entry *entry = NULL;
+  if (git_tree_entry_bypath (&entry, tree, path) != 0)
+    return NULL;
+  git_blob *blob = NULL;
+  char *text = NULL;
+  if (git_tree_entry_type (entry) == GIT_OBJECT_BLOB
+      && git_blob_lookup (&blob, repo, git_tree_entry_id (entry)) == 0)
+    {
+      *len = (gsize) git_blob_rawsize (blob);
+      text = g_strndup (git_blob_rawcontent (blob), *len);
+      git_blob_free (blob);
+    }
+  git_tree_entry_free (entry);
+  return text;
+}
+
+static gboolean
+tree_from_rev (const char *repo_dir, const char *rev, gboolean share, BpDmaPath *path,
+               char **evidence, GError **error)
+{
+  g_auto(GitState) g = { 0 };
+  git_libgit2_init ();
+  g.init = TRUE;
+  if (git_repository_open_ext (&g.repo, repo_dir, 0, NULL) != 0)
+    {
+      g_set_error (error, BP_REPRO_ERROR, BP_REPRO_ERROR_CAPABILITY, "%s is not a git repository: give --repo a QEMU clone", repo_dir);
+      return FALSE;
+    }
+  if (git_revparse_single (&g.obj, g.repo, rev) != 0)
+    {
+      g_set_error (error, BP_REPRO_ERROR, BP_REPRO_ERROR_CAPABILITY,
+                   "revision '%s' not found in %s: give a commit, tag or branch of that repository", rev, repo_dir);
+      return FALSE;
+    }
+  if (git_object_peel ((git_object **) &g.commit, g.obj, GIT_OBJECT_COMMIT) != 0)
+    return git_fail (error, BP_REPRO_ERROR_CAPABILITY, "revision is not a commit");
+  if (git_commit_tree (&g.tree, g.commit) != 0)
+    return git_fail (error, BP_REPRO_ERROR_FAILED, "commit tree");
+  git_tree_entry *e = NULL;
+  if (git_tree_entry_bypath (&e, g.tree, "hw/vfio") != 0 || git_tree_entry_type (e) != GIT_OBJECT_TREE
+      || git_tree_lookup (&g.vfio, g.repo, git_tree_entry_id (e)) != 0)
+    {
+      if (e)
+        git_tree_entry_free (e);
+      g_set_error (error, BP_REPRO_ERROR, BP_REPRO_ERROR_EXTRACT, "%s at %s has no hw/vfio", repo_dir, rev);
+      return FALSE;
+    }
+  git_tree_entry_free (e);
+
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  for (size_t i = 0; i < git_tree_entrycount (g.vfio); i++)
+    {
+      const git_tree_entry *te = git_tree_entry_byindex (g.vfio, i);
+      if (git_tree_entry_type (te) == GIT_OBJECT_BLOB && g_str_has_suffix (git_tree_entry_name (te), ".c"))
+        g_ptr_array_add (names, g_strdup (git_tree_entry_name (te)));
+    }
+  g_ptr_array_sort (names, candidate_cmp);
+  char short_id[12] = "";
+  git_oid_tostr (short_id, sizeof short_id, git_commit_id (g.commit));
+  gsize vlen;
+  g_autofree char *version = blob_text (g.repo, g.tree, "VERSION", &vlen);
+  if (version)
+    g_strstrip (version);
+  for (guint i = 0; i < names->len; i++)
+    {
+      g_autofree char *rel = g_strdup_printf ("hw/vfio/%s", (char *) names->pdata[i]);
+      gsize len;
+      g_autofree char *text = blob_text (g.repo, g.tree, rel, &len);
+      if (!text || !defines_decision (text, len))
+        continue;
+      g_autofree char *ev = NULL;
+      if (!bp_repro_tree_decision (text, len, rel, share, path, &ev, error))
+        return FALSE;
+      *evidence = g_strdup_printf ("rev %s (%s%s%s) %s", rev, short_id, version ? ", VERSION " : "", version ? version : "", ev);
+      return TRUE;
+    }
+  g_set_error (error, BP_REPRO_ERROR, BP_REPRO_ERROR_EXTRACT,
+               "no file in hw/vfio of %s at %s defines " DECISION "() (before QEMU 9.2?)", repo_dir, rev);
+  return FALSE;
+}
+
+gboolean
+bp_repro_tree_policy (const BpReproConfig *config, gboolean share, BpDmaPath *path,
+                      char **evidence, GError **error)
+{
+  if (config->tree_dir)
+    return tree_from_dir (config->tree_dir, share, path, evidence, error);
+  if (config->repo_dir && config->rev)
+    return tree_from_rev (config->repo_dir, config->rev, share, path, evidence, error);
+  g_set_error (error, BP_REPRO_ERROR, BP_REPRO_ERROR_CAPABILITY,
+               "policy tree needs --tree DIR or --repo DIR --rev REV");
+  return FALSE;
+}
