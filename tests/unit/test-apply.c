@@ -432,11 +432,18 @@ test_hardlinks_untouched (void)
   g_autofree char *copy = g_strconcat (orig, "-copy", NULL);
   g_autofree char *cmd = g_strdup_printf ("cp -al \"%s\" \"%s\"", orig, copy);
   run (orig, cmd);
+  g_autofree char *copy_f = g_build_filename (copy, "f.c", NULL);
+  /* Its permissions are kept (0664 stays 0664). */
+  g_assert_cmpint (g_chmod (copy_f, 0664), ==, 0);
   g_autoptr(GPtrArray) patches = g_ptr_array_new_with_free_func ((GDestroyNotify) bp_patch_free);
   g_ptr_array_add (patches, mail ("one", diff_one));
   BpApplyOptions opts = { .target = BP_APPLY_TARGET_FILES };
   g_autoptr(GError) error = NULL;
   g_assert_true (bp_apply_patches (patches, NULL, NULL, NULL, copy, &opts, NULL, NULL, &error));
+  struct stat st;
+  g_assert_cmpint (stat (copy_f, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 07777, ==, 0664);
+  g_assert_cmpint (st.st_nlink, ==, 1);
   g_autofree char *a = read_file (orig, "f.c");
   g_autofree char *b = read_file (copy, "f.c");
   g_assert_cmpstr (a, ==, base_c);
