@@ -322,7 +322,7 @@ bp_locate_apply_file (const BpLines *lines, const BpFileDiff *file, const char *
           else
             why = g_strdup (local->message);
           report->detail = g_strdup (why);
-          g_set_error (error, BP_LOCATE_ERROR, local->code, "%s: %s hunk #%u (stated line %u) %s",
+          g_set_error (error, BP_LOCATE_ERROR, local->code, "%s: %s hunk #%u (stated line %u): %s",
                        patch_name, path, h + 1, hunk->old_start, why);
           if (!reports)
             bp_hunk_report_free (report);
