@@ -1,0 +1,136 @@
+# backport apply on real Debian trees: 10.2.2 (affected: --check, --quilt with
+# quilt pop/push and dpkg-source -b, a failing tree left untouched, an offset
+# reported, JSON, a git work tree with a commit) and 10.0.13 (not affected).
+. "$(dirname "$0")/libtest.sh"
+plan 16
+
+bp apply
+{ assert_rc 2 && assert_one_line_error "LINE"; } && ok "no LINE: usage error" || not_ok "no LINE: usage error"
+bp apply 10.2
+{ assert_rc 2 && assert_one_line_error "\-\-tree"; } && ok "no --tree: usage error" || not_ok "no --tree: usage error"
+bp apply 10.2 --tree "$TEST_TMP/nowhere"
+{ assert_rc 3 && assert_one_line_error "nowhere"; } && ok "missing tree: exit 3, one line" || not_ok "missing tree: exit 3, one line"
+
+patch102=$(ls "$BP_SOURCE_DIR"/patches/vfio-map-file-private/10.2/0001-*.patch)
+
+# ---- the 10.0 tree: not affected -------------------------------------------
+t100="$TEST_TMP/qemu-10.0.13"
+if sh "$FIXTURES/debian-source.sh" 10.0.13 "$t100" 2>"$TEST_TMP/fx100"; then
+    bp apply 10.0 --tree "$t100"
+    { assert_rc 0 && assert_stdout "not affected, nothing to apply"; } && ok "10.0 tree, line 10.0: not affected, exit 0" || not_ok "10.0 tree, line 10.0: not affected, exit 0"
+    bp apply 10.2 --tree "$t100"
+    { assert_rc 0 && assert_stdout "QEMU 10.0.13 (line 10.0): not affected"; } && ok "10.0 tree, line 10.2: the tree's VERSION says not affected" || not_ok "10.0 tree, line 10.2: the tree's VERSION says not affected"
+    rm -rf "$t100"
+else
+    skip "Debian qemu 10.0.13 source: $(tail -n 1 "$TEST_TMP/fx100")"
+    skip "Debian qemu 10.0.13 source: $(tail -n 1 "$TEST_TMP/fx100")"
+fi
+
+# ---- the 10.2 tree -----------------------------------------------------------
+src="$TEST_TMP/src"
+t102="$src/qemu-10.2.2"
+mkdir -p "$src"
+if ! sh "$FIXTURES/debian-source.sh" 10.2.2 "$t102" 2>"$TEST_TMP/fx102"; then
+    reason="Debian qemu 10.2.2 source: $(tail -n 1 "$TEST_TMP/fx102")"
+    for i in $(seq 6 16); do skip "$reason"; done
+    finish
+fi
+sum() { (cd "$1" && sha256sum hw/vfio/container.c debian/patches/series .pc/applied-patches); }
+sum "$t102" >"$TEST_TMP/sum.orig"
+# Small trees of hard links to the files apply reads and writes (copying all
+# of QEMU is slow on a busy disk; the links also prove nothing is written
+# through them).
+mini() {
+    for f in VERSION hw/vfio/container.c debian/patches/series .pc/applied-patches .pc/.version \
+             .pc/.quilt_patches .pc/.quilt_series; do
+        mkdir -p "$1/$(dirname "$f")" && cp -l "$t102/$f" "$1/$f" || return 1
+    done
+}
+
+# --check: reports the hunk, changes nothing
+bp apply 10.2 --tree "$t102" --check
+{ assert_rc 0 && assert_stdout "hw/vfio/container.c hunk #1: exact at line 74" && assert_stdout "applies" \
+  && sum "$t102" | cmp -s - "$TEST_TMP/sum.orig"; } && ok "--check: exact at line 74, tree untouched" || not_ok "--check: exact at line 74, tree untouched"
+
+# a drifted copy: five lines added above the hunk -> offset +5
+c1="$TEST_TMP/drift"
+mini "$c1"
+{ printf '/* 1 */\n/* 2 */\n/* 3 */\n/* 4 */\n/* 5 */\n'; cat "$c1/hw/vfio/container.c"; } >"$TEST_TMP/c.c"
+mv "$TEST_TMP/c.c" "$c1/hw/vfio/container.c"
+bp apply 10.2 --tree "$c1"
+{ assert_rc 0 && assert_stdout "offset at line 79 (stated 74, offset +5)" && grep -q vfio_container_can_dma_map_file "$c1/hw/vfio/container.c" \
+  && sum "$t102" | cmp -s - "$TEST_TMP/sum.orig"; } && ok "offset +5 found and reported; the hard-linked original is untouched" || not_ok "offset +5 found and reported; the hard-linked original is untouched"
+
+bp apply 10.2 --tree "$c1" --check --json
+{ assert_rc 1 && assert_stdout '"result" : "failed"' && assert_stdout '"how" : "failed"'; } && ok "applying twice: does not apply (exit 1), JSON names the failed hunk" || not_ok "applying twice: does not apply (exit 1), JSON names the failed hunk"
+rm -rf "$c1"
+
+# a tree where the hunk's lines changed: exit 1, the hunk named, nothing changed
+c2="$TEST_TMP/broken"
+mini "$c2"
+sed -i 's/int mfd = rb ? qemu_ram_get_fd(rb) : -1;/int mfd = qemu_ram_get_fd(rb);/' "$c2/hw/vfio/container.c"
+sum "$c2" >"$TEST_TMP/sum.broken"
+bp apply 10.2 --tree "$c2" --quilt
+{ assert_rc 1 && assert_one_line_error "hw/vfio/container.c hunk #1 (stated line 74)" && assert_stdout "FAILED" \
+  && sum "$c2" | cmp -s - "$TEST_TMP/sum.broken" && [ ! -e "$c2/.pc/$(basename "$patch102")" ] \
+  && [ ! -e "$c2/debian/patches/$(basename "$patch102")" ]; } && ok "changed hunk lines: exit 1 naming the hunk; files, series, .pc untouched" || not_ok "changed hunk lines: exit 1 naming the hunk; files, series, .pc untouched"
+
+# the 10.1 series on a 10.2 tree: refused (wrong line), and with --force it
+# cannot find its file
+bp apply 10.1 --tree "$c2"
+{ assert_rc 3 && assert_one_line_error "served by line 10.2"; } && ok "a 10.2 tree refuses the 10.1 series" || not_ok "a 10.2 tree refuses the 10.1 series"
+bp apply 10.1 --tree "$c2" --force --check
+{ assert_rc 1 && assert_stderr "container-base.c is not in the tree"; } && ok "--force: the 10.1 series names the file this tree lacks" || not_ok "--force: the 10.1 series names the file this tree lacks"
+rm -rf "$c2"
+
+# a git work tree: one commit, with the patch's author and the trailer
+g="$TEST_TMP/git"
+mkdir -p "$g/hw/vfio"
+cp "$t102/hw/vfio/container.c" "$g/hw/vfio/"
+cp "$t102/VERSION" "$g/"
+(cd "$g" && git init -q && git config user.name "Bea Backporter" && git config user.email bea@example.org \
+  && git add -A && git commit -qm base)
+bp apply 10.2 --tree "$g" --signoff
+{ assert_rc 0 && [ "$(git -C "$g" log -1 --format=%an)" = "Chenyi Qiang" ] \
+  && git -C "$g" log -1 --format=%B | grep -q "^(backported from .* by backport)$" \
+  && git -C "$g" log -1 --format=%B | grep -q "^Signed-off-by: Bea Backporter <bea@example.org>$" \
+  && [ -z "$(git -C "$g" status --porcelain)" ]; } && ok "git tree: a commit by the author, trailer and sign-off, clean status" || not_ok "git tree: a commit by the author, trailer and sign-off, clean status"
+echo dirt >>"$g/VERSION"
+bp apply 10.2 --tree "$g"
+{ assert_rc 3 && assert_one_line_error "uncommitted changes"; } && ok "dirty git tree refused" || not_ok "dirty git tree refused"
+
+# --quilt on the Debian tree, then quilt pop -a / push -a, then dpkg-source -b
+bp apply 10.2 --tree "$t102" --quilt
+name=$(basename "$patch102")
+{ assert_rc 0 && [ "$(tail -n 1 "$t102/debian/patches/series")" = "$name" ] \
+  && [ "$(tail -n 1 "$t102/.pc/applied-patches")" = "$name" ] \
+  && [ -f "$t102/.pc/$name/hw/vfio/container.c" ] \
+  && grep -q '^Origin: ' "$t102/debian/patches/$name"; } && ok "--quilt: patch with DEP-3 header, series and .pc recorded" || not_ok "--quilt: patch with DEP-3 header, series and .pc recorded"
+
+if command -v quilt >/dev/null; then
+    (cd "$t102" && export QUILT_PATCHES=debian/patches && quilt pop -a -q >"$TEST_TMP/qpop" 2>&1 \
+        && ! grep -q vfio_container_can_dma_map_file hw/vfio/container.c \
+        && quilt push -a -q >"$TEST_TMP/qpush" 2>&1 \
+        && grep -q vfio_container_can_dma_map_file hw/vfio/container.c \
+        && [ "$(quilt top)" = "debian/patches/$name" ]) \
+      && ok "quilt pop -a && quilt push -a succeed with the new patch on top" \
+      || { sed 's/^/#   /' "$TEST_TMP/qpop" "$TEST_TMP/qpush" >&2 2>/dev/null; not_ok "quilt pop -a && quilt push -a succeed with the new patch on top"; }
+else
+    skip "quilt is not installed"
+fi
+
+if command -v dpkg-source >/dev/null && command -v quilt >/dev/null; then
+    # The orig tarball is the tree with every patch popped, without debian/.
+    (cd "$t102" && export QUILT_PATCHES=debian/patches && quilt pop -a -q >/dev/null \
+        && tar -C "$src" --exclude=qemu-10.2.2/debian --exclude=qemu-10.2.2/.pc -cf - qemu-10.2.2 \
+           | gzip -1 >"$src/qemu_10.2.2+ds.orig.tar.gz" \
+        && quilt push -a -q >/dev/null) \
+      && (cd "$src" && nice dpkg-source -b qemu-10.2.2 >"$TEST_TMP/dsb" 2>&1) \
+      && ls "$src"/qemu_10.2.2+ds-*.debian.tar.* >/dev/null 2>&1 \
+      && xz -dc "$src"/qemu_10.2.2+ds-*.debian.tar.xz | tar -tf - | grep -q "debian/patches/$name" \
+      && ok "dpkg-source -b builds the source package with the new patch" \
+      || { sed 's/^/#   /' "$TEST_TMP/dsb" >&2 2>/dev/null; not_ok "dpkg-source -b builds the source package with the new patch"; }
+else
+    skip "dpkg-source or quilt is not installed"
+fi
+finish
