@@ -9,6 +9,8 @@
  *      ref; the quilt bookkeeping (debian/patches, series, .pc) goes through
  *      the same write set. */
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -306,9 +308,15 @@ write_set_commit (const char *tree, GPtrArray *set, GError **error)
             }
           off += n;
         }
-      guint mode = op->original ? op->original_mode : (op->mode ? op->mode : 0644);
-      if (op->original && op->mode)
-        mode = op->mode;
+      /* An existing file keeps its permissions; only the executable bits
+       * follow the patch's mode. */
+      guint mode = op->mode ? op->mode : 0644;
+      if (op->original)
+        {
+          mode = op->original_mode;
+          if (op->mode)
+            mode = (op->mode & 0111) ? (mode | ((mode & 0444) >> 2)) : (mode & ~0111u);
+        }
       fchmod (fd, mode);
       close (fd);
     }
@@ -811,6 +819,37 @@ git_update_index (git_repository *repo, GPtrArray *touched_add, GPtrArray *touch
   return TRUE;
 }
 
+/* Files, then (commit target) the index, then the branch.  A failure after
+ * the files were replaced puts back the files and the index as they were. */
+static gboolean
+write_phase (Ctx *ctx, BpApplyTarget target, GPtrArray *set, GPtrArray *index_add,
+             GPtrArray *index_rm, const git_oid *tip, GError **error)
+{
+  g_autofree char *index_path = NULL;
+  g_autofree char *index_before = NULL;
+  gsize index_len = 0;
+  gboolean had_index = FALSE;
+  if (target == BP_APPLY_TARGET_COMMIT && ctx->repo)
+    {
+      index_path = g_build_filename (git_repository_path (ctx->repo), "index", NULL);
+      had_index = g_file_get_contents (index_path, &index_before, &index_len, NULL);
+    }
+  if (!write_set_commit (ctx->tree_real, set, error))
+    return FALSE;
+  if (target != BP_APPLY_TARGET_COMMIT || ctx->repo == NULL)
+    return TRUE;  /* files only (also in a git tree): the user commits */
+  if (git_update_index (ctx->repo, index_add, index_rm, error)
+      && (tip == NULL || git_move_head (ctx->repo, tip, "backport apply", error)))
+    return TRUE;
+  g_autoptr(GPtrArray) none = g_ptr_array_new ();
+  rollback (ctx->tree_real, set, none);
+  if (had_index)
+    g_file_set_contents (index_path, index_before, index_len, NULL);
+  else
+    g_unlink (index_path);
+  return FALSE;
+}
+
 /* ---- entry points -------------------------------------------------------- */
 
 static void
@@ -986,23 +1025,18 @@ bp_apply_patches (GPtrArray *patches, GPtrArray *patch_names, const char *upstre
           }
       }
   /* The quilt files written last keep a later mtime than the sources. */
-  if (!write_set_commit (ctx.tree_real, set, error))
-    return FALSE;
-  if (target == BP_APPLY_TARGET_COMMIT && ctx.repo)
-    {
-      if (!git_update_index (ctx.repo, index_add, index_rm, error)
-          || (have_tip && !git_move_head (ctx.repo, &tip, "backport apply", error)))
-        {
-          g_autoptr(GPtrArray) none = g_ptr_array_new ();
-          rollback (ctx.tree_real, set, none);
-          return FALSE;
-        }
-    }
-  else if (ctx.repo && target == BP_APPLY_TARGET_FILES)
-    {
-      /* Files only: the index stays as it was; the user commits. */
-    }
-  return TRUE;
+  /* Signals wait until the tree is consistent again: an interrupt in the
+   * middle of the renames would leave it half-patched. */
+  sigset_t block, saved;
+  sigemptyset (&block);
+  sigaddset (&block, SIGINT);
+  sigaddset (&block, SIGTERM);
+  sigaddset (&block, SIGHUP);
+  sigaddset (&block, SIGQUIT);
+  pthread_sigmask (SIG_BLOCK, &block, &saved);
+  gboolean written = write_phase (&ctx, target, set, index_add, index_rm, have_tip ? &tip : NULL, error);
+  pthread_sigmask (SIG_SETMASK, &saved, NULL);
+  return written;
 }
 
 gboolean

@@ -15,6 +15,7 @@ BP_CMD (status);
 BP_CMD (version);
 BP_CMD (apply);
 BP_CMD (check);
+BP_CMD (import);
 BP_CMD (repro);
 BP_CMD (import);
 BP_CMD (bisect);

@@ -1141,12 +1141,16 @@ typedef struct {
   char *rel;            /* the tree file */
   char *directory;
   char *output;         /* ninja's target */
+  char *file_arg;       /* the source file as the command names it */
+  char *shadow_of;      /* compiling a copy of this tree file kept beside it */
   GStrv argv;
 } CompileEntry;
 
 static void
 compile_entry_free (CompileEntry *e)
 {
+  g_free (e->file_arg);
+  g_free (e->shadow_of);
   g_free (e->rel);
   g_free (e->directory);
   g_free (e->output);
@@ -1209,6 +1213,7 @@ load_compile_entries (Check *ck, GHashTable *wanted, GError **error)
       CompileEntry *e = g_new0 (CompileEntry, 1);
       e->rel = g_strdup (rel);
       e->directory = g_strdup (dir);
+      e->file_arg = g_strdup (file);
       const char *out = json_object_get_string_member_with_default (o, "output", NULL);
       if (out == NULL)
         for (guint k = 0; argv[k]; k++)
@@ -1292,7 +1297,8 @@ clean_diagnostics (Check *ck, const CompileEntry *e, const char *output)
       g_string_append_c (r, '/');
       rel = g_string_free (r, FALSE);
     }
-  return rel ? replace_all (a, rel, "") : g_steal_pointer (&a);
+  g_autofree char *b = rel ? replace_all (a, rel, "") : g_steal_pointer (&a);
+  return e->shadow_of ? replace_all (b, e->rel, e->shadow_of) : g_steal_pointer (&b);
 }
 
 /* The generated headers the objects need.  meson makes every generated
@@ -1657,45 +1663,122 @@ compile_entry (Check *ck, const CompileEntry *e, const char *phase, BpCompileRun
   return TRUE;
 }
 
-/* Compile E; when it turns out to include a generated header that is not
- * built (or not refreshed) yet, generate it and compile again. */
+/* After compiling E: when it turned out to include a generated header that
+ * was not built (or not refreshed) yet, generate it and set *AGAIN. */
 static gboolean
-compile_checked (Check *ck, Headers *h, CompileEntry *e, const char *phase, BpCompileRun *run,
-                 GCancellable *cancellable, GError **error)
+headers_follow_up (Check *ck, Headers *h, CompileEntry *e, BpCompileRun *run, GPtrArray *deps,
+                   gboolean *again, GCancellable *cancellable, GError **error)
 {
-  for (guint attempt = 0;; attempt++)
+  *again = FALSE;
+  if (run->status == BP_COMPILE_ABSENT || g_hash_table_size (h->all) == 0)
+    return TRUE;
+  guint known = g_hash_table_size (h->needed);
+  if (run->status == BP_COMPILE_OK)
     {
-      g_autoptr(GPtrArray) deps = NULL;
-      if (!compile_entry (ck, e, phase, run, &deps, cancellable, error))
-        return FALSE;
-      if (attempt >= 2 || run->status == BP_COMPILE_ABSENT || g_hash_table_size (h->all) == 0)
+      g_autoptr(GHashTable) fresh = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+      if (deps == NULL || headers_note (h, deps, fresh) == 0)
         return TRUE;
-      guint known = g_hash_table_size (h->needed);
-      if (run->status == BP_COMPILE_OK)
-        {
-          g_autoptr(GHashTable) fresh = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-          if (headers_note (h, deps, fresh) == 0)
-            return TRUE;
-          check_progress (ck, "%s includes %u generated header%s not refreshed yet: compiling again", e->rel,
-                          g_hash_table_size (fresh), g_hash_table_size (fresh) == 1 ? "" : "s");
-          if (!headers_build (ck, h, fresh, cancellable, error))
-            return FALSE;
-        }
-      else
-        {
-          if (!strstr (run->output, "No such file or directory"))
-            return TRUE;
-          g_autoptr(GPtrArray) one = g_ptr_array_new ();
-          g_ptr_array_add (one, e);
-          gboolean preprocessed = TRUE;
-          if (!headers_closure (ck, h, one, &preprocessed, cancellable, error))
-            return FALSE;
-          if (g_hash_table_size (h->needed) == known)
-            return TRUE;
-          check_progress (ck, "%s includes generated headers that were missing: compiling again", e->rel);
-        }
-      write_cache (h->cache_path, h->cache_key, h->needed);
+      check_progress (ck, "%s includes %u generated header%s not refreshed yet: compiling again", e->rel,
+                      g_hash_table_size (fresh), g_hash_table_size (fresh) == 1 ? "" : "s");
+      if (!headers_build (ck, h, fresh, cancellable, error))
+        return FALSE;
     }
+  else
+    {
+      if (run->output == NULL || !strstr (run->output, "No such file or directory"))
+        return TRUE;
+      g_autoptr(GPtrArray) one = g_ptr_array_new ();
+      g_ptr_array_add (one, e);
+      gboolean preprocessed = TRUE;
+      if (!headers_closure (ck, h, one, &preprocessed, cancellable, error))
+        return FALSE;
+      if (g_hash_table_size (h->needed) == known)
+        return TRUE;
+      check_progress (ck, "%s includes generated headers that were missing: compiling again", e->rel);
+    }
+  write_cache (h->cache_path, h->cache_key, h->needed);
+  *again = TRUE;
+  return TRUE;
+}
+
+/* One compile of a check: an entry (or its shadow) in a phase. */
+typedef struct {
+  Check *ck;
+  CompileEntry *e;
+  const char *phase;      /* "before" / "after" */
+  BpCompileRun *run;
+  GPtrArray *deps;
+  GCancellable *cancellable;
+  GError *error;
+  gboolean ok;
+} CompileTask;
+
+static void
+compile_task_free (CompileTask *t)
+{
+  g_clear_pointer (&t->deps, g_ptr_array_unref);
+  g_clear_error (&t->error);
+  g_free (t);
+}
+
+static gpointer
+compile_task_thread (gpointer data)
+{
+  CompileTask *t = data;
+  t->ok = compile_entry (t->ck, t->e, t->phase, t->run, &t->deps, t->cancellable, &t->error);
+  return NULL;
+}
+
+/* Run TASKS, up to ck->jobs at once; then, one by one, generate what a
+ * compile found missing and compile it again. */
+static gboolean
+run_compile_tasks (Check *ck, Headers *h, GPtrArray *tasks, guint *n, guint m, GCancellable *cancellable,
+                   GError **error)
+{
+  for (guint i = 0; i < tasks->len; i += ck->jobs)
+    {
+      guint end = MIN (tasks->len, i + ck->jobs);
+      g_autoptr(GPtrArray) threads = g_ptr_array_new ();
+      for (guint k = i; k < end; k++)
+        {
+          CompileTask *t = tasks->pdata[k];
+          (*n)++;
+          check_progress (ck, "compiling %u of %u: %s (%s the series)", *n, m,
+                          t->e->shadow_of ? t->e->shadow_of : t->e->rel,
+                          strcmp (t->phase, "after") == 0 ? "with" : "before");
+          if (end - i == 1)
+            compile_task_thread (t);
+          else
+            g_ptr_array_add (threads, g_thread_new ("bp-compile", compile_task_thread, t));
+        }
+      for (guint k = 0; k < threads->len; k++)
+        g_thread_join (threads->pdata[k]);
+      for (guint k = i; k < end; k++)
+        {
+          CompileTask *t = tasks->pdata[k];
+          if (!t->ok)
+            {
+              g_propagate_error (error, g_steal_pointer (&t->error));
+              return FALSE;
+            }
+        }
+    }
+  for (guint i = 0; i < tasks->len; i++)
+    {
+      CompileTask *t = tasks->pdata[i];
+      for (guint attempt = 0; attempt < 2; attempt++)
+        {
+          gboolean again = FALSE;
+          if (!headers_follow_up (ck, h, t->e, t->run, t->deps, &again, cancellable, error))
+            return FALSE;
+          if (!again)
+            break;
+          g_clear_pointer (&t->deps, g_ptr_array_unref);
+          if (!compile_entry (ck, t->e, t->phase, t->run, &t->deps, cancellable, error))
+            return FALSE;
+        }
+    }
+  return TRUE;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1922,36 +2005,96 @@ verdict_of (GPtrArray *results)
   return BP_CHECK_COMPILES;
 }
 
+static BpCompileResult *
+result_for (Check *ck, CompileEntry *e)
+{
+  for (guint k = 0; k < ck->res->results->len; k++)
+    {
+      BpCompileResult *c = ck->res->results->pdata[k];
+      if (g_strcmp0 (c->object, e->output) == 0)
+        return c;
+    }
+  BpCompileResult *r = g_new0 (BpCompileResult, 1);
+  r->file = g_strdup (e->shadow_of ? e->shadow_of : e->rel);
+  r->object = g_strdup (e->output);
+  r->before.status = BP_COMPILE_ABSENT;
+  r->after.status = BP_COMPILE_ABSENT;
+  g_ptr_array_add (ck->res->results, r);
+  return r;
+}
+
+static void
+add_task (Check *ck, GPtrArray *tasks, CompileEntry *e, gboolean after, GCancellable *cancellable)
+{
+  BpCompileResult *r = result_for (ck, e);
+  CompileTask *t = g_new0 (CompileTask, 1);
+  t->ck = ck;
+  t->e = e;
+  t->phase = after ? "after" : "before";
+  t->run = after ? &r->after : &r->before;
+  t->cancellable = cancellable;
+  g_ptr_array_add (tasks, t);
+}
+
+static void
+remove_shadows (Check *ck, GPtrArray *shadows)
+{
+  for (guint i = 0; i < shadows->len; i++)
+    {
+      g_autofree char *path = g_build_filename (ck->src, ((CompileEntry *) shadows->pdata[i])->rel, NULL);
+      g_unlink (path);
+    }
+  g_ptr_array_set_size (shadows, 0);
+}
+
 static gboolean
 compile_all (Check *ck, Headers *h, GPtrArray *entries, gboolean after, guint *n, guint m,
              GCancellable *cancellable, GError **error)
 {
+  g_autoptr(GPtrArray) tasks = g_ptr_array_new_with_free_func ((GDestroyNotify) compile_task_free);
   for (guint i = 0; i < entries->len; i++)
+    add_task (ck, tasks, entries->pdata[i], after, cancellable);
+  return run_compile_tasks (ck, h, tasks, n, m, cancellable, error);
+}
+
+/* The unpatched text of E's file as a copy beside it (same directory, so
+ * the same quoted includes), and an entry that compiles that copy: then
+ * the compiles before and after the series can run at the same time.
+ * NULL when the command does not name the file plainly. */
+static CompileEntry *
+shadow_entry (Check *ck, const CompileEntry *e, GError **error)
+{
+  guint found = 0;
+  for (guint i = 0; e->argv[i]; i++)
+    found += strcmp (e->argv[i], e->file_arg) == 0;
+  if (found != 1)
+    return NULL;
+  g_autofree char *rdir = g_path_get_dirname (e->rel);
+  g_autofree char *base = g_path_get_basename (e->rel);
+  g_autofree char *shadow_base = g_strconcat (".bp-before.", base, NULL);
+  g_autofree char *arg_dir = g_path_get_dirname (e->file_arg);
+
+  CompileEntry *s = g_new0 (CompileEntry, 1);
+  s->rel = strcmp (rdir, ".") == 0 ? g_strdup (shadow_base) : g_build_filename (rdir, shadow_base, NULL);
+  s->shadow_of = g_strdup (e->rel);
+  s->directory = g_strdup (e->directory);
+  s->output = g_strdup (e->output);
+  s->file_arg = g_build_filename (arg_dir, shadow_base, NULL);
+  s->argv = g_strdupv (e->argv);
+  for (guint i = 0; s->argv[i]; i++)
+    if (strcmp (s->argv[i], e->file_arg) == 0)
+      {
+        g_free (s->argv[i]);
+        s->argv[i] = g_strdup (s->file_arg);
+      }
+  g_autofree char *from = g_build_filename (ck->src, e->rel, NULL);
+  g_autofree char *to = g_build_filename (ck->src, s->rel, NULL);
+  if (g_file_test (from, G_FILE_TEST_IS_REGULAR) && !copy_file (from, to, TRUE, error))
     {
-      CompileEntry *e = entries->pdata[i];
-      BpCompileResult *r = NULL;
-      for (guint k = 0; k < ck->res->results->len && r == NULL; k++)
-        {
-          BpCompileResult *c = ck->res->results->pdata[k];
-          if (g_strcmp0 (c->object, e->output) == 0)
-            r = c;
-        }
-      if (r == NULL)
-        {
-          r = g_new0 (BpCompileResult, 1);
-          r->file = g_strdup (e->rel);
-          r->object = g_strdup (e->output);
-          r->before.status = BP_COMPILE_ABSENT;
-          r->after.status = BP_COMPILE_ABSENT;
-          g_ptr_array_add (ck->res->results, r);
-        }
-      (*n)++;
-      check_progress (ck, "compiling %u of %u: %s (%s the series)", *n, m, e->rel, after ? "with" : "before");
-      if (!compile_checked (ck, h, e, after ? "after" : "before", after ? &r->after : &r->before, cancellable,
-                            error))
-        return FALSE;
+      compile_entry_free (s);
+      return NULL;
     }
-  return TRUE;
+  return s;
 }
 
 static GHashTable *
@@ -2090,8 +2233,33 @@ run_check (Check *ck, GCancellable *cancellable, GError **error)
       || !headers_prepare (ck, &headers, entries, cancellable, error))
     return FALSE;
   guint n = 0, m = entries->len * 2;
-  if (!compile_all (ck, &headers, entries, FALSE, &n, m, cancellable, error))
-    return FALSE;
+
+  /* When the series changes only C sources, the compiles before and after
+   * it run at the same time: the unpatched text from a copy beside each file. */
+  gboolean together = ck->jobs >= 2;
+  for (guint i = 0; i < res->touched->len; i++)
+    together &= is_source_file (res->touched->pdata[i]);
+  g_autoptr(GPtrArray) shadows = g_ptr_array_new_with_free_func ((GDestroyNotify) compile_entry_free);
+  for (guint i = 0; together && i < entries->len; i++)
+    {
+      g_autoptr(GError) local = NULL;
+      CompileEntry *shadow = shadow_entry (ck, entries->pdata[i], &local);
+      if (local)
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return FALSE;
+        }
+      if (shadow)
+        g_ptr_array_add (shadows, shadow);
+      else
+        together = FALSE;
+    }
+  if (!together)
+    {
+      remove_shadows (ck, shadows);
+      if (!compile_all (ck, &headers, entries, FALSE, &n, m, cancellable, error))
+        return FALSE;
+    }
 
   /* 6. Apply for real (files only: no quilt bookkeeping, no commits). */
   BpApplyOptions opts = { .target = BP_APPLY_TARGET_FILES };
@@ -2129,7 +2297,20 @@ run_check (Check *ck, GCancellable *cancellable, GError **error)
             return FALSE;
         }
     }
-  if (!compile_all (ck, &headers, entries, TRUE, &n, m, cancellable, error))
+  if (together)
+    {
+      g_autoptr(GPtrArray) tasks = g_ptr_array_new_with_free_func ((GDestroyNotify) compile_task_free);
+      for (guint i = 0; i < entries->len; i++)
+        {
+          add_task (ck, tasks, shadows->pdata[i], FALSE, cancellable);
+          add_task (ck, tasks, entries->pdata[i], TRUE, cancellable);
+        }
+      gboolean ok = run_compile_tasks (ck, &headers, tasks, &n, m, cancellable, error);
+      remove_shadows (ck, shadows);
+      if (!ok)
+        return FALSE;
+    }
+  else if (!compile_all (ck, &headers, entries, TRUE, &n, m, cancellable, error))
     return FALSE;
 
   for (guint i = 0; i < res->results->len; i++)

@@ -11,8 +11,10 @@
  *   WORK/state.ini, WORK/configure.log, WORK/lock
  *
  * Only the objects of the files the series touches are compiled, once
- * before and once after the series, plus the generated headers they need
- * (ninja builds those).  WORK defaults to
+ * before and once after the series (at the same time when only C sources
+ * change), plus the generated headers they include: the compiler lists them
+ * (-M -MG), ninja builds them.  A series "breaks the build" when an object
+ * fails with it, or gains warnings (errors under -Werror).  WORK defaults to
  * $XDG_CACHE_HOME/backport/build/<VERSION>-<hash of the tree's path>. */
 #pragma once
 

@@ -322,7 +322,7 @@ bp_locate_apply_file (const BpLines *lines, const BpFileDiff *file, const char *
           else
             why = g_strdup (local->message);
           report->detail = g_strdup (why);
-          g_set_error (error, BP_LOCATE_ERROR, local->code, "%s: %s hunk #%u (stated line %u) %s",
+          g_set_error (error, BP_LOCATE_ERROR, local->code, "%s: %s hunk #%u (stated line %u): %s",
                        patch_name, path, h + 1, hunk->old_start, why);
           if (!reports)
             bp_hunk_report_free (report);
@@ -338,6 +338,18 @@ bp_locate_apply_file (const BpLines *lines, const BpFileDiff *file, const char *
         report->detail = g_strdup_printf ("dropped %u context line(s) to fit", loc.fuzz);
       else if (loc.how == BP_HUNK_WHITESPACE)
         report->detail = g_strdup ("context matched ignoring whitespace; the tree's text kept");
+      {
+        /* The hunk fits, yet the function its header names is not in this
+         * file: the same file name may hold other code on this line (10.1's
+         * hw/vfio/container.c is the legacy container).  Say so. */
+        g_autofree char *fn = bp_locate_section_function (hunk->section);
+        if (fn && !bp_locate_has_function (lines, fn))
+          {
+            g_autofree char *old = g_steal_pointer (&report->detail);
+            report->detail = g_strdup_printf ("%s%swarning: its section names %s(), which is not in %s",
+                                              old ? old : "", old ? "; " : "", fn, path);
+          }
+      }
 
       /* Copy the untouched lines before the hunk. */
       for (; copied < loc.start; copied++)

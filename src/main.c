@@ -22,6 +22,7 @@ static const BpCommand commands[] = {
   { "version", bp_cmd_version, "print the program and fix pack versions" },
   { "apply", bp_cmd_apply, "apply a line's series to a tree, all or nothing" },
   { "check", bp_cmd_check, "compile a line's series against a tree with its own build" },
+  { "import", bp_cmd_import, "mail, mbox, diff or pasted web text -> clean patches" },
   { "repro", bp_cmd_repro, "reproduce the bug: a device DMAs into dirtied private guest RAM" },
   { "import", bp_cmd_import, "mail, mbox, diff or pasted web text -> clean patches" },
   { "bisect", bp_cmd_bisect, "find the first bad commit (git's algorithm, no checkout)" },

@@ -171,7 +171,8 @@ broken="$TEST_TMP/broken"
 make_tree "$broken"
 printf 'int broken(void) { return }\n' >>"$broken/hello.c"
 bp check 1.0 --tree "$broken" --build-dir "$TEST_TMP/work-broken"
-{ assert_rc 3 && assert_stdout '^hello.c  *error' && assert_stdout "error: expected expression" \
+{ assert_rc 3 && assert_stdout '^hello.c  *error' && assert_stdout "^hello.c:10:[0-9]*: error: expected expression" \
+  && assert_not_file_has_content "$TEST_TMP/out" 'bp-before' \
   && assert_error 'already broken before the series: hello.c does not compile unpatched'; } \
   && ok "a tree broken before the series: exit 3, attributed to the tree" \
   || not_ok "a tree broken before the series: exit 3, attributed to the tree"

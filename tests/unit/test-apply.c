@@ -335,6 +335,21 @@ test_three_way (void)
   g_autofree char *merged = read_file (dir, "f.c");
   g_assert_nonnull (strstr (merged, "int one(void) /* first */\n{\n    return 11;\n"));
 
+  /* A plain tree (no .git) merges through another repository's objects. */
+  g_autofree char *plain = tmpdir ();
+  write_file (plain, "f.c",
+              "#include <stdio.h>\n\nint one(void) /* first */\n{\n    return 1;\n}\n\n"
+              "int two(void)\n{\n    return 2;\n}\n\nint three(void)\n{\n    return 3;\n}\n");
+  BpApplyOptions popts = { .target = BP_APPLY_TARGET_AUTO, .three_way = TRUE, .object_repo = dir };
+  g_clear_pointer (&reports, g_ptr_array_unref);
+  g_assert_true (bp_apply_patches (patches, NULL, NULL, NULL, plain, &popts, &reports, NULL, &error));
+  g_assert_no_error (error);
+  g_autofree char *pmerged = read_file (plain, "f.c");
+  g_assert_nonnull (strstr (pmerged, "return 11;"));
+  g_autofree char *pgit = g_build_filename (plain, ".git", NULL);
+  g_assert_false (g_file_test (pgit, G_FILE_TEST_EXISTS));
+  run (plain, "rm -rf \"$PWD\"");
+
   /* A conflict: the tree changed the very line the patch changes. */
   run (dir, "git checkout -q f.c");
   write_file (dir, "f.c",
@@ -417,11 +432,18 @@ test_hardlinks_untouched (void)
   g_autofree char *copy = g_strconcat (orig, "-copy", NULL);
   g_autofree char *cmd = g_strdup_printf ("cp -al \"%s\" \"%s\"", orig, copy);
   run (orig, cmd);
+  g_autofree char *copy_f = g_build_filename (copy, "f.c", NULL);
+  /* Its permissions are kept (0664 stays 0664). */
+  g_assert_cmpint (g_chmod (copy_f, 0664), ==, 0);
   g_autoptr(GPtrArray) patches = g_ptr_array_new_with_free_func ((GDestroyNotify) bp_patch_free);
   g_ptr_array_add (patches, mail ("one", diff_one));
   BpApplyOptions opts = { .target = BP_APPLY_TARGET_FILES };
   g_autoptr(GError) error = NULL;
   g_assert_true (bp_apply_patches (patches, NULL, NULL, NULL, copy, &opts, NULL, NULL, &error));
+  struct stat st;
+  g_assert_cmpint (stat (copy_f, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 07777, ==, 0664);
+  g_assert_cmpint (st.st_nlink, ==, 1);
   g_autofree char *a = read_file (orig, "f.c");
   g_autofree char *b = read_file (copy, "f.c");
   g_assert_cmpstr (a, ==, base_c);

@@ -222,6 +222,16 @@ test_section_hint (void)
   g_assert_nonnull (strstr (error->message, "vfio_container_dma_map(), which is not in f.c"));
   g_autofree char *fn = bp_locate_section_function ("static int foo (int a,");
   g_assert_cmpstr (fn, ==, "foo");
+
+  g_clear_error (&error);
+  /* It fits, but the function is elsewhere: applied, with a warning. */
+  const char *fits =
+    "--- a/f.c\n+++ b/f.c\n@@ -3,3 +3,3 @@ int vfio_container_dma_map(VFIOContainer *c,\n"
+    " line 3\n-line 4\n+line four\n line 5\n";
+  g_autoptr(GPtrArray) reports = g_ptr_array_new_with_free_func ((GDestroyNotify) bp_hunk_report_free);
+  g_autofree char *ok = apply_text (lines, fits, 0, reports, &error);
+  g_assert_nonnull (ok);
+  g_assert_nonnull (strstr (((BpHunkReport *) reports->pdata[0])->detail, "warning: its section names vfio_container_dma_map()"));
 }
 
 int
