@@ -17,7 +17,6 @@ BP_CMD (apply);
 BP_CMD (check);
 BP_CMD (import);
 BP_CMD (repro);
-BP_CMD (import);
 BP_CMD (bisect);
 BP_CMD (verify);
 

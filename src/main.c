@@ -24,7 +24,6 @@ static const BpCommand commands[] = {
   { "check", bp_cmd_check, "compile a line's series against a tree with its own build" },
   { "import", bp_cmd_import, "mail, mbox, diff or pasted web text -> clean patches" },
   { "repro", bp_cmd_repro, "reproduce the bug: a device DMAs into dirtied private guest RAM" },
-  { "import", bp_cmd_import, "mail, mbox, diff or pasted web text -> clean patches" },
   { "bisect", bp_cmd_bisect, "find the first bad commit (git's algorithm, no checkout)" },
   { "verify", bp_cmd_verify, "the main job: every step for every line on real trees" },
   { NULL, NULL, NULL },
