@@ -34,8 +34,15 @@ if [ "$(id -u)" != 0 ]; then
 elif ! grep -q '^Hugepagesize:' /proc/meminfo; then
     huge="kernel without huge pages"
 fi
-nr_before=$(cat /proc/sys/vm/nr_hugepages 2>/dev/null || echo 0)
-mounts_before=$(grep -c bp-hugetlbfs /proc/self/mounts || true)
+# nr_hugepages and our hugetlbfs mounts while no run (of this or any other
+# test) uses the pool: a run holds a shared flock on the users file from
+# raising the pool to restoring it.
+users_lock=/run/backport-hugepages.users
+[ -w /run ] || users_lock=/tmp/backport-hugepages.users
+pool_state() {
+    flock -x "$users_lock" sh -c 'echo "nr_hugepages=$(cat /proc/sys/vm/nr_hugepages 2>/dev/null || echo 0) mounts=$(grep -c bp-hugetlbfs /proc/self/mounts)"'
+}
+state_before=$(pool_state)
 
 # ---- usage ----
 bp repro --backing floppy
@@ -79,25 +86,30 @@ case_ "tmpfs share=off, old, every 3rd page: reproduced" 1 --backing tmpfs --siz
 if [ -n "$huge" ]; then
     skip "$huge"; skip "$huge"
 else
-    now=$(cat /proc/sys/vm/nr_hugepages); m=$(grep -c bp-hugetlbfs /proc/self/mounts || true)
-    if [ "$now" = "$nr_before" ] && [ "$m" = "$mounts_before" ]; then ok "nr_hugepages ($now) and mounts restored after the runs"
-    else diag "nr_hugepages $nr_before -> $now, bp mounts $mounts_before -> $m"; not_ok "nr_hugepages and mounts restored after the runs"; fi
+    now=$(pool_state)
+    if [ "$now" = "$state_before" ]; then ok "$now restored after the runs"
+    else diag "$state_before -> $now"; not_ok "nr_hugepages and mounts restored after the runs"; fi
     # SIGTERM while the guest RAM, the mount and the device exist
     "$BACKPORT" repro --backing hugetlbfs --size 256M --sparse >"$TEST_TMP/out" 2>"$TEST_TMP/err" &
     pid=$!
-    i=0
-    while [ $i -lt 100 ] && ! grep -q bp-hugetlbfs /proc/self/mounts; do sleep 0.02; i=$((i + 1)); done
-    sleep 0.05
-    kids=$(cat /proc/$pid/task/$pid/children 2>/dev/null || true)
+    # wait for the device process: then the pool is raised and the file mounted
+    i=0 kids=""
+    while [ $i -lt 2000 ] && [ -z "$kids" ] && [ -d /proc/$pid ]; do
+        kids=$(cat /proc/$pid/task/$pid/children 2>/dev/null || true); i=$((i + 1))
+    done
     kill -TERM $pid; trc=0; wait $pid 2>/dev/null || trc=$?
     sleep 0.2
-    now=$(cat /proc/sys/vm/nr_hugepages); m=$(grep -c bp-hugetlbfs /proc/self/mounts || true)
+    now=$(pool_state)
     alive=""
-    for k in $kids; do [ -d /proc/$k ] && alive="$alive $k"; done
-    if [ "$now" = "$nr_before" ] && [ "$m" = "$mounts_before" ] && [ -z "$alive" ]; then
+    # a killed device may linger as a zombie until init reaps it: not alive
+    for k in $kids; do
+        st=$(sed 's/.*) \(.\).*/\1/' /proc/$k/stat 2>/dev/null || echo gone)
+        case $st in gone|Z|X) ;; *) alive="$alive $k($st)" ;; esac
+    done
+    if [ -n "$kids" ] && [ "$now" = "$state_before" ] && [ -z "$alive" ]; then
         ok "SIGTERM (exit $trc): nr_hugepages, mount and device process cleaned up"
     else
-        diag "after SIGTERM: nr_hugepages $nr_before -> $now, mounts $mounts_before -> $m, device alive:$alive"
+        diag "after SIGTERM: $state_before -> $now, device pid(s) '$kids', alive:$alive"
         not_ok "SIGTERM: cleaned up"
     fi
 fi
