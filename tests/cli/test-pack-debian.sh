@@ -2,7 +2,7 @@
 # source (fetched at test time; skipped with the reason where it cannot be).
 . "$(dirname "$0")/libtest.sh"
 tree="$TEST_TMP/qemu-10.2.2"
-if ! sh "$FIXTURES/debian-source.sh" 10.2.2 "$tree" 2>"$TEST_TMP/fetch.err"; then
+if ! sh "$FIXTURES/debian-source.sh" 10.2.2 "$tree" --shared 2>"$TEST_TMP/fetch.err"; then
     plan_skip "Debian qemu 10.2.2 source not available: $(tail -n 1 "$TEST_TMP/fetch.err")"
 fi
 plan 3
