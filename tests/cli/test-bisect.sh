@@ -3,7 +3,7 @@
 # predicate script.
 . "$(dirname "$0")/libtest.sh"
 command -v git >/dev/null 2>&1 || plan_skip "no git to compare with"
-plan 28
+plan 29
 
 GEN="$FIXTURES/gen-bisect-history.sh"
 export GIT_CONFIG_NOSYSTEM=1 HOME="$TEST_TMP"
@@ -85,6 +85,11 @@ bp bisect --repo "$R" --good "$first" --bad main --run "$PRED" --log "$TEST_TMP/
 { [ "$(git -C "$R" rev-parse HEAD)" = "$head_before" ] && [ "$(sha1sum <"$R/.git/index")" = "$index_before" ] \
     && [ -z "$(git -C "$R" status --porcelain)" ] && [ -z "$(ls -A "$TMPDIR")" ]; } \
     && ok "run: user's HEAD, index and tree untouched, temp checkout removed" || not_ok "run: user's HEAD, index and tree untouched, temp checkout removed"
+
+git clone -q --bare "$R" "$TEST_TMP/linear.git"
+bp bisect --repo "$TEST_TMP/linear.git" --good "$first" --bad main --run "$PRED" --log "$TEST_TMP/our.log"
+{ assert_rc 0 && same_as_git && [ -z "$(ls -A "$TMPDIR")" ]; } \
+    && ok "run predicate on a bare repository: same steps as git" || not_ok "run predicate on a bare repository: same steps as git"
 
 bp bisect --repo "$R" --good "$first" --bad main --predicate content --path src/feature.c --pattern 'bug\(\)' --json
 { assert_rc 0 && assert_stdout "\"result\" : \"found\"" && assert_stdout "\"commit\" : \"$culprit\"" \
