@@ -3,7 +3,7 @@
 # predicate script.
 . "$(dirname "$0")/libtest.sh"
 command -v git >/dev/null 2>&1 || plan_skip "no git to compare with"
-plan 29
+plan 30
 
 GEN="$FIXTURES/gen-bisect-history.sh"
 export GIT_CONFIG_NOSYSTEM=1 HOME="$TEST_TMP"
@@ -140,6 +140,15 @@ first=$(mark "$R" 1)
 content "$R" "$first" main
 git_bisect "$R" main "$first"
 { assert_rc 0 && same_as_git; } && ok "equal dates: same steps as git" || not_ok "equal dates: same steps as git"
+
+# clock skew: parents newer than their children, as in real histories
+R=$TEST_TMP/skew
+gen "$R" SHAPE=merges ROUNDS=14 MAIN=5 SIDE=7 CULPRIT=101 SKEW=1
+first=$(mark "$R" 1)
+content "$R" "$first" main
+git_bisect "$R" main "$first"
+{ assert_rc 0 && assert_stdout "^$(mark "$R" 101) is the first bad commit" && same_as_git; } \
+    && ok "clock skew: same walk, same steps as git" || not_ok "clock skew: same walk, same steps as git"
 
 # ---- skips ------------------------------------------------------------------
 R=$TEST_TMP/skips
