@@ -12,4 +12,5 @@ apt-get install -y -q --no-install-recommends \
     build-essential meson ninja-build pkg-config git ca-certificates \
     libgit2-dev libglib2.0-dev libjson-glib-dev libgmime-3.0-dev \
     quilt patch dpkg-dev xz-utils \
-    clang libclang-rt-14-dev
+    clang libclang-rt-14-dev \
+    time bc
