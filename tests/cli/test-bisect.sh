@@ -3,7 +3,7 @@
 # predicate script.
 . "$(dirname "$0")/libtest.sh"
 command -v git >/dev/null 2>&1 || plan_skip "no git to compare with"
-plan 30
+plan 31
 
 GEN="$FIXTURES/gen-bisect-history.sh"
 export GIT_CONFIG_NOSYSTEM=1 HOME="$TEST_TMP"
@@ -140,6 +140,15 @@ first=$(mark "$R" 1)
 content "$R" "$first" main
 git_bisect "$R" main "$first"
 { assert_rc 0 && same_as_git; } && ok "equal dates: same steps as git" || not_ok "equal dates: same steps as git"
+
+# a range over 2048 commits, where git takes "within 0.1% of half" at once
+R=$TEST_TMP/big
+gen "$R" SHAPE=merges ROUNDS=130 MAIN=12 SIDE=8 CULPRIT=1705 SKEW=1
+first=$(mark "$R" 1)
+content "$R" "$first" main
+git_bisect "$R" main "$first"
+{ assert_rc 0 && assert_stdout "^$(mark "$R" 1705) is the first bad commit" && same_as_git; } \
+    && ok "2731 commits with merges and skew: git's steps" || not_ok "2731 commits with merges and skew: git's steps"
 
 # clock skew: parents newer than their children, as in real histories
 R=$TEST_TMP/skew
