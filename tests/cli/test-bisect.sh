@@ -3,7 +3,7 @@
 # predicate script.
 . "$(dirname "$0")/libtest.sh"
 command -v git >/dev/null 2>&1 || plan_skip "no git to compare with"
-plan 31
+plan 32
 
 GEN="$FIXTURES/gen-bisect-history.sh"
 export GIT_CONFIG_NOSYSTEM=1 HOME="$TEST_TMP"
@@ -216,6 +216,10 @@ bp bisect --repo "$R" --good "$first" --bad main --run 'exit 125'
 { assert_rc 3 && assert_file_has_content "$TEST_TMP/err" "^backport bisect: predicate 'run' skipped" \
     && [ "$(grep -c '^backport bisect' "$TEST_TMP/err")" -eq 1 ]; } \
     && ok "a predicate that always skips: exit 3, one error line" || not_ok "a predicate that always skips: exit 3, one error line"
+bp bisect --repo "$R" --good "$first" --bad main
+{ assert_rc 3 && assert_file_has_content "$TEST_TMP/err" "^backport bisect: predicate 'repro' skipped.*no file under hw/vfio defines vfio_container_dma_map" \
+    && [ "$(grep -c '^backport bisect' "$TEST_TMP/err")" -eq 1 ]; } \
+    && ok "default predicate on a history without QEMU's vfio code: exit 3, says why" || not_ok "default predicate on a history without QEMU's vfio code: exit 3, says why"
 bp bisect --repo "$R" --good "$first" --bad main --run 'exit 200'
 { assert_rc 3 && assert_stderr "exit code 200" && [ -z "$(ls -A "$TMPDIR")" ]; } \
     && ok "run exit 200 aborts: exit 3, checkout removed" || not_ok "run exit 200 aborts: exit 3, checkout removed"
