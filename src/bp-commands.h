@@ -11,6 +11,7 @@
 BP_CMD (export);
 BP_CMD (list);
 BP_CMD (show);
+BP_CMD (status);
 BP_CMD (version);
 BP_CMD (repro);
 BP_CMD (bisect);

@@ -445,15 +445,16 @@ bp_fixpack_line_for_version (BpFixPack *pack, const char *version)
         }
       return NULL;
     }
-  /* x.y.90+ is the development of the next release: the first line after x.y */
-  BpFixLine *next = NULL;
+  /* x.y.90+ is the development of the next release.  QEMU makes three a
+   * year, x.0 x.1 x.2, then moves the major number: 10.2.90 is 11.0. */
+  int next = minor >= 2 ? (major + 1) * 1000 : major * 1000 + minor + 1;
   for (guint i = 0; i < pack->lines->len; i++)
     {
       BpFixLine *line = g_ptr_array_index (pack->lines, i);
-      if (version_key (line->name) > key)
-        next = line;   /* lines are newest first: the last hit is the nearest */
+      if (version_key (line->name) == next)
+        return line;
     }
-  return next;
+  return NULL;
 }
 
 static int

@@ -73,8 +73,9 @@ BpFixPack *bp_fixpack_load_default (const char *name, GError **error);
 BpFixLine *bp_fixpack_get_line (BpFixPack *pack, const char *name, GError **error);
 
 /* The line serving a QEMU VERSION file's text ("10.2.2" -> 10.2).  A
- * development version x.y.90+ (rc of the next release) maps to the first line
- * the pack knows after x.y.  NULL when no line serves it. */
+ * development version x.y.90+ (rc of the next release) maps to line x.(y+1),
+ * or (x+1).0 after x.2 (QEMU makes three releases a year).  NULL when no
+ * line serves it. */
 BpFixLine *bp_fixpack_line_for_version (BpFixPack *pack, const char *version);
 
 /* Every pack under the default root (BpFixPack*), sorted by name. */

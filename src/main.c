@@ -17,6 +17,7 @@ typedef struct {
 static const BpCommand commands[] = {
   { "list", bp_cmd_list, "fix packs and their lines with verdicts" },
   { "show", bp_cmd_show, "a line's series and notes" },
+  { "status", bp_cmd_status, "which lines, tags and branches are affected or fixed" },
   { "export", bp_cmd_export, "a line's series as quilt, dep3, mbox or rpm" },
   { "version", bp_cmd_version, "print the program and fix pack versions" },
   { "repro", bp_cmd_repro, "reproduce the bug: a device DMAs into dirtied private guest RAM" },

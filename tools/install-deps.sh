@@ -14,3 +14,5 @@ apt-get install -y -q --no-install-recommends \
     quilt patch dpkg-dev xz-utils \
     clang libclang-rt-14-dev \
     time bc
+    quilt patch dpkg-dev xz-utils jq \
+    clang libclang-rt-14-dev
