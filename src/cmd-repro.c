@@ -231,6 +231,7 @@ print_json (const BpReproConfig *c, const BpReproResult *r)
   INT ("pfn_diverged_before", r->pfn_diverged_before);
   INT ("pfn_diverged", r->pfn_diverged);
   INT ("extra_hugepages", r->extra_hugepages);
+  INT ("hugepages_pool_delta", r->hugepages_pool_delta);
   DBL ("verify_seconds", r->seconds);
   DBL ("verify_gib_per_second", gib_per_second (r, r->seconds));
   if (c->measure_memcmp)
@@ -276,7 +277,8 @@ print_text (const BpReproConfig *c, const BpReproResult *r)
   else
     printf ("guest PFN != file PFN:         unknown (PFNs need root)\n");
   if (r->extra_hugepages >= 0)
-    printf ("extra huge pages consumed:     %" G_GINT64_FORMAT "\n", r->extra_hugepages);
+    printf ("extra %s pages allocated:    %" G_GINT64_FORMAT " (huge page pool in use: %+" G_GINT64_FORMAT " system-wide)\n",
+            r->page_size > 4096 ? "huge" : "file", r->extra_hugepages, r->hugepages_pool_delta);
   printf ("verified %s in %.3f s (%.2f GiB/s)", size, r->seconds, gib_per_second (r, r->seconds));
   if (c->measure_memcmp && r->memcmp_seconds > 0)
     printf ("; memcmp %.3f s (%.2f GiB/s), ratio %.2f", r->memcmp_seconds,

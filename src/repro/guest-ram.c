@@ -107,8 +107,9 @@ write_long_file (const char *path, long v)
   return n == (ssize_t) (sizeof buf - i) ? 0 : -1;
 }
 
-/* An flock serialising changes to nr_hugepages between runs.  Blocks SIGINT/SIGTERM/SIGHUP while held: the cleanup handler takes the same
- * lock, and an flock is per open file, so it would wait on us forever. */
+/* An flock serialising changes to nr_hugepages between runs.  Blocks
+ * SIGINT/SIGTERM/SIGHUP while held: the cleanup handler takes the same lock,
+ * and an flock is per open file, so it would wait on us forever. */
 static int
 pool_lock (sigset_t *old)
 {
@@ -124,6 +125,21 @@ pool_lock (sigset_t *old)
   if (fd >= 0)
     flock (fd, LOCK_EX);
   return fd;
+}
+
+/* The shared "in use" lock (BP_HUGE_POOL_USERS), held from ensure to release. */
+static void
+pool_users_hold (BpHugePool *pool)
+{
+  if (pool->users_held)
+    return;
+  const char *path = access ("/run", W_OK) == 0 ? BP_HUGE_POOL_USERS : "/tmp/backport-hugepages.users";
+  int fd = open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return;
+  flock (fd, LOCK_SH);
+  pool->users_fd = fd;
+  pool->users_held = 1;
 }
 
 static void
@@ -192,6 +208,7 @@ bp_huge_pool_ensure (BpHugePool *pool, size_t needed, int *capability,
       return fail (err, errlen, "the kernel has no huge pages (no HugePages_* in /proc/meminfo)");
     }
   pool->page_size = (size_t) kb * 1024;
+  pool_users_hold (pool);
   sigset_t mask;
   int lock = pool_lock (&mask);
   meminfo (&total, &free_, &rsvd, &kb);
@@ -235,15 +252,21 @@ bp_huge_pool_ensure (BpHugePool *pool, size_t needed, int *capability,
 void
 bp_huge_pool_release (BpHugePool *pool)
 {
-  if (pool->added <= 0)
-    return;
-  sigset_t mask;
-  int lock = pool_lock (&mask);
-  long now = read_long_file (NR_HUGEPAGES);
-  if (now >= 0)
-    write_long_file (NR_HUGEPAGES, now > pool->added ? now - pool->added : 0);
-  pool->added = 0;
-  pool_unlock (lock, &mask);
+  if (pool->added > 0)
+    {
+      sigset_t mask;
+      int lock = pool_lock (&mask);
+      long now = read_long_file (NR_HUGEPAGES);
+      if (now >= 0)
+        write_long_file (NR_HUGEPAGES, now > pool->added ? now - pool->added : 0);
+      pool->added = 0;
+      pool_unlock (lock, &mask);
+    }
+  if (pool->users_held)
+    {
+      pool->users_held = 0;
+      close (pool->users_fd);
+    }
 }
 
 /* ---- signal cleanup --------------------------------------------------- */

@@ -37,7 +37,14 @@ int bp_gr_backing_is_huge (int backing);
 typedef struct {
   long added;               /* pages this process added to nr_hugepages */
   size_t page_size;         /* the default huge page size (Hugepagesize) */
+  int users_fd;             /* shared flock on BP_HUGE_POOL_USERS while in use */
+  int users_held;
 } BpHugePool;
+
+/* While a run uses the pool it holds a shared flock on this file (or the same
+ * name in /tmp when /run is not writable); `flock -x` on it waits until no run
+ * is using huge pages, e.g. to check that nr_hugepages came back. */
+#define BP_HUGE_POOL_USERS "/run/backport-hugepages.users"
 
 /* Make sure at least NEEDED default-size huge pages are free and unreserved.
  * Adds to the pool when needed and allowed (root); sets *CAPABILITY on a

@@ -105,6 +105,7 @@ bp_repro_run (const BpReproConfig *config, BpReproResult *result, GError **error
   result->pfn_diverged_before = -1;
   result->pfn_diverged = -1;
   result->extra_hugepages = -1;
+  result->hugepages_pool_delta = -1;
   result->backing = config->backing;
 
   BpDmaPath path;

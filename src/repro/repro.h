@@ -68,7 +68,11 @@ typedef struct {
   guint64 pfn_mismatches;    /* tier 2: IOMMU PFN != guest PFN */
   gint64 pfn_diverged_before; /* as root: the same, before the guest wrote; -1 unknown */
   gint64 pfn_diverged;       /* as root: guest PFN != file PFN after writes; -1 unknown */
-  gint64 extra_hugepages;    /* huge pages consumed beyond guest RAM; -1 unknown */
+  gint64 extra_hugepages;    /* pages the DMA path allocated in the file beyond guest RAM
+                                (huge pages for the huge backings; from the file's
+                                st_blocks, so other processes do not count); -1 unknown */
+  gint64 hugepages_pool_delta; /* HugePages_Total - Free + Rsvd after minus before the
+                                device (system-wide); -1 unknown */
   double seconds;            /* time to verify */
   guint64 device_writes;     /* pages the device wrote a marker to */
   double memcmp_seconds;     /* with measure_memcmp: memcmp of the same buffers; else 0 */

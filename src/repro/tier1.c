@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -360,6 +361,8 @@ bp_repro_tier1_run (const BpReproConfig *config, BpGuestRam *ram, BpDmaPath path
   gboolean have_pfns = bp_pagemap_pfns (ram->host, ram->pages, ram->page_size, guest_before, err, sizeof err) == 0;
 
   /* The device attaches (QEMU maps guest RAM for DMA at machine init) ... */
+  struct stat st;
+  gint64 blocks_before = fstat (ram->fd, &st) == 0 ? (gint64) st.st_blocks : -1;
   g_auto(DeviceHandle) dev = { .cmd_fd = -1, .reply_fd = -1 };
   if (!device_start (&dev, ram, path, error))
     return FALSE;
@@ -375,7 +378,9 @@ bp_repro_tier1_run (const BpReproConfig *config, BpGuestRam *ram, BpDmaPath path
   result->stale_reads = dev.sh->stale;
   result->seconds = dev.sh->verify_seconds;
   long in_use_after = bp_hugepages_in_use ();
-  result->extra_hugepages = in_use_before >= 0 && in_use_after >= 0 ? in_use_after - in_use_before : -1;
+  result->hugepages_pool_delta = in_use_before >= 0 && in_use_after >= 0 ? in_use_after - in_use_before : -1;
+  if (blocks_before >= 0 && fstat (ram->fd, &st) == 0)
+    result->extra_hugepages = ((gint64) st.st_blocks - blocks_before) * 512 / (gint64) ram->page_size;
   if (config->measure_memcmp)
     result->memcmp_seconds = memcmp_seconds (ram);
 
