@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The run predicate: any command, with `git bisect run`'s exit conventions,
  * run in a checkout of its own.  The checkout lives in a temporary directory
- * outside the user's tree, is written with git_checkout_tree() through a
- * second handle on the repository whose work tree is that directory and whose
- * index lives in memory, and is updated per step against the tree checked out
- * before.  The user's work tree and index are never
- * touched.  Cached by tree id: two commits with the same tree get the same
- * answer without running the command again. */
+ * outside the user's tree, is written with git_checkout_tree() (target
+ * directory) through a second, bare handle on the repository whose index
+ * lives in memory, and is updated per step against the tree checked out
+ * before.  The bare handle matters twice: libgit2 1.5 resolves every path
+ * of a non-bare work tree with realpath() for attribute lookups (hundreds of
+ * thousands of readlink calls on a 10,000-file tree), and the user's work
+ * tree is never even read.  The price: .gitattributes filters (eol, ident)
+ * are not applied, as in a bare checkout.  The user's work tree and index are
+ * never touched.  Cached by tree id: two commits with the same tree get the
+ * same answer without running the command again. */
 #include "bisect-predicate.h"
 
 #include <errno.h>
@@ -19,9 +23,8 @@ typedef struct {
   BpBisectPredicate parent;
   char *command;
   char *dir;            /* the temporary checkout */
-  git_repository *own;  /* our handle on the same objects: work tree = dir,
-                         * an in-memory index; the user's tree and index are
-                         * never read or written */
+  git_repository *own;  /* our bare handle on the same objects, with an
+                         * in-memory index */
   git_tree *checked_out; /* the tree in dir, the baseline for the next update */
 } RunPredicate;
 
@@ -45,6 +48,7 @@ checkout (RunPredicate *rp, git_commit *commit, GError **error)
   git_checkout_options opts = GIT_CHECKOUT_OPTIONS_INIT;
   opts.checkout_strategy = GIT_CHECKOUT_FORCE | GIT_CHECKOUT_DONT_UPDATE_INDEX
                            | GIT_CHECKOUT_NO_REFRESH | GIT_CHECKOUT_DISABLE_PATHSPEC_MATCH;
+  opts.target_directory = rp->dir;
   git_index *empty = NULL;
   if (rp->checked_out)
     opts.baseline = rp->checked_out;
@@ -154,7 +158,6 @@ bp_bisect_predicate_run_new (git_repository *repo, const char *command, GError *
   git_repository *own = NULL;
   git_index *index = NULL;
   if (git_repository_open_bare (&own, git_repository_path (repo)) < 0
-      || git_repository_set_workdir (own, dir, 0) < 0
       || git_index_new (&index) < 0
       || git_repository_set_index (own, index) < 0)
     {

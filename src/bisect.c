@@ -7,13 +7,15 @@
  *    then reversed;
  *  - weights: 1 for a commit without candidate parents, parent's + 1 along
  *    single-parent strands, a full reachability count for merges; the first
- *    commit whose weight is within one of half is taken at once;
+ *    commit whose weight is within one (or 0.1% of the range) of half is
+ *    taken at once;
  *  - otherwise the best max(min(w, N - w)), first one in list order;
  *  - once anything was skipped: all candidates sorted by that distance
  *    (descending, then by id), and when the best is skipped, git's
  *    pseudo-random skip_away() among the untested ones. */
 #include "bisect.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 G_DEFINE_QUARK (bp-bisect-error-quark, bp_bisect_error)
@@ -317,11 +319,15 @@ count_distance (BpBisect *b, int node)
   return nr;
 }
 
+/* Exactly half-way (within one), or for big ranges within ~0.1% of it:
+ * git 2.29 and later take e.g. [4996, 5004] of 10000 as half-way. */
 static gboolean
 approx_halfway (int weight, int nr)
 {
   int diff = 2 * weight - nr;
-  return diff >= -1 && diff <= 1;
+  if (diff >= -1 && diff <= 1)
+    return TRUE;
+  return abs (diff) < nr / 1024;
 }
 
 /* Returns the position in b->order of the pick (find_all FALSE) or -1 when

@@ -481,6 +481,7 @@ BP_CMD (bisect)
   g_autoptr(GHashTable) seen = g_hash_table_new (bp_oid_hash, bp_oid_equal);
   gboolean ok = TRUE;
 
+  guint replayed_decisions = 0;
   for (guint i = 0; ok && i < marks->len; i++)
     {
       const Mark *m = &g_array_index (marks, Mark, i);
@@ -498,15 +499,14 @@ BP_CMD (bisect)
       Step s = { oid, m->verdict, g_strdup ("from the replayed log"), TRUE, 0, 0 };
       g_array_append_val (steps, s);
       log_mark (&log, &oid, m->verdict, NULL);
-      if (!opt_json)
-        {
-          g_autofree char *hex = hex_of (&oid);
-          fprintf (stderr, "replayed: %s %s\n", bp_verdict_name (m->verdict), hex);
-        }
+      g_autofree char *hex = hex_of (&oid);
+      fprintf (stderr, "replayed: %s %s\n", bp_verdict_name (m->verdict), hex);
+      if (m->verdict != BP_VERDICT_SKIP)
+        replayed_decisions++;
     }
 
   g_auto(BpBisectNext) next = { 0 };
-  guint decided = 0, tested = 0, skipped_in_a_row = 0;
+  guint decided = replayed_decisions, tested = 0, skipped_in_a_row = 0;
   while (ok)
     {
       bp_bisect_next_clear (&next);

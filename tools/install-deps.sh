@@ -11,6 +11,9 @@ apt-get update -q
 apt-get install -y -q --no-install-recommends \
     build-essential meson ninja-build pkg-config git ca-certificates \
     libgit2-dev libglib2.0-dev libjson-glib-dev libgmime-3.0-dev \
+    quilt patch dpkg-dev xz-utils \
+    clang libclang-rt-14-dev \
+    time bc
     quilt patch dpkg-dev xz-utils jq \
     clang libclang-rt-14-dev
 

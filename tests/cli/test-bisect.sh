@@ -3,7 +3,7 @@
 # predicate script.
 . "$(dirname "$0")/libtest.sh"
 command -v git >/dev/null 2>&1 || plan_skip "no git to compare with"
-plan 28
+plan 32
 
 GEN="$FIXTURES/gen-bisect-history.sh"
 export GIT_CONFIG_NOSYSTEM=1 HOME="$TEST_TMP"
@@ -86,6 +86,11 @@ bp bisect --repo "$R" --good "$first" --bad main --run "$PRED" --log "$TEST_TMP/
     && [ -z "$(git -C "$R" status --porcelain)" ] && [ -z "$(ls -A "$TMPDIR")" ]; } \
     && ok "run: user's HEAD, index and tree untouched, temp checkout removed" || not_ok "run: user's HEAD, index and tree untouched, temp checkout removed"
 
+git clone -q --bare "$R" "$TEST_TMP/linear.git"
+bp bisect --repo "$TEST_TMP/linear.git" --good "$first" --bad main --run "$PRED" --log "$TEST_TMP/our.log"
+{ assert_rc 0 && same_as_git && [ -z "$(ls -A "$TMPDIR")" ]; } \
+    && ok "run predicate on a bare repository: same steps as git" || not_ok "run predicate on a bare repository: same steps as git"
+
 bp bisect --repo "$R" --good "$first" --bad main --predicate content --path src/feature.c --pattern 'bug\(\)' --json
 { assert_rc 0 && assert_stdout "\"result\" : \"found\"" && assert_stdout "\"commit\" : \"$culprit\"" \
     && assert_stdout '"evaluations" : 2'; } \
@@ -135,6 +140,24 @@ first=$(mark "$R" 1)
 content "$R" "$first" main
 git_bisect "$R" main "$first"
 { assert_rc 0 && same_as_git; } && ok "equal dates: same steps as git" || not_ok "equal dates: same steps as git"
+
+# a range over 2048 commits, where git takes "within 0.1% of half" at once
+R=$TEST_TMP/big
+gen "$R" SHAPE=merges ROUNDS=130 MAIN=12 SIDE=8 CULPRIT=1705 SKEW=1
+first=$(mark "$R" 1)
+content "$R" "$first" main
+git_bisect "$R" main "$first"
+{ assert_rc 0 && assert_stdout "^$(mark "$R" 1705) is the first bad commit" && same_as_git; } \
+    && ok "2731 commits with merges and skew: git's steps" || not_ok "2731 commits with merges and skew: git's steps"
+
+# clock skew: parents newer than their children, as in real histories
+R=$TEST_TMP/skew
+gen "$R" SHAPE=merges ROUNDS=14 MAIN=5 SIDE=7 CULPRIT=101 SKEW=1
+first=$(mark "$R" 1)
+content "$R" "$first" main
+git_bisect "$R" main "$first"
+{ assert_rc 0 && assert_stdout "^$(mark "$R" 101) is the first bad commit" && same_as_git; } \
+    && ok "clock skew: same walk, same steps as git" || not_ok "clock skew: same walk, same steps as git"
 
 # ---- skips ------------------------------------------------------------------
 R=$TEST_TMP/skips
@@ -193,6 +216,10 @@ bp bisect --repo "$R" --good "$first" --bad main --run 'exit 125'
 { assert_rc 3 && assert_file_has_content "$TEST_TMP/err" "^backport bisect: predicate 'run' skipped" \
     && [ "$(grep -c '^backport bisect' "$TEST_TMP/err")" -eq 1 ]; } \
     && ok "a predicate that always skips: exit 3, one error line" || not_ok "a predicate that always skips: exit 3, one error line"
+bp bisect --repo "$R" --good "$first" --bad main
+{ assert_rc 3 && assert_file_has_content "$TEST_TMP/err" "^backport bisect: predicate 'repro' skipped.*no file under hw/vfio defines vfio_container_dma_map" \
+    && [ "$(grep -c '^backport bisect' "$TEST_TMP/err")" -eq 1 ]; } \
+    && ok "default predicate on a history without QEMU's vfio code: exit 3, says why" || not_ok "default predicate on a history without QEMU's vfio code: exit 3, says why"
 bp bisect --repo "$R" --good "$first" --bad main --run 'exit 200'
 { assert_rc 3 && assert_stderr "exit code 200" && [ -z "$(ls -A "$TMPDIR")" ]; } \
     && ok "run exit 200 aborts: exit 3, checkout removed" || not_ok "run exit 200 aborts: exit 3, checkout removed"

@@ -87,6 +87,19 @@ test_linear_halves (void)
 }
 
 static void
+test_big_range_halfway (void)
+{
+  /* 4000 candidates: git 2.29+ takes a weight within 4000/1024 of half at
+   * once, so the first one met oldest-first, weight 1999 (node 1998) */
+  g_autofree int *parents = NULL;
+  g_autoptr(BpBisect) b = linear (4000, &parents);
+  g_auto(BpBisectNext) next = { 0 };
+  g_assert_true (bp_bisect_next (b, &next, NULL));
+  g_assert_cmpint (next.kind, ==, BP_BISECT_TEST);
+  g_assert_cmpint (next.left, ==, 4000 - 1999 - 1);
+}
+
+static void
 test_skips_ambiguous (void)
 {
   g_autofree int *parents = NULL;
@@ -207,6 +220,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/bisect/estimate-steps", test_estimate_steps);
   g_test_add_func ("/bisect/linear-halves", test_linear_halves);
+  g_test_add_func ("/bisect/big-range-halfway", test_big_range_halfway);
   g_test_add_func ("/bisect/skips-ambiguous", test_skips_ambiguous);
   g_test_add_func ("/bisect/skip-moves-away", test_skip_moves_away);
   g_test_add_func ("/bisect/merge-weights", test_merge_weights);
