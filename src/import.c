@@ -407,13 +407,13 @@ parse_diff_lenient (char **lines, guint *i, gboolean *damaged, const char *sourc
       if (f && f->hunks->len == 0 && g_str_has_prefix (l, "index "))
         {
           g_auto(GStrv) parts = g_strsplit (l + 6, " ", 2);
-          g_auto(GStrv) ids = g_strsplit (parts[0], "..", 2);
-          if (ids[0] && ids[1])
+          g_auto(GStrv) ids = g_strsplit (parts[0] ? parts[0] : "", "..", 2);
+          if (ids[0] && ids[1] && f->old_blob == NULL)
             {
               f->old_blob = g_strdup (ids[0]);
               f->new_blob = g_strdup (ids[1]);
             }
-          if (parts[1])
+          if (parts[0] && parts[1] && f->old_mode == NULL)
             {
               f->old_mode = g_strdup (parts[1]);
               f->new_mode = g_strdup (parts[1]);
@@ -424,6 +424,7 @@ parse_diff_lenient (char **lines, guint *i, gboolean *damaged, const char *sourc
       if (f && g_str_has_prefix (l, "new file mode "))
         {
           g_clear_pointer (&f->old_path, g_free);
+          g_free (f->new_mode);
           f->new_mode = g_strdup (l + 14);
           (*i)++;
           continue;
@@ -431,6 +432,7 @@ parse_diff_lenient (char **lines, guint *i, gboolean *damaged, const char *sourc
       if (f && g_str_has_prefix (l, "deleted file mode "))
         {
           g_clear_pointer (&f->new_path, g_free);
+          g_free (f->old_mode);
           f->old_mode = g_strdup (l + 18);
           (*i)++;
           continue;
