@@ -498,6 +498,16 @@ parse_diff_lenient (char **lines, guint *i, gboolean *damaged, const char *sourc
                 ((BpDiffLine *) h->lines->pdata[h->lines->len - 1])->no_newline = TRUE;
               (*i)++;
             }
+          /* Blank lines read past the hunk's counts are the text's, not the
+           * hunk's (an archive that lost context lines makes us read on). */
+          while ((old_left < 0 || new_left < 0) && h->lines->len > 0)
+            {
+              const BpDiffLine *tail = h->lines->pdata[h->lines->len - 1];
+              if (tail->kind != ' ' || tail->text[0] != '\0')
+                break;
+              g_ptr_array_set_size (h->lines, h->lines->len - 1);
+              old_left++, new_left++;
+            }
           if (old_left != 0 || new_left != 0)
             *damaged = TRUE;
           /* A blank line for a context line whose ' ' was lost. */
