@@ -403,6 +403,8 @@ bp_locate_apply_file (const BpLines *lines, const BpFileDiff *file, const char *
         shift = (gint64) loc.start - hunk->old_start;
       else
         shift = (gint64) loc.start - loc.skip_head - (hunk->old_start > 0 ? hunk->old_start - 1 : 0);
+      if (!reports)
+        bp_hunk_report_free (report);
     }
   for (; copied < lines->lines->len; copied++)
     g_ptr_array_add (out->lines, g_strdup (lines->lines->pdata[copied]));
