@@ -1110,6 +1110,39 @@ bp_import_repair (BpImported *imp, const char *tree, GError **error)
       return FALSE;
   imp->repaired = TRUE;
   bp_import_render_diff (imp->patch);
+
+  /* Check our own work: the strict parser accepts the result, and every
+   * hunk sits exactly where its header says in the tree. */
+  g_autoptr(GError) local = NULL;
+  g_autoptr(GPtrArray) files = bp_diff_parse (imp->patch->diff, strlen (imp->patch->diff),
+                                              imp->patch->source, &local);
+  for (guint k = 0; files && k < files->len; k++)
+    {
+      const BpFileDiff *f = files->pdata[k];
+      if (f->old_path == NULL)
+        continue;
+      g_autoptr(BpLines) lines = read_tree_file (tree, f->old_path, &local);
+      if (lines == NULL)
+        break;
+      g_autoptr(GPtrArray) reports = g_ptr_array_new_with_free_func ((GDestroyNotify) bp_hunk_report_free);
+      g_autoptr(BpLines) out = bp_locate_apply_file (lines, f, imp->patch->source, f->old_path, 0,
+                                                     reports, &local);
+      if (out == NULL)
+        break;
+      for (guint r = 0; r < reports->len && local == NULL; r++)
+        if (((BpHunkReport *) reports->pdata[r])->how != BP_HUNK_EXACT)
+          g_set_error (&local, BP_IMPORT_ERROR, BP_IMPORT_ERROR_PARSE, "%s hunk #%u is not exact",
+                       f->old_path, r + 1);
+      if (local)
+        break;
+    }
+  if (files == NULL || local)
+    {
+      g_set_error (error, BP_IMPORT_ERROR, BP_IMPORT_ERROR_PARSE,
+                   "%s: the repaired patch does not check out (%s); this is a bug in backport import",
+                   imp->patch->source, local ? local->message : "no files");
+      return FALSE;
+    }
   return TRUE;
 }
 
