@@ -532,6 +532,38 @@ three_way_report (const char *patch_name, const char *rel, guint index, const Bp
   return r;
 }
 
+/* The section of a failed hunk names a function its file does not define:
+ * look for the definition beside it (10.1 keeps vfio_container_dma_map in
+ * hw/vfio/container-base.c, while its container.c is the legacy container). */
+static char *
+find_function_nearby (Ctx *ctx, const char *rel, const char *fn)
+{
+  g_autofree char *dir_rel = g_path_get_dirname (rel);
+  g_autofree char *dir = g_build_filename (ctx->tree_real, dir_rel, NULL);
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+  g_autoptr(GPtrArray) found = g_ptr_array_new_with_free_func (g_free);
+  while (d && (name = g_dir_read_name (d)))
+    {
+      if (!g_str_has_suffix (name, ".c") || g_strcmp0 (name, strrchr (rel, '/') ? strrchr (rel, '/') + 1 : rel) == 0)
+        continue;
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      g_autofree char *text = NULL;
+      gsize len;
+      if (!g_file_test (path, G_FILE_TEST_IS_REGULAR) || !g_file_get_contents (path, &text, &len, NULL)
+          || strstr (text, fn) == NULL)
+        continue;
+      g_autoptr(BpLines) lines = bp_lines_new_from_text (text, len);
+      if (bp_locate_has_function (lines, fn))
+        g_ptr_array_add (found, strcmp (dir_rel, ".") ? g_build_filename (dir_rel, name, NULL) : g_strdup (name));
+    }
+  if (found->len == 0)
+    return NULL;
+  g_ptr_array_sort (found, (GCompareFunc) g_strcmp0);
+  g_ptr_array_add (found, NULL);
+  return g_strjoinv (", ", (char **) found->pdata);
+}
+
 /* Set ERROR from a locator failure: does-not-apply or ambiguous. */
 static void
 set_hunk_error (GError **error, GError *local)
@@ -634,6 +666,44 @@ apply_file (Ctx *ctx, const char *patch_name, const BpFileDiff *file, GPtrArray 
     }
   if (result == NULL && after == NULL)
     {
+      BpHunkReport *failed = reports->len > first_report ? reports->pdata[reports->len - 1] : NULL;
+      const BpHunk *fh = failed && failed->hunk && failed->hunk <= file->hunks->len
+                           ? file->hunks->pdata[failed->hunk - 1] : NULL;
+      /* Functions the hunk names: its section's, and any its old lines
+       * define.  Those this file lacks: where are they defined? */
+      g_autoptr(GPtrArray) fns = g_ptr_array_new_with_free_func (g_free);
+      char *sfn = fh ? bp_locate_section_function (fh->section) : NULL;
+      if (sfn)
+        g_ptr_array_add (fns, sfn);
+      for (guint k = 0; fh && k < fh->lines->len; k++)
+        {
+          const BpDiffLine *dl = fh->lines->pdata[k];
+          if (dl->kind == '+' || dl->text[0] == '\0' || g_ascii_isspace (dl->text[0])
+              || g_str_has_suffix (dl->text, ";"))
+            continue;
+          char *dfn = bp_locate_section_function (dl->text);
+          if (dfn && !g_ptr_array_find_with_equal_func (fns, dfn, g_str_equal, NULL))
+            g_ptr_array_add (fns, dfn);
+          else
+            g_free (dfn);
+        }
+      g_autoptr(BpLines) cur = lines_from_bytes (before);
+      for (guint k = 0; k < fns->len; k++)
+        {
+          const char *fn = fns->pdata[k];
+          if (bp_locate_has_function (cur, fn))
+            continue;
+          g_autofree char *elsewhere = find_function_nearby (ctx, rel, fn);
+          g_autofree char *more = elsewhere
+            ? g_strdup_printf ("%s() is defined in %s, not in %s", fn, elsewhere, rel)
+            : g_strdup_printf ("%s() is not defined in %s", fn, rel);
+          g_autofree char *msg = g_strdup_printf ("%s; %s", local->message, more);
+          g_free (local->message);
+          local->message = g_steal_pointer (&msg);
+          g_autofree char *d = g_strdup_printf ("%s; %s", failed->detail, more);
+          g_free (failed->detail);
+          failed->detail = g_steal_pointer (&d);
+        }
       set_hunk_error (error, local);
       return FALSE;
     }

@@ -244,6 +244,10 @@ BP_CMD (apply)
       if (ok)
         printf ("%s\n", msg);
     }
+  g_autofree char *debian_patches = g_build_filename (opt_tree, "debian", "patches", NULL);
+  if (ok && !opt_check && strcmp (target, "files") == 0 && g_file_test (debian_patches, G_FILE_TEST_IS_DIR))
+    fprintf (stderr, "backport apply: note: %s is a Debian source; the change is not in debian/patches, "
+             "so dpkg-source -b will refuse it: use --quilt to record it\n", opt_tree);
   if (ok)
     return TRUE;
   g_set_error_literal (error, local->domain, local->code, msg);

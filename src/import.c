@@ -407,13 +407,13 @@ parse_diff_lenient (char **lines, guint *i, gboolean *damaged, const char *sourc
       if (f && f->hunks->len == 0 && g_str_has_prefix (l, "index "))
         {
           g_auto(GStrv) parts = g_strsplit (l + 6, " ", 2);
-          g_auto(GStrv) ids = g_strsplit (parts[0], "..", 2);
-          if (ids[0] && ids[1])
+          g_auto(GStrv) ids = g_strsplit (parts[0] ? parts[0] : "", "..", 2);
+          if (ids[0] && ids[1] && f->old_blob == NULL)
             {
               f->old_blob = g_strdup (ids[0]);
               f->new_blob = g_strdup (ids[1]);
             }
-          if (parts[1])
+          if (parts[0] && parts[1] && f->old_mode == NULL)
             {
               f->old_mode = g_strdup (parts[1]);
               f->new_mode = g_strdup (parts[1]);
@@ -424,6 +424,7 @@ parse_diff_lenient (char **lines, guint *i, gboolean *damaged, const char *sourc
       if (f && g_str_has_prefix (l, "new file mode "))
         {
           g_clear_pointer (&f->old_path, g_free);
+          g_free (f->new_mode);
           f->new_mode = g_strdup (l + 14);
           (*i)++;
           continue;
@@ -431,6 +432,7 @@ parse_diff_lenient (char **lines, guint *i, gboolean *damaged, const char *sourc
       if (f && g_str_has_prefix (l, "deleted file mode "))
         {
           g_clear_pointer (&f->new_path, g_free);
+          g_free (f->old_mode);
           f->old_mode = g_strdup (l + 18);
           (*i)++;
           continue;
@@ -495,6 +497,16 @@ parse_diff_lenient (char **lines, guint *i, gboolean *damaged, const char *sourc
               if (h->lines->len)
                 ((BpDiffLine *) h->lines->pdata[h->lines->len - 1])->no_newline = TRUE;
               (*i)++;
+            }
+          /* Blank lines read past the hunk's counts are the text's, not the
+           * hunk's (an archive that lost context lines makes us read on). */
+          while ((old_left < 0 || new_left < 0) && h->lines->len > 0)
+            {
+              const BpDiffLine *tail = h->lines->pdata[h->lines->len - 1];
+              if (tail->kind != ' ' || tail->text[0] != '\0')
+                break;
+              g_ptr_array_set_size (h->lines, h->lines->len - 1);
+              old_left++, new_left++;
             }
           if (old_left != 0 || new_left != 0)
             *damaged = TRUE;
@@ -1098,6 +1110,39 @@ bp_import_repair (BpImported *imp, const char *tree, GError **error)
       return FALSE;
   imp->repaired = TRUE;
   bp_import_render_diff (imp->patch);
+
+  /* Check our own work: the strict parser accepts the result, and every
+   * hunk sits exactly where its header says in the tree. */
+  g_autoptr(GError) local = NULL;
+  g_autoptr(GPtrArray) files = bp_diff_parse (imp->patch->diff, strlen (imp->patch->diff),
+                                              imp->patch->source, &local);
+  for (guint k = 0; files && k < files->len; k++)
+    {
+      const BpFileDiff *f = files->pdata[k];
+      if (f->old_path == NULL)
+        continue;
+      g_autoptr(BpLines) lines = read_tree_file (tree, f->old_path, &local);
+      if (lines == NULL)
+        break;
+      g_autoptr(GPtrArray) reports = g_ptr_array_new_with_free_func ((GDestroyNotify) bp_hunk_report_free);
+      g_autoptr(BpLines) out = bp_locate_apply_file (lines, f, imp->patch->source, f->old_path, 0,
+                                                     reports, &local);
+      if (out == NULL)
+        break;
+      for (guint r = 0; r < reports->len && local == NULL; r++)
+        if (((BpHunkReport *) reports->pdata[r])->how != BP_HUNK_EXACT)
+          g_set_error (&local, BP_IMPORT_ERROR, BP_IMPORT_ERROR_PARSE, "%s hunk #%u is not exact",
+                       f->old_path, r + 1);
+      if (local)
+        break;
+    }
+  if (files == NULL || local)
+    {
+      g_set_error (error, BP_IMPORT_ERROR, BP_IMPORT_ERROR_PARSE,
+                   "%s: the repaired patch does not check out (%s); this is a bug in backport import",
+                   imp->patch->source, local ? local->message : "no files");
+      return FALSE;
+    }
   return TRUE;
 }
 

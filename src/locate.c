@@ -266,6 +266,11 @@ bp_locate_has_function (const BpLines *lines, const char *ident)
   for (guint i = 0; i < lines->lines->len; i++)
     {
       const char *line = lines->lines->pdata[i];
+      /* A definition starts at column 0 (QEMU and kernel style); a call or
+       * a prototype (ending with ';') does not count. */
+      if (line[0] == '\0' || g_ascii_isspace (line[0]) || line[0] == '#' || line[0] == '/'
+          || line[0] == '*' || g_str_has_suffix (line, ";"))
+        continue;
       for (const char *p = strstr (line, ident); p; p = strstr (p + 1, ident))
         {
           if (p > line && (g_ascii_isalnum (p[-1]) || p[-1] == '_'))
@@ -398,6 +403,8 @@ bp_locate_apply_file (const BpLines *lines, const BpFileDiff *file, const char *
         shift = (gint64) loc.start - hunk->old_start;
       else
         shift = (gint64) loc.start - loc.skip_head - (hunk->old_start > 0 ? hunk->old_start - 1 : 0);
+      if (!reports)
+        bp_hunk_report_free (report);
     }
   for (; copied < lines->lines->len; copied++)
     g_ptr_array_add (out->lines, g_strdup (lines->lines->pdata[copied]));

@@ -68,6 +68,6 @@ BpLines *bp_locate_apply_file (const BpLines *lines, const BpFileDiff *file,
 /* The function a hunk's section header names ("int foo(" -> "foo"), or NULL. */
 char *bp_locate_section_function (const char *section);
 
-/* Whether IDENT appears in LINES as a function definition or declaration
- * (the identifier followed by '(' at the start of a line's declaration). */
+/* Whether LINES define the function IDENT (a line at column 0 naming it
+ * before a parenthesis, not ending with a semicolon). */
 gboolean bp_locate_has_function (const BpLines *lines, const char *ident);

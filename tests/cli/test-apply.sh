@@ -2,7 +2,7 @@
 # quilt pop/push and dpkg-source -b, a failing tree left untouched, an offset
 # reported, JSON, a git work tree with a commit) and 10.0.13 (not affected).
 . "$(dirname "$0")/libtest.sh"
-plan 16
+plan 17
 
 bp apply
 { assert_rc 2 && assert_one_line_error "LINE"; } && ok "no LINE: usage error" || not_ok "no LINE: usage error"
@@ -20,8 +20,19 @@ if sh "$FIXTURES/debian-source.sh" 10.0.13 "$t100" 2>"$TEST_TMP/fx100"; then
     { assert_rc 0 && assert_stdout "not affected, nothing to apply"; } && ok "10.0 tree, line 10.0: not affected, exit 0" || not_ok "10.0 tree, line 10.0: not affected, exit 0"
     bp apply 10.2 --tree "$t100"
     { assert_rc 0 && assert_stdout "QEMU 10.0.13 (line 10.0): not affected"; } && ok "10.0 tree, line 10.2: the tree's VERSION says not affected" || not_ok "10.0 tree, line 10.2: the tree's VERSION says not affected"
+    # The 10.1 trap, on 10.0's files (10.0 has the same layout as 10.1: the
+    # legacy container.c beside container-base.c): the 10.2 patch names
+    # container.c; the function it changes lives in container-base.c.
+    trap101="$TEST_TMP/like-10.1"
+    mkdir -p "$trap101/hw/vfio"
+    echo 10.1.3 >"$trap101/VERSION"
+    cp "$t100"/hw/vfio/container.c "$t100"/hw/vfio/container-base.c "$t100"/hw/vfio/common.c "$trap101/hw/vfio/"
+    bp apply 10.2 --tree "$trap101" --force
+    { assert_rc 1 && assert_one_line_error "vfio_container_dma_map() is defined in hw/vfio/container-base.c, not in hw/vfio/container.c" \
+      && cmp -s "$t100/hw/vfio/container.c" "$trap101/hw/vfio/container.c"; } && ok "the 10.1 trap: the hunk's function is named in the file that holds it, tree untouched" || not_ok "the 10.1 trap: the hunk's function is named in the file that holds it, tree untouched"
     rm -rf "$t100"
 else
+    skip "Debian qemu 10.0.13 source: $(tail -n 1 "$TEST_TMP/fx100")"
     skip "Debian qemu 10.0.13 source: $(tail -n 1 "$TEST_TMP/fx100")"
     skip "Debian qemu 10.0.13 source: $(tail -n 1 "$TEST_TMP/fx100")"
 fi
@@ -32,7 +43,7 @@ t102="$src/qemu-10.2.2"
 mkdir -p "$src"
 if ! sh "$FIXTURES/debian-source.sh" 10.2.2 "$t102" 2>"$TEST_TMP/fx102"; then
     reason="Debian qemu 10.2.2 source: $(tail -n 1 "$TEST_TMP/fx102")"
-    for i in $(seq 6 16); do skip "$reason"; done
+    for i in $(seq 7 17); do skip "$reason"; done
     finish
 fi
 sum() { (cd "$1" && sha256sum hw/vfio/container.c debian/patches/series .pc/applied-patches); }

@@ -3,7 +3,7 @@
 # so that the result applies and gives byte for byte what the pack's 10.2
 # patch gives.
 . "$(dirname "$0")/libtest.sh"
-plan 12
+plan 13
 
 command -v git >/dev/null || plan_skip "git is not installed"
 export GIT_CONFIG_NOSYSTEM=1 HOME="$TEST_TMP"
@@ -56,12 +56,17 @@ printf 'diff --git a/a.c b/a.c\n--- a/a.c\n+++ b/a.c\n@@ -4,3 +4,3 @@\n{\n-retur
 bp import "$TEST_TMP/amb.patch" --tree "$amb"
 { assert_rc 3 && assert_one_line_error "equally well"; } && ok "ambiguous match refused clearly" || not_ok "ambiguous match refused clearly"
 
+# over the size limit: refused before parsing
+head -c $((17 * 1024 * 1024)) /dev/zero | tr "\\0" "x" >"$TEST_TMP/huge.patch"
+bp import "$TEST_TMP/huge.patch"
+{ assert_rc 3 && assert_one_line_error "limit"; } && ok "input over 16 MiB refused in one line" || not_ok "input over 16 MiB refused in one line"
+
 # ---- the pack's 10.2 patch, damaged, against Debian 10.2.2 -------------------
 patch102=$(ls "$BP_SOURCE_DIR"/patches/vfio-map-file-private/10.2/0001-*.patch)
 t102="$TEST_TMP/qemu-10.2.2"
 if ! sh "$FIXTURES/debian-source.sh" 10.2.2 "$t102" 2>"$TEST_TMP/fx102"; then
     reason="Debian qemu 10.2.2 source: $(tail -n 1 "$TEST_TMP/fx102")"
-    for i in $(seq 6 12); do skip "$reason"; done
+    for i in $(seq 7 13); do skip "$reason"; done
     finish
 fi
 

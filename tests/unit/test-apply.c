@@ -288,7 +288,8 @@ test_quilt_bookkeeping (void)
   g_assert_true (g_str_has_prefix (p1, "Description: one\n"));
   g_assert_nonnull (strstr (p1, "\nOrigin: backport, https://example.org/p\n"));
   g_assert_nonnull (strstr (p1, "\n---\ndiff --git a/f.c b/f.c\n"));
-  if (g_find_program_in_path ("quilt"))
+  g_autofree char *quilt = g_find_program_in_path ("quilt");
+  if (quilt)
     run (dir, "export QUILT_PATCHES=debian/patches; quilt pop -a -q >/dev/null && test ! -e dir/new.c && "
               "grep -q \"return 1;\" f.c && quilt push -a -q >/dev/null && grep -q \"return 11;\" f.c && "
               "test -f dir/new.c");
