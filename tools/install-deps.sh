@@ -11,10 +11,7 @@ apt-get update -q
 apt-get install -y -q --no-install-recommends \
     build-essential meson ninja-build pkg-config git ca-certificates \
     libgit2-dev libglib2.0-dev libjson-glib-dev libgmime-3.0-dev \
-    quilt patch dpkg-dev xz-utils \
-    clang libclang-rt-14-dev \
-    time bc
-    quilt patch dpkg-dev xz-utils jq \
+    quilt patch dpkg-dev xz-utils jq time bc \
     clang libclang-rt-14-dev
 
 # `backport check` builds QEMU trees with their own build: QEMU 10.1+ needs

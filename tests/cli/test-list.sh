@@ -13,9 +13,10 @@ bp list --json
   assert_stdout '"upstream" : null' && [ "$(grep -c '"verdict"' "$TEST_TMP/out")" -eq 5 ]; } \
   && ok "list --json: identity, unknown upstream, five verdicts" || not_ok "list --json: identity, unknown upstream, five verdicts"
 
-"$BACKPORT" >"$TEST_TMP/out" 2>"$TEST_TMP/err"; rc=$?
-{ assert_rc 0 && assert_stderr 'no command given, running' && assert_stdout '^  10.2 *affected'; } \
-  && ok "bare backport runs the default job and says so" || not_ok "bare backport runs the default job and says so"
+# bare backport is verify; offline on an empty cache no line has a tree: exit 3
+rc=0; "$BACKPORT" --offline --cache "$TEST_TMP/empty-cache" >"$TEST_TMP/out" 2>"$TEST_TMP/err" || rc=$?
+{ assert_rc 3 && assert_stderr 'no command given, running `backport verify`' && assert_stdout '^10.2: no tree'; } \
+  && ok "bare backport runs verify and says so" || not_ok "bare backport runs verify and says so"
 
 bp show 10.1
 { assert_rc 0 && assert_stdout 'container-base.c' && assert_stdout 'Fixes: fb32965b6dd8' && assert_stdout '+31 -3'; } \
