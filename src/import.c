@@ -416,6 +416,7 @@ parse_diff_lenient (char **lines, guint *i, gboolean *damaged, const char *sourc
           if (parts[0] && parts[1] && f->old_mode == NULL)
             {
               f->old_mode = g_strdup (parts[1]);
+              g_free (f->new_mode);   /* "new file mode" may have come first */
               f->new_mode = g_strdup (parts[1]);
             }
           (*i)++;
@@ -597,12 +598,16 @@ parse_lenient (const char *text, gsize len, const char *source, gboolean *damage
               if (g_ascii_strcasecmp (key, "Subject") == 0)
                 {
                   g_autofree char *dec = g_mime_utils_header_decode_text (NULL, value->str);
+                  g_free (patch->subject);   /* a repeated header: the last one counts */
                   patch->subject = strip_subject_tags (dec);
                 }
               else if (g_ascii_strcasecmp (key, "From") == 0)
                 parse_from (patch, value->str);
               else if (g_ascii_strcasecmp (key, "Date") == 0)
-                patch->date = g_mime_utils_header_decode_date (value->str);
+                {
+                  g_clear_pointer (&patch->date, g_date_time_unref);
+                  patch->date = g_mime_utils_header_decode_date (value->str);
+                }
               g_clear_pointer (&key, g_free);
             }
           if (end)

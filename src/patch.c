@@ -36,7 +36,7 @@ bp_hunk_free (BpHunk *hunk)
   if (hunk == NULL)
     return;
   g_free (hunk->section);
-  g_ptr_array_unref (hunk->lines);
+  g_clear_pointer (&hunk->lines, g_ptr_array_unref);   /* NULL when the header was bad */
   g_free (hunk);
 }
 
@@ -350,23 +350,23 @@ parse_diff_lines (Lines *l, const char *source, const char **diff_end, GError **
               if (dots)
                 {
                   char *sp = strchr (dots, ' ');
-                  cur->old_blob = g_strndup (v, dots - v);
-                  cur->new_blob = sp ? g_strndup (dots + 2, sp - dots - 2) : g_strdup (dots + 2);
+                  replace (&cur->old_blob, g_strndup (v, dots - v));
+                  replace (&cur->new_blob, sp ? g_strndup (dots + 2, sp - dots - 2) : g_strdup (dots + 2));
                   if (sp)
                     {
-                      cur->old_mode = g_strdup (sp + 1);
-                      cur->new_mode = g_strdup (sp + 1);
+                      replace (&cur->old_mode, g_strdup (sp + 1));
+                      replace (&cur->new_mode, g_strdup (sp + 1));
                     }
                 }
             }
           else if (starts (l, "new file mode "))
             {
-              cur->new_mode = rest (l, "new file mode ");
+              replace (&cur->new_mode, rest (l, "new file mode "));
               g_clear_pointer (&cur->old_path, g_free);
             }
           else if (starts (l, "deleted file mode "))
             {
-              cur->old_mode = rest (l, "deleted file mode ");
+              replace (&cur->old_mode, rest (l, "deleted file mode "));
               g_clear_pointer (&cur->new_path, g_free);
             }
           else if (starts (l, "old mode "))
@@ -578,6 +578,12 @@ bp_patch_parse (const char *text, gsize len, const char *source, GError **error)
       return NULL;
     }
   g_autofree char *body = g_mime_text_part_get_text (GMIME_TEXT_PART (part));
+  if (body == NULL)
+    {
+      g_set_error (error, BP_PATCH_ERROR, BP_PATCH_ERROR_PARSE,
+                   "%s: the mail body cannot be decoded (bad charset or encoding)", source);
+      return NULL;
+    }
   /* Line numbers in errors refer to the input: find where the body starts. */
   const char *blank = g_strstr_len (text, len, "\n\n");
   guint body_line = blank ? count_lines (text, blank) + 2 : 0;
