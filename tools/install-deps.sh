@@ -20,8 +20,18 @@ apt-get install -y -q --no-install-recommends \
 . /etc/os-release
 if [ "${VERSION_CODENAME:-}" = bookworm ]; then
     if ! grep -rqs '^[^#]*bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
-        echo "deb http://deb.debian.org/debian bookworm-backports main" \
-            >/etc/apt/sources.list.d/bookworm-backports.list
+        # the mirror this machine already uses for bookworm (not security)
+        uri=$(awk '
+            /^[ \t]*$/ { if (u != "" && s ~ /(^| )bookworm( |$)/) { print u; exit } u = ""; s = ""; next }
+            /^URIs:/ { u = $2 } /^Suites:/ { $1 = ""; s = $0 " " }
+            END { if (u != "" && s ~ /(^| )bookworm( |$)/) print u }' \
+            /etc/apt/sources.list.d/*.sources 2>/dev/null | grep -v security | head -n 1)
+        [ -n "$uri" ] || uri=$(awk '$1 == "deb" && $3 == "bookworm" { print $2; exit }' /etc/apt/sources.list 2>/dev/null)
+        if [ -z "$uri" ]; then
+            echo "install-deps: no bookworm entry in /etc/apt to take a mirror from; add bookworm-backports yourself" >&2
+            exit 3
+        fi
+        echo "deb $uri bookworm-backports main" >/etc/apt/sources.list.d/bookworm-backports.list
         apt-get update -q
     fi
     apt-get install -y -q -o DPkg::Lock::Timeout=600 --no-install-recommends -t bookworm-backports meson
