@@ -119,7 +119,12 @@ fi
 if [ "$(id -u)" != 0 ] || ! command -v setpriv >/dev/null; then
     skip "needs root and setpriv to run as nobody"; skip "needs root and setpriv to run as nobody"
 else
-    asnobody() { rc=0; setpriv --reuid=65534 --regid=65534 --clear-groups env XDG_CACHE_HOME=/nonexistent "$BACKPORT" "$@" >"$TEST_TMP/out" 2>"$TEST_TMP/err" || rc=$?; }
+    # the build dir may sit under a directory only root can enter (a CI
+    # checkout in a mktemp dir): run a copy nobody can reach
+    nobody_dir=$(mktemp -d /tmp/bp-nobody.XXXXXX); chmod 755 "$nobody_dir"
+    cp "$BACKPORT" "$nobody_dir/backport"; chmod 755 "$nobody_dir/backport"
+    trap 'rm -rf "$TEST_TMP" "$nobody_dir"' EXIT
+    asnobody() { rc=0; setpriv --reuid=65534 --regid=65534 --clear-groups env XDG_CACHE_HOME=/nonexistent "$nobody_dir/backport" "$@" >"$TEST_TMP/out" 2>"$TEST_TMP/err" || rc=$?; }
     asnobody repro --size 8M --json
     if assert_rc 1 && expect backing memfd reproduced true pfn_diverged -1 && assert_stdout '"backing_reason" : "hugetlbfs unavailable'; then
         ok "as nobody: falls back to memfd with the reason, still reproduces"
