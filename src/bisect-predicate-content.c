@@ -33,7 +33,7 @@ content_key (BpBisectPredicate *self, git_commit *commit, git_oid *key, GError *
 
 static gboolean
 content_evaluate (BpBisectPredicate *self, git_commit *commit, const git_oid *key,
-                  BpVerdict *verdict, char **evidence, GCancellable *cancellable,
+                  BpBisectVerdict *verdict, char **evidence, GCancellable *cancellable,
                   GError **error)
 {
   ContentPredicate *cp = (ContentPredicate *) self;

@@ -144,7 +144,7 @@ repro_key (BpBisectPredicate *self, git_commit *commit, git_oid *key, GError **e
 
 static gboolean
 repro_evaluate (BpBisectPredicate *self, git_commit *commit, const git_oid *key,
-                BpVerdict *verdict, char **evidence, GCancellable *cancellable,
+                BpBisectVerdict *verdict, char **evidence, GCancellable *cancellable,
                 GError **error)
 {
   ReproPredicate *rp = (ReproPredicate *) self;

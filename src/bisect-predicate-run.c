@@ -79,7 +79,7 @@ checkout (RunPredicate *rp, git_commit *commit, GError **error)
 
 static gboolean
 run_evaluate (BpBisectPredicate *self, git_commit *commit, const git_oid *key,
-              BpVerdict *verdict, char **evidence, GCancellable *cancellable,
+              BpBisectVerdict *verdict, char **evidence, GCancellable *cancellable,
               GError **error)
 {
   RunPredicate *rp = (RunPredicate *) self;

@@ -5,7 +5,7 @@
 #include <string.h>
 
 typedef struct {
-  BpVerdict verdict;
+  BpBisectVerdict verdict;
   char *evidence;
 } CachedVerdict;
 
@@ -54,7 +54,7 @@ bp_bisect_predicate_free (BpBisectPredicate *self)
 }
 
 gboolean
-bp_bisect_predicate_test (BpBisectPredicate *self, git_commit *commit, BpVerdict *verdict,
+bp_bisect_predicate_test (BpBisectPredicate *self, git_commit *commit, BpBisectVerdict *verdict,
                           char **evidence, GCancellable *cancellable, GError **error)
 {
   git_oid key;
@@ -74,7 +74,7 @@ bp_bisect_predicate_test (BpBisectPredicate *self, git_commit *commit, BpVerdict
         }
     }
   g_autofree char *ev = NULL;
-  BpVerdict v;
+  BpBisectVerdict v;
   if (!self->evaluate (self, commit, &key, &v, &ev, cancellable, error))
     return FALSE;
   self->evaluations++;

@@ -27,7 +27,7 @@ struct BpBisectPredicate {
    * (zero: do not cache); then, unless cached, EVALUATE. */
   gboolean (*key) (BpBisectPredicate *self, git_commit *commit, git_oid *key, GError **error);
   gboolean (*evaluate) (BpBisectPredicate *self, git_commit *commit, const git_oid *key,
-                        BpVerdict *verdict, char **evidence, GCancellable *cancellable,
+                        BpBisectVerdict *verdict, char **evidence, GCancellable *cancellable,
                         GError **error);
   void (*finalize) (BpBisectPredicate *self);
 };
@@ -35,7 +35,7 @@ struct BpBisectPredicate {
 /* Verdict for COMMIT, from the cache when the key object was seen before.
  * FALSE with an error aborts the bisection. */
 gboolean bp_bisect_predicate_test (BpBisectPredicate *self, git_commit *commit,
-                                   BpVerdict *verdict, char **evidence,
+                                   BpBisectVerdict *verdict, char **evidence,
                                    GCancellable *cancellable, GError **error);
 
 void bp_bisect_predicate_free (BpBisectPredicate *self);

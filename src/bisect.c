@@ -48,7 +48,7 @@ struct BpBisect {
 };
 
 const char *
-bp_verdict_name (BpVerdict verdict)
+bp_verdict_name (BpBisectVerdict verdict)
 {
   switch (verdict)
     {
@@ -590,7 +590,7 @@ mark_ancestors_uninteresting (BpBisect *b, int node)
 }
 
 gboolean
-bp_bisect_mark (BpBisect *b, const git_oid *oid, BpVerdict verdict, GError **error)
+bp_bisect_mark (BpBisect *b, const git_oid *oid, BpBisectVerdict verdict, GError **error)
 {
   int node = lookup (b, oid);
   char hex[GIT_OID_HEXSZ + 1];

@@ -10,7 +10,8 @@
  * `git bisect run` on the same history.
  *
  * This module knows nothing of predicates or the command line: the caller
- * asks bp_bisect_next() what to test and reports with bp_bisect_mark(). */
+ * asks bp_bisect_next() what to test and reports with bp_bisect_mark()
+ * (bisect-run.h drives that loop with a predicate). */
 #pragma once
 
 #include <git2.h>
@@ -35,9 +36,9 @@ typedef enum {
   BP_VERDICT_GOOD,
   BP_VERDICT_BAD,
   BP_VERDICT_SKIP,
-} BpVerdict;
+} BpBisectVerdict;
 
-const char *bp_verdict_name (BpVerdict verdict);
+const char *bp_verdict_name (BpBisectVerdict verdict);
 
 typedef enum {
   BP_BISECT_TEST,       /* test `commit` next */
@@ -96,7 +97,7 @@ gboolean bp_bisect_next (BpBisect *bisect, BpBisectNext *next, GError **error);
 /* Record a verdict for OID, which must lie in the range (a skip outside it
  * is remembered, as git does).  GOOD removes it and its ancestors, BAD makes
  * it the new bad commit. */
-gboolean bp_bisect_mark (BpBisect *bisect, const git_oid *oid, BpVerdict verdict,
+gboolean bp_bisect_mark (BpBisect *bisect, const git_oid *oid, BpBisectVerdict verdict,
                          GError **error);
 
 /* git's estimate of the steps left for ALL candidates. */

@@ -10,9 +10,12 @@
 #include <string.h>
 
 #include "apply.h"
+#include "bisect-run.h"
 #include "build.h"
 #include "history.h"
 #include "repro/repro.h"
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (git_repository, git_repository_free)
 
 static void
 progress (const BpVerifyOptions *o, const char *line, const char *fmt, ...) G_GNUC_PRINTF (3, 4);
@@ -547,6 +550,45 @@ bisect_range (const char *repo_dir, BpFixPack *pack, char **good, char **bad, GE
   return TRUE;
 }
 
+/* Progress of the bisection, as `backport bisect` writes it on stderr. */
+static void
+bisect_progress (const char *line, const char *message, gpointer data)
+{
+  g_string_append_printf (data, "%s\n", message);
+}
+
+/* What `backport bisect --repo REPO_DIR --good GOOD --bad BAD` does, with
+ * its stderr in ERR: the first bad commit with the reproducer's tree
+ * policy.  NULL with an error when it fails. */
+static BpBisectOutcome *
+bisect_run (const char *repo_dir, const char *good, const char *bad, GString *err,
+            GCancellable *cancellable, GError **error)
+{
+  gint64 started = g_get_monotonic_time ();
+  git_repository *repo_raw = NULL;
+  if (git_repository_open_ext (&repo_raw, repo_dir, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0)
+    {
+      g_set_error (error, BP_BISECT_ERROR, BP_BISECT_ERROR_REV,
+                   "--repo %s is not a git repository", repo_dir);
+      return NULL;
+    }
+  g_autoptr(git_repository) repo = repo_raw;
+  g_autoptr(BpBisectPredicate) pred = bp_bisect_predicate_repro_new (repo, error);
+  if (pred == NULL)
+    return NULL;
+  const char *goods[] = { good, NULL };
+  g_autoptr(BpBisect) b = bp_bisect_new (repo, bad, goods, FALSE, error);
+  if (b == NULL)
+    return NULL;
+  BpBisectRunOptions run = { .started = started, .progress = bisect_progress, .progress_data = err };
+  g_autoptr(BpBisectOutcome) out = bp_bisect_run (repo, b, pred, &run, cancellable, error);
+  if (out == NULL)
+    return NULL;
+  g_autofree char *summary = bp_bisect_outcome_summary (out);
+  g_string_append_printf (err, "%s\n", summary);
+  return g_steal_pointer (&out);
+}
+
 void
 bp_verify_bisect (BpFixPack *pack, GPtrArray *reports, const BpVerifyOptions *o, GCancellable *cancellable)
 {
@@ -563,35 +605,26 @@ bp_verify_bisect (BpFixPack *pack, GPtrArray *reports, const BpVerifyOptions *o,
   else
     {
       progress (o, NULL, "bisect: %s..%s with the reproducer's tree policy", good, bad);
-      /* `backport bisect` is the same program: run it, read its JSON. */
-      const char *argv[] = { "/proc/self/exe", "bisect", "--repo", o->repo, "--good", good, "--bad", bad,
-                             "--json", NULL };
-      g_autoptr(GSubprocess) proc = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
-                                                      &error);
-      g_autofree char *out = NULL, *err = NULL;
-      g_autoptr(JsonParser) parser = json_parser_new ();
-      if (proc && g_subprocess_communicate_utf8 (proc, NULL, cancellable, &out, &err, &error) &&
-          json_parser_load_from_data (parser, out, -1, NULL))
+      /* The detail reads as `backport bisect` would: its stderr, then the answer. */
+      g_autoptr(GString) err = g_string_new (NULL);
+      git_libgit2_init ();
+      g_autoptr(BpBisectOutcome) out = bisect_run (o->repo, good, bad, err, cancellable, &error);
+      git_libgit2_shutdown ();
+      if (out && out->kind == BP_BISECT_OUTCOME_AMBIGUOUS)
+        g_string_append_printf (err, "backport bisect: skipped commits leave %u candidates for the first bad commit\n",
+                                out->suspects->len);
+      else if (out == NULL && error && error->message[0])
+        g_string_append_printf (err, "backport bisect: %s\n", error->message);
+      const char *commit = out && out->kind == BP_BISECT_OUTCOME_FOUND ? out->first_bad : NULL;
+      detail = g_strdup_printf ("backport bisect --good %s --bad %s\n%s%s", good, bad, err->str,
+                                commit ? commit : "no first bad commit");
+      if (commit && strcmp (commit, pack->culprit_id) == 0)
         {
-          JsonObject *doc = json_node_get_object (json_parser_get_root (parser));
-          JsonNode *fb = doc ? json_object_get_member (doc, "first_bad") : NULL;
-          const char *commit = fb && JSON_NODE_HOLDS_OBJECT (fb)
-            ? json_object_get_string_member_with_default (json_node_get_object (fb), "commit", NULL) : NULL;
-          detail = g_strdup_printf ("backport bisect --good %s --bad %s\n%s%s", good, bad, err ? err : "",
-                                    commit ? commit : "no first bad commit");
-          if (commit && strcmp (commit, pack->culprit_id) == 0)
-            {
-              state = BP_STEP_PASS;
-              cell = g_strdup_printf ("%.12s (the culprit)", commit);
-            }
-          else
-            cell = g_strdup_printf ("landed on %.12s, not the culprit", commit ? commit : "nothing");
+          state = BP_STEP_PASS;
+          cell = g_strdup_printf ("%.12s (the culprit)", commit);
         }
       else
-        {
-          cell = g_strdup ("bisect failed");
-          detail = g_strdup_printf ("%s%s", err ? err : "", error ? error->message : "");
-        }
+        cell = g_strdup_printf ("landed on %.12s, not the culprit", commit ? commit : "nothing");
     }
   for (guint i = 0; i < reports->len; i++)
     {
