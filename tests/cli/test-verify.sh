@@ -3,7 +3,7 @@
 # the JSON, --merge, and the GitLab pipeline run for real with
 # gitlab-ci-local where it is installed.
 . "$(dirname "$0")/libtest.sh"
-plan 14
+plan 15
 
 packs="$TEST_TMP/packs"
 sh "$FIXTURES/make-verify-pack.sh" "$packs" || plan_skip "cannot build the synthetic pack (git?)"
@@ -72,6 +72,17 @@ echo '{"not": "ours"}' >"$TEST_TMP/bad.json"
 bp verify --merge "$TEST_TMP/bad.json"
 { assert_rc 3 && assert_one_line_error 'bad.json: not a `backport verify --json` document'; } \
   && ok "--merge of a foreign document: one line, exit 3" || not_ok "--merge of a foreign document: one line, exit 3"
+
+# With a repository: trees from its tags, and a bisection that must land on
+# the culprit (a generated history with its own culprit id and pack).
+h="$TEST_TMP/history"
+sh "$FIXTURES/gen-history.sh" --pack "$TEST_TMP/hpacks" "$h" >/dev/null 2>&1
+culprit=$(sed -n "s/^culprit=//p" "$h/.fixture-ids")
+BACKPORT_PACKS="$TEST_TMP/hpacks" bp verify --repo "$h" $common
+{ assert_rc 0 && [ -n "$culprit" ] && row 10.1 | grep -q "git 10.1.2 .*fix already in.*$(echo $culprit | cut -c1-12) (the culprit)" &&
+  row 10.0 | grep -q "git 10.0.3 .*not affected (proven).*n/a (not affected)"; } \
+  && ok "--repo: trees from tags, fixed lines seen, bisect lands on the culprit" \
+  || not_ok "--repo: trees from tags, fixed lines seen, bisect lands on the culprit"
 
 # The pipeline, for real.
 if ! command -v gitlab-ci-local >/dev/null; then
