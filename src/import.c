@@ -32,17 +32,6 @@ imported_new (BpPatch *patch, gboolean damaged)
   return imp;
 }
 
-static void
-ensure_gmime (void)
-{
-  static gsize once = 0;
-  if (g_once_init_enter (&once))
-    {
-      g_mime_init ();
-      g_once_init_leave (&once, 1);
-    }
-}
-
 /* ---- the re-indenter ------------------------------------------------------ */
 
 struct _BpIndenter {
@@ -528,7 +517,7 @@ parse_diff_lenient (char **lines, guint *i, gboolean *damaged, const char *sourc
 static void
 parse_from (BpPatch *patch, const char *value)
 {
-  ensure_gmime ();
+  bp_gmime_init ();
   InternetAddressList *list = internet_address_list_parse (NULL, value);
   if (list && internet_address_list_length (list) > 0)
     {
@@ -546,30 +535,12 @@ parse_from (BpPatch *patch, const char *value)
     g_object_unref (list);
 }
 
-static char *
-strip_subject_tags (const char *subject)
-{
-  const char *p = subject;
-  while (*p == ' ')
-    p++;
-  while (*p == '[')
-    {
-      const char *close = strchr (p, ']');
-      if (close == NULL)
-        break;
-      p = close + 1;
-      while (*p == ' ')
-        p++;
-    }
-  return g_strdup (p);
-}
-
 /* A mail or pasted text whose diff is damaged. */
 static BpPatch *
 parse_lenient (const char *text, gsize len, const char *source, gboolean *damaged, GPtrArray *notes,
                GError **error)
 {
-  ensure_gmime ();
+  bp_gmime_init ();
   g_autoptr(BpPatch) patch = g_new0 (BpPatch, 1);
   patch->source = g_strdup (source);
   g_autofree char *copy = g_strndup (text, len);
@@ -599,7 +570,7 @@ parse_lenient (const char *text, gsize len, const char *source, gboolean *damage
                 {
                   g_autofree char *dec = g_mime_utils_header_decode_text (NULL, value->str);
                   g_free (patch->subject);   /* a repeated header: the last one counts */
-                  patch->subject = strip_subject_tags (dec);
+                  patch->subject = bp_patch_clean_subject (dec);
                 }
               else if (g_ascii_strcasecmp (key, "From") == 0)
                 parse_from (patch, value->str);
@@ -795,7 +766,7 @@ bp_import_parse (const char *text, gsize len, const char *source, GError **error
   /* An mbox: let GMime find the message boundaries ("From " lines). */
   if (len > 5 && memcmp (text, "From ", 5) == 0)
     {
-      ensure_gmime ();
+      bp_gmime_init ();
       g_autoptr(GMimeStream) stream = g_mime_stream_mem_new_with_buffer (text, len);
       g_autoptr(GMimeParser) parser = g_mime_parser_new_with_stream (stream);
       g_mime_parser_set_format (parser, GMIME_FORMAT_MBOX);

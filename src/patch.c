@@ -12,8 +12,8 @@
 
 G_DEFINE_QUARK (bp-patch-error-quark, bp_patch_error)
 
-static void
-ensure_gmime (void)
+void
+bp_gmime_init (void)
 {
   static gsize once = 0;
   if (g_once_init_enter (&once))
@@ -410,8 +410,8 @@ bp_diff_parse (const char *diff, gsize len, const char *source, GError **error)
 /* ---- the mail ------------------------------------------------------------ */
 
 /* "[PATCH v2 3/7] subject" -> "subject" (any number of leading [...] tags). */
-static char *
-strip_subject_tags (const char *subject)
+char *
+bp_patch_clean_subject (const char *subject)
 {
   const char *s = subject;
   while (*s == ' ')
@@ -541,7 +541,7 @@ bp_patch_parse (const char *text, gsize len, const char *source, GError **error)
       return g_steal_pointer (&patch);
     }
 
-  ensure_gmime ();
+  bp_gmime_init ();
   /* format-patch output starts with an mbox "From <id> <date>" line. */
   gboolean mbox = len > 5 && memcmp (text, "From ", 5) == 0;
   g_autoptr(GMimeStream) stream = g_mime_stream_mem_new_with_buffer (text, len);
@@ -556,7 +556,7 @@ bp_patch_parse (const char *text, gsize len, const char *source, GError **error)
       return NULL;
     }
 
-  patch->subject = strip_subject_tags (g_mime_message_get_subject (msg));
+  patch->subject = bp_patch_clean_subject (g_mime_message_get_subject (msg));
   InternetAddressList *from = g_mime_message_get_from (msg);
   if (from && internet_address_list_length (from) > 0)
     {
@@ -652,7 +652,7 @@ bp_patch_author (const BpPatch *patch)
 char *
 bp_patch_to_mail (const BpPatch *patch, const char *from_id)
 {
-  ensure_gmime ();
+  bp_gmime_init ();
   GString *out = g_string_new (NULL);
   g_string_append_printf (out, "From %s Mon Sep 17 00:00:00 2001\n",
                           from_id ? from_id : "0000000000000000000000000000000000000000");

@@ -79,3 +79,10 @@ char *bp_patch_author (const BpPatch *patch);
 
 /* Re-serialise as a `git format-patch` mail (mbox "From " line included). */
 char *bp_patch_to_mail (const BpPatch *patch, const char *from_id);
+
+/* "[PATCH v2 3/7] subject" -> "subject": leading [...] tags dropped, header
+ * folding undone. */
+char *bp_patch_clean_subject (const char *subject);
+
+/* g_mime_init() once, for every module that parses mail. */
+void bp_gmime_init (void);
