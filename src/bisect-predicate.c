@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The part every predicate shares: the verdict cache and small tree helpers. */
 #include "bisect-predicate.h"
+#include "c-source.h"
 
 #include <string.h>
 
@@ -113,50 +114,8 @@ bp_bisect_blob_at (git_commit *commit, const char *path, git_oid *out, GError **
   return is_blob;
 }
 
-static gboolean
-is_ident (char c)
-{
-  return g_ascii_isalnum (c) || c == '_';
-}
-
 gboolean
 bp_bisect_source_defines (const char *source, gsize len, const char *name)
 {
-  gsize nlen = strlen (name);
-  const char *end = source + len;
-  for (const char *p = source; p + nlen <= end; p++)
-    {
-      p = memmem (p, end - p, name, nlen);
-      if (p == NULL)
-        return FALSE;
-      if (p > source && is_ident (p[-1]))
-        continue;
-      const char *q = p + nlen;
-      while (q < end && (*q == ' ' || *q == '\t'))
-        q++;
-      if (q >= end || *q != '(')
-        continue;
-      /* definitions and declarations start at column 0; calls are indented */
-      const char *bol = p;
-      while (bol > source && bol[-1] != '\n')
-        bol--;
-      if (*bol == ' ' || *bol == '\t' || *bol == '#' || *bol == '/' || *bol == '*')
-        continue;
-      int depth = 0;
-      for (; q < end; q++)
-        {
-          if (*q == '(')
-            depth++;
-          else if (*q == ')' && --depth == 0)
-            break;
-        }
-      if (q >= end)
-        return FALSE;
-      q++;
-      while (q < end && g_ascii_isspace (*q))
-        q++;
-      if (q < end && *q == '{')
-        return TRUE;
-    }
-  return FALSE;
+  return bp_c_find_definition (source, len, name, NULL) == 1;
 }

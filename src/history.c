@@ -7,6 +7,8 @@
 
 #include "history-git.h"
 #include "history.h"
+
+#include "c-source.h"
 #include "patch-id.h"
 
 G_DEFINE_QUARK (bp-history-error-quark, bp_history_error)
@@ -118,115 +120,17 @@ report_new (const char *path)
 
 /* ------------------------------------------------------------------ probe */
 
-/* Skip a comment or string starting at P; return the position after it, or
- * P when there is none. */
-static const char *
-skip_comment_or_string (const char *p, const char *end)
-{
-  if (p + 1 < end && p[0] == '/' && p[1] == '*')
-    {
-      const char *close = g_strstr_len (p + 2, end - p - 2, "*/");
-      return close ? close + 2 : end;
-    }
-  if (p + 1 < end && p[0] == '/' && p[1] == '/')
-    {
-      const char *nl = memchr (p, '\n', (gsize) (end - p));
-      return nl ? nl : end;
-    }
-  if (*p == '"' || *p == '\'')
-    {
-      char q = *p;
-      for (const char *s = p + 1; s < end; s++)
-        {
-          if (*s == '\\')
-            s++;
-          else if (*s == q || *s == '\n')
-            return s + 1;
-        }
-      return end;
-    }
-  return p;
-}
-
-/* The body ("{...}") of the definition of NAME in TEXT, or FALSE.  A
- * definition is NAME at the start of a line or after a return type that
- * starts the line, followed by a parameter list and "{". */
+/* The body ("{...}") of the definition of NAME in TEXT, or FALSE (the
+ * shared finder of c-source.c: prototypes, calls and strings do not count). */
 static gboolean
 find_function (const char *text, gsize len, const char *name, const char **body, gsize *body_len)
 {
-  const char *end = text + len;
-  gsize nlen = strlen (name);
-  for (const char *p = text; p && p < end; p++)
-    {
-      p = g_strstr_len (p, end - p, name);
-      if (p == NULL)
-        return FALSE;
-      if (p > text && (g_ascii_isalnum (p[-1]) || p[-1] == '_'))
-        continue;
-      const char *q = p + nlen;
-      while (q < end && (*q == ' ' || *q == '\t'))
-        q++;
-      if (q >= end || *q != '(')
-        continue;
-      /* the line must start at column 0 (a definition, not an indented call) */
-      const char *ls = p;
-      while (ls > text && ls[-1] != '\n')
-        ls--;
-      if (*ls == ' ' || *ls == '\t' || *ls == '#')
-        continue;
-      /* before the name only a return type: words and '*' (not a string,
-       * not an assignment: `x = "name() { }"` is no definition) */
-      gboolean declarator = TRUE;
-      for (const char *c = ls; c < p && declarator; c++)
-        declarator = g_ascii_isalnum (*c) || *c == '_' || *c == ' ' || *c == '\t' || *c == '*';
-      if (!declarator)
-        continue;
-      int depth = 0;
-      for (; q < end; q++)
-        {
-          if (*q == '(')
-            depth++;
-          else if (*q == ')' && --depth == 0)
-            break;
-        }
-      if (q >= end)
-        return FALSE;
-      q++;
-      while (q < end)
-        {
-          const char *s = skip_comment_or_string (q, end);
-          if (s != q)
-            q = s;
-          else if (g_ascii_isspace (*q))
-            q++;
-          else
-            break;
-        }
-      if (q >= end || *q != '{')
-        continue;
-      const char *open = q;
-      depth = 0;
-      while (q < end)
-        {
-          const char *s = skip_comment_or_string (q, end);
-          if (s != q)
-            {
-              q = s;
-              continue;
-            }
-          if (*q == '{')
-            depth++;
-          else if (*q == '}' && --depth == 0)
-            {
-              *body = open;
-              *body_len = (gsize) (q + 1 - open);
-              return TRUE;
-            }
-          q++;
-        }
-      return FALSE;
-    }
-  return FALSE;
+  BpCDefinition def;
+  if (bp_c_find_definition (text, len, name, &def) != 1)
+    return FALSE;
+  *body = text + def.body_start;
+  *body_len = def.end - def.body_start;
+  return TRUE;
 }
 
 /* NAME called in TEXT (NAME followed by "("), as a whole word. */
