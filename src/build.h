@@ -19,6 +19,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <json-glib/json-glib.h>
 #include "fixpack.h"
 
 #define BP_BUILD_ERROR (bp_build_error_quark ())
@@ -124,3 +125,43 @@ BpCheckResult *bp_build_check (BpFixLine *line, const char *tree, const BpCheckO
  * returns TRUE and sets *EXIT_STATUS (the exit code, or 128 + signal). */
 gboolean bp_build_run (const char * const *argv, const char *cwd, guint timeout, char **output,
                        int *exit_status, GCancellable *cancellable, GError **error);
+
+/* ------------------------------------------------------------------ */
+/* Several lines at once, and what to say about them (build-report.c). */
+
+/* One line to check against its tree, and how the check went. */
+typedef struct {
+  BpFixLine *line;          /* borrowed from its pack */
+  char *tree;
+  char *work_dir;           /* NULL: the default for the tree */
+  BpCheckResult *result;    /* the check ran */
+  GError *error;            /* or it could not: G_IO_ERROR_CANCELLED when interrupted */
+} BpCheckJob;
+
+BpCheckJob *bp_check_job_new (BpFixLine *line, const char *tree);
+void bp_check_job_free (BpCheckJob *job);
+
+/* Check every BpCheckJob of JOBS, several lines at once: OPTIONS->jobs (0:
+ * the number of processors) is shared out, up to that many lines running
+ * together with ninja -j jobs/lines each.  OPTIONS->work_dir is ignored
+ * (each job has its own).  Runs the thread-default main context until every
+ * job is done; cancelling stops every build. */
+void bp_build_check_lines (GPtrArray *jobs, const BpCheckOptions *options, GCancellable *cancellable);
+
+/* The exit code of one line: 0 compiles, 1 the series breaks the build (or
+ * does not apply), 3 cannot build or already broken. */
+int bp_check_job_exit (const BpCheckJob *job);
+/* The exit code of all of JOBS, and how many lines had 1 and 3. */
+int bp_check_jobs_exit (GPtrArray *jobs, guint *n_found, guint *n_missing);
+/* "compiles", ..., "cannot-build", "interrupted". */
+const char *bp_check_job_verdict (const BpCheckJob *job);
+/* One sentence on how the line went. */
+char *bp_check_job_sentence (const BpCheckJob *job);
+
+/* C compiles before the series and fails, or warns anew, with it. */
+gboolean bp_compile_result_breaks (const BpCompileResult *c);
+/* The status after the series as shown: "warnings" when it warns anew. */
+const char *bp_compile_result_after_status (const BpCompileResult *c);
+
+/* JOBS as JSON: { "lines": [...], "exit": EXIT_CODE }. */
+JsonNode *bp_check_jobs_to_json (GPtrArray *jobs, int exit_code);
