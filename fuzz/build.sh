@@ -30,7 +30,7 @@ if nice "$clang" -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-saniti
     -D_GNU_SOURCE -DG_LOG_DOMAIN='"backport"' -DGLIB_VERSION_MIN_REQUIRED=GLIB_VERSION_2_74 \
     -Wall -Wno-unused-parameter -I"$out" -I"$here/src" \
     "$here/fuzz/fuzz-diff.c" "$here/src/patch.c" "$here/src/import.c" "$here/src/locate.c" \
-    "$here/src/apply.c" "$here/src/quilt.c" "$here/src/bp-error.c" \
+    "$here/src/apply.c" "$here/src/quilt.c" "$here/src/bp-error.c" "$here/src/bp-git.c" \
     $flags -o "$out/fuzz-diff" 2>"$out/build.log"; then
     [ $tap = 1 ] && echo "ok 1 - fuzz-diff builds with $clang -fsanitize=fuzzer"
 else

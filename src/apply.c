@@ -23,6 +23,7 @@
 #include "apply.h"
 #include "locate.h"
 #include "quilt.h"
+#include "bp-git.h"
 
 G_DEFINE_QUARK (bp-apply-error-quark, bp_apply_error)
 
@@ -79,10 +80,7 @@ git_init_once (void)
 static gboolean
 git_fail (GError **error, const char *what)
 {
-  const git_error *e = git_error_last ();
-  g_set_error (error, BP_APPLY_ERROR, BP_APPLY_ERROR_FAILED, "%s: %s", what,
-               e && e->message ? e->message : "libgit2 error");
-  return FALSE;
+  return bp_git_error (error, BP_APPLY_ERROR, BP_APPLY_ERROR_FAILED, what);
 }
 
 /* ---- path safety ---------------------------------------------------- */

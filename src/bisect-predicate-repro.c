@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "repro/repro.h"
+#include "bp-git.h"
 
 #define FUNCTION "vfio_container_dma_map"
 #define VFIO_DIR "hw/vfio"
@@ -35,10 +36,7 @@ static const char *const likely_paths[] = {
 static gboolean
 git_fail (GError **error, const char *what)
 {
-  const git_error *e = git_error_last ();
-  g_set_error (error, BP_BISECT_ERROR, BP_BISECT_ERROR_GIT, "%s: %s", what,
-               e && e->message ? e->message : "libgit2 error");
-  return FALSE;
+  return bp_git_error (error, BP_BISECT_ERROR, BP_BISECT_ERROR_GIT, what);
 }
 
 static gboolean

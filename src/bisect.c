@@ -14,6 +14,7 @@
  *    (descending, then by id), and when the best is skipped, git's
  *    pseudo-random skip_away() among the untested ones. */
 #include "bisect.h"
+#include "bp-git.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -629,10 +630,7 @@ bp_bisect_mark (BpBisect *b, const git_oid *oid, BpBisectVerdict verdict, GError
 static gboolean
 git_fail (GError **error, const char *what)
 {
-  const git_error *e = git_error_last ();
-  g_set_error (error, BP_BISECT_ERROR, BP_BISECT_ERROR_GIT, "%s: %s", what,
-               e && e->message ? e->message : "libgit2 error");
-  return FALSE;
+  return bp_git_error (error, BP_BISECT_ERROR, BP_BISECT_ERROR_GIT, what);
 }
 
 static gboolean

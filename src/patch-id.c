@@ -15,6 +15,7 @@
 
 #include "history-git.h"
 #include "patch-id.h"
+#include "bp-git.h"
 
 G_DEFINE_QUARK (bp-patch-id-error-quark, bp_patch_id_error)
 
@@ -228,10 +229,7 @@ bp_patch_id_from_patch (const BpPatch *patch, git_oid *out, GError **error)
 static gboolean
 git_fail (GError **error, const char *what)
 {
-  const git_error *e = git_error_last ();
-  g_set_error (error, BP_PATCH_ID_ERROR, BP_PATCH_ID_ERROR_GIT, "%s: %s", what,
-               e && e->message ? e->message : "libgit2 error");
-  return FALSE;
+  return bp_git_error (error, BP_PATCH_ID_ERROR, BP_PATCH_ID_ERROR_GIT, what);
 }
 
 gboolean

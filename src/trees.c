@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Real trees per stable line: the user's, a git repository's, Debian's. */
 #include "trees.h"
+#include "report.h"
+#include "bp-git.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -960,10 +962,7 @@ user_tree (Ctx *c, const char *spec, BpTree **out, GError **error)
 static gboolean
 git_fail (GError **error, const char *what)
 {
-  const git_error *e = git_error_last ();
-  g_set_error (error, BP_TREES_ERROR, BP_TREES_ERROR_REPO, "%s: %s", what,
-               e && e->message ? e->message : "libgit2 error");
-  return FALSE;
+  return bp_git_error (error, BP_TREES_ERROR, BP_TREES_ERROR_REPO, what);
 }
 
 typedef struct {
@@ -2114,16 +2113,6 @@ bp_trees_resolve (BpFixPack *pack, const BpTreesOptions *opts,
 /* ---- JSON ---- */
 
 static void
-json_string_or_null (JsonBuilder *b, const char *member, const char *value)
-{
-  json_builder_set_member_name (b, member);
-  if (value)
-    json_builder_add_string_value (b, value);
-  else
-    json_builder_add_null_value (b);
-}
-
-static void
 json_notes (JsonBuilder *b, GPtrArray *notes)
 {
   json_builder_set_member_name (b, "notes");
@@ -2144,18 +2133,18 @@ bp_tree_set_to_json (BpTreeSet *set)
     {
       BpTree *t = set->trees->pdata[i];
       json_builder_begin_object (b);
-      json_string_or_null (b, "line", t->line);
-      json_string_or_null (b, "kind", bp_tree_kind_to_string (t->kind));
-      json_string_or_null (b, "path", t->path);
-      json_string_or_null (b, "version", t->version);
-      json_string_or_null (b, "origin", t->origin);
-      json_string_or_null (b, "deb-version", t->deb_version);
-      json_string_or_null (b, "ref", t->ref);
-      json_string_or_null (b, "commit", t->commit);
+      bp_json_add_string (b, "line", t->line);
+      bp_json_add_string (b, "kind", bp_tree_kind_to_string (t->kind));
+      bp_json_add_string (b, "path", t->path);
+      bp_json_add_string (b, "version", t->version);
+      bp_json_add_string (b, "origin", t->origin);
+      bp_json_add_string (b, "deb-version", t->deb_version);
+      bp_json_add_string (b, "ref", t->ref);
+      bp_json_add_string (b, "commit", t->commit);
       json_builder_set_member_name (b, "cached");
       json_builder_add_boolean_value (b, t->cached);
       json_notes (b, t->notes);
-      json_string_or_null (b, "missing", t->missing);
+      bp_json_add_string (b, "missing", t->missing);
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
