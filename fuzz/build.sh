@@ -28,7 +28,7 @@ CONF
 # shellcheck disable=SC2086
 if nice "$clang" -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
     -D_GNU_SOURCE -DG_LOG_DOMAIN='"backport"' -DGLIB_VERSION_MIN_REQUIRED=GLIB_VERSION_2_74 \
-    -Wall -Wno-unused-parameter -I"$out" -I"$here/src" -I"$here/src/base" -I"$here/src/model" -I"$here/src/sources" -I"$here/src/engines" \
+    -Wall -Wno-unused-parameter -I"$out" -I"$here/src" \
     "$here/fuzz/fuzz-diff.c" "$here/src/model/patch.c" "$here/src/sources/import.c" "$here/src/engines/locate.c" \
     "$here/src/engines/apply.c" "$here/src/engines/quilt.c" "$here/src/base/bp-error.c" "$here/src/base/bp-git.c" \
     $flags -o "$out/fuzz-diff" 2>"$out/build.log"; then

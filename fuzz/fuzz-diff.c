@@ -7,8 +7,8 @@
 
 #include <glib.h>
 
-#include "import.h"
-#include "patch.h"
+#include "sources/import.h"
+#include "model/patch.h"
 
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 

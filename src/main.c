@@ -5,8 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "bp-commands.h"
-#include "bp-error.h"
+#include "cli/bp-commands.h"
+#include "base/bp-error.h"
 
 typedef struct {
   const char *name;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#include "bp-error.h"
+#include "base/bp-error.h"
 
 G_DEFINE_QUARK (bp-exit-error-quark, bp_exit_error)
 G_DEFINE_QUARK (bp-usage-error-quark, bp_usage_error)

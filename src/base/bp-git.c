@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#include "bp-git.h"
+#include "base/bp-git.h"
 
 #include <git2.h>
 

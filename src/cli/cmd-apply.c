@@ -5,10 +5,10 @@
 
 #include <json-glib/json-glib.h>
 
-#include "apply.h"
-#include "bp-commands.h"
-#include "bp-error.h"
-#include "fixpack.h"
+#include "engines/apply.h"
+#include "cli/bp-commands.h"
+#include "base/bp-error.h"
+#include "model/fixpack.h"
 
 static char *opt_tree;
 static char *opt_pack;

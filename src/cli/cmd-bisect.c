@@ -8,11 +8,11 @@
 
 #include <json-glib/json-glib.h>
 
-#include "bisect-predicate.h"
-#include "bisect-run.h"
-#include "bisect.h"
-#include "bp-commands.h"
-#include "bp-error.h"
+#include "engines/bisect/bisect-predicate.h"
+#include "engines/bisect/bisect-run.h"
+#include "engines/bisect/bisect.h"
+#include "cli/bp-commands.h"
+#include "base/bp-error.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (git_repository, git_repository_free)
 

@@ -6,11 +6,11 @@
 
 #include <glib-unix.h>
 
-#include "bp-commands.h"
-#include "bp-error.h"
-#include "build.h"
-#include "fixpack.h"
-#include "report.h"
+#include "cli/bp-commands.h"
+#include "base/bp-error.h"
+#include "engines/build/build.h"
+#include "model/fixpack.h"
+#include "report/report.h"
 
 static char *opt_pack;
 static char *opt_tree;

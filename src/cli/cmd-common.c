@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Option parsing shared by every cmd-*.c file. */
-#include "bp-commands.h"
-#include "bp-error.h"
+#include "cli/bp-commands.h"
+#include "base/bp-error.h"
 
 gboolean
 bp_cmd_parse (GOptionContext *context, int *argc, char ***argv, GError **error)

@@ -2,10 +2,10 @@
 /* backport export LINE --format quilt|dep3|mbox|rpm [--output DIR] */
 #include <stdio.h>
 
-#include "bp-commands.h"
-#include "bp-error.h"
-#include "export.h"
-#include "fixpack.h"
+#include "cli/bp-commands.h"
+#include "base/bp-error.h"
+#include "engines/export.h"
+#include "model/fixpack.h"
 
 static char *opt_format;
 static char *opt_output;

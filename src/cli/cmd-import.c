@@ -4,9 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "bp-commands.h"
-#include "bp-error.h"
-#include "import.h"
+#include "cli/bp-commands.h"
+#include "base/bp-error.h"
+#include "sources/import.h"
 
 #include <gio/gunixinputstream.h>
 

@@ -8,9 +8,9 @@
 
 #include <json-glib/json-glib.h>
 
-#include "bp-commands.h"
-#include "bp-error.h"
-#include "repro/repro.h"
+#include "cli/bp-commands.h"
+#include "base/bp-error.h"
+#include "engines/repro/repro.h"
 
 static char *opt_backing;
 static char *opt_share;

@@ -2,10 +2,10 @@
 /* backport show LINE: a line's series and its notes. */
 #include <stdio.h>
 
-#include "bp-commands.h"
-#include "bp-error.h"
-#include "fixpack.h"
-#include "report.h"
+#include "cli/bp-commands.h"
+#include "base/bp-error.h"
+#include "model/fixpack.h"
+#include "report/report.h"
 
 static gboolean opt_json;
 static char *opt_pack;

@@ -9,11 +9,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "bp-commands.h"
-#include "bp-error.h"
-#include "fixpack.h"
-#include "history.h"
-#include "report.h"
+#include "cli/bp-commands.h"
+#include "base/bp-error.h"
+#include "model/fixpack.h"
+#include "engines/status/history.h"
+#include "report/report.h"
 
 static char *opt_repo;
 static char *opt_tree;

@@ -4,13 +4,13 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "bp-commands.h"
-#include "bp-error.h"
-#include "ci-gitlab.h"
-#include "report.h"
-#include "trees.h"
-#include "verify.h"
-#include "verify-run.h"
+#include "cli/bp-commands.h"
+#include "base/bp-error.h"
+#include "report/ci-gitlab.h"
+#include "report/report.h"
+#include "sources/trees.h"
+#include "verify/verify.h"
+#include "verify/verify-run.h"
 
 static char *opt_repo, *opt_cache, *opt_report, *opt_emit_ci, *opt_ci_image, *opt_pack;
 static char **opt_trees;

@@ -3,7 +3,7 @@
 
 #include <git2.h>
 
-#include "bp-commands.h"
+#include "cli/bp-commands.h"
 #include "bp-config.h"
 
 BP_CMD (version)

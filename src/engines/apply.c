@@ -20,10 +20,10 @@
 #include <git2.h>
 #include <glib/gstdio.h>
 
-#include "apply.h"
-#include "locate.h"
-#include "quilt.h"
-#include "bp-git.h"
+#include "engines/apply.h"
+#include "engines/locate.h"
+#include "engines/quilt.h"
+#include "base/bp-git.h"
 
 G_DEFINE_QUARK (bp-apply-error-quark, bp_apply_error)
 

@@ -4,7 +4,7 @@
 #pragma once
 
 #include <gio/gio.h>
-#include "fixpack.h"
+#include "model/fixpack.h"
 
 #define BP_APPLY_ERROR (bp_apply_error_quark ())
 GQuark bp_apply_error_quark (void);

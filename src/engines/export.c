@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#include "export.h"
+#include "engines/export.h"
 
 #include <errno.h>
 #include <string.h>

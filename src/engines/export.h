@@ -4,7 +4,7 @@
 #pragma once
 
 #include <gio/gio.h>
-#include "fixpack.h"
+#include "model/fixpack.h"
 
 #define BP_EXPORT_ERROR (bp_export_error_quark ())
 GQuark bp_export_error_quark (void);

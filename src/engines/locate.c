@@ -2,7 +2,7 @@
 /* The hunk locator.  See locate.h for the order of the searches. */
 #include <string.h>
 
-#include "locate.h"
+#include "engines/locate.h"
 
 G_DEFINE_QUARK (bp-locate-error-quark, bp_locate_error)
 

@@ -13,8 +13,8 @@
 #pragma once
 
 #include <glib.h>
-#include "patch.h"
-#include "apply.h"
+#include "model/patch.h"
+#include "engines/apply.h"
 
 #define BP_LOCATE_ERROR (bp_locate_error_quark ())
 GQuark bp_locate_error_quark (void);

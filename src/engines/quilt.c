@@ -3,8 +3,8 @@
 
 #include <git2.h>
 
-#include "apply.h"
-#include "quilt.h"
+#include "engines/apply.h"
+#include "engines/quilt.h"
 
 struct _BpQuilt {
   char *tree;

@@ -8,7 +8,7 @@
 #pragma once
 
 #include <gio/gio.h>
-#include "patch.h"
+#include "model/patch.h"
 
 typedef struct _BpQuilt BpQuilt;
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#include "c-source.h"
+#include "model/c-source.h"
 
 #include <string.h>
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Load and validate a fix pack: fix.ini, each line's series, each patch.
  * Every error names the file and line a maintainer has to fix. */
-#include "fixpack.h"
+#include "model/fixpack.h"
 
 #include <gio/gio.h>
 #include <stdio.h>

@@ -4,7 +4,7 @@
 #pragma once
 
 #include <glib.h>
-#include "patch.h"
+#include "model/patch.h"
 
 #define BP_FIXPACK_ERROR (bp_fixpack_error_quark ())
 GQuark bp_fixpack_error_quark (void);

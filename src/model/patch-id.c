@@ -13,9 +13,9 @@
 #include <ctype.h>
 #include <string.h>
 
-#include "history-git.h"
-#include "patch-id.h"
-#include "bp-git.h"
+#include "base/history-git.h"
+#include "model/patch-id.h"
+#include "base/bp-git.h"
 
 G_DEFINE_QUARK (bp-patch-id-error-quark, bp_patch_id_error)
 

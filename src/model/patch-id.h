@@ -7,7 +7,7 @@
 #include <glib.h>
 #include <git2.h>
 
-#include "patch.h"
+#include "model/patch.h"
 
 #define BP_PATCH_ID_ERROR (bp_patch_id_error_quark ())
 GQuark bp_patch_id_error_quark (void);

@@ -4,10 +4,10 @@
  * The mail part (headers, charset, transfer encoding) is GMime's job; the
  * diff part is ours, because libgit2's git_diff_from_buffer only takes
  * "diff --git" input and gives no line numbers for errors. */
-#include "patch.h"
+#include "model/patch.h"
 
 #include <gio/gio.h>
-#include "bp-gmime.h"
+#include "base/bp-gmime.h"
 #include <string.h>
 
 G_DEFINE_QUARK (bp-patch-error-quark, bp_patch_error)

@@ -3,10 +3,10 @@
  * codes, verdicts, sentences, JSON (see build.h). */
 #include <string.h>
 
-#include "apply.h"
-#include "bp-error.h"
-#include "build-private.h"
-#include "report.h"
+#include "engines/apply.h"
+#include "base/bp-error.h"
+#include "engines/build/build-private.h"
+#include "report/report.h"
 
 BpCheckJob *
 bp_check_job_new (BpFixLine *line, const char *tree)

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#include "ci-gitlab.h"
+#include "report/ci-gitlab.h"
 
 #include <string.h>
 

@@ -3,7 +3,7 @@
 #pragma once
 
 #include <json-glib/json-glib.h>
-#include "fixpack.h"
+#include "model/fixpack.h"
 
 /* Print NODE as pretty JSON on stdout, with a final newline. */
 void bp_json_print (JsonNode *node);

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#include "verify-model.h"
+#include "report/verify-model.h"
 
 #include <string.h>
 
 #include "bp-config.h"
-#include "report.h"
+#include "report/report.h"
 
 static const char *step_names[BP_STEP_COUNT] = {
   "tree", "status", "apply", "check", "repro", "bisect",

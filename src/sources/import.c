@@ -5,10 +5,10 @@
 
 #include <glib/gstdio.h>
 
-#include "apply.h"
-#include "bp-gmime.h"
-#include "import.h"
-#include "locate.h"
+#include "engines/apply.h"
+#include "base/bp-gmime.h"
+#include "sources/import.h"
+#include "engines/locate.h"
 
 G_DEFINE_QUARK (bp-import-error-quark, bp_import_error)
 

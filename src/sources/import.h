@@ -11,7 +11,7 @@
 #pragma once
 
 #include <glib.h>
-#include "patch.h"
+#include "model/patch.h"
 
 #define BP_IMPORT_ERROR (bp_import_error_quark ())
 GQuark bp_import_error_quark (void);

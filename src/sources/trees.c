@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Real trees per stable line: the user's, a git repository's, Debian's. */
-#include "trees.h"
-#include "report.h"
-#include "bp-git.h"
+#include "sources/trees.h"
+#include "report/report.h"
+#include "base/bp-git.h"
 
 #include <errno.h>
 #include <fcntl.h>

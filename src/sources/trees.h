@@ -62,7 +62,7 @@
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
-#include "fixpack.h"
+#include "model/fixpack.h"
 
 #define BP_TREES_ERROR (bp_trees_error_quark ())
 GQuark bp_trees_error_quark (void);

@@ -4,7 +4,7 @@
  * back with the same code as --merge.  Processes, not threads: the
  * reproducer forks a device process and changes the huge page pool, which
  * a threaded parent must not do. */
-#include "verify-run.h"
+#include "verify/verify-run.h"
 
 #include <string.h>
 

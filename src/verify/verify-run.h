@@ -2,7 +2,7 @@
 #pragma once
 
 #include <gio/gio.h>
-#include "verify-model.h"
+#include "report/verify-model.h"
 
 /* Run `backport verify LINE CHILD_ARGS...` for each of LINES (char*), at most
  * JOBS at once, and append their rows to REPORTS in LINES order.  Fails

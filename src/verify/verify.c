@@ -2,18 +2,18 @@
 /* One line of `backport verify`: each step calls its module and records
  * what it proved.  The modules do the work; this file only decides what a
  * step's outcome means for the line and words the matrix cell. */
-#include "verify.h"
+#include "verify/verify.h"
 
 #include <errno.h>
 #include <git2.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "apply.h"
-#include "bisect-run.h"
-#include "build.h"
-#include "history.h"
-#include "repro/repro.h"
+#include "engines/apply.h"
+#include "engines/bisect/bisect-run.h"
+#include "engines/build/build.h"
+#include "engines/status/history.h"
+#include "engines/repro/repro.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (git_repository, git_repository_free)
 

@@ -15,9 +15,9 @@
 
 #include <gio/gio.h>
 
-#include "fixpack.h"
-#include "trees.h"
-#include "verify-model.h"
+#include "model/fixpack.h"
+#include "sources/trees.h"
+#include "report/verify-model.h"
 
 typedef void (*BpVerifyProgress) (const char *line, const char *message, gpointer user_data);
 

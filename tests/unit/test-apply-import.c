@@ -6,7 +6,7 @@
 
 #include <glib/gstdio.h>
 
-#include "import.h"
+#include "sources/import.h"
 
 /* Feed REAL (the true file) to an indenter line by line; at each line, ask
  * what the line without its indentation becomes: it must be the line. */

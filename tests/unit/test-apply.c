@@ -9,8 +9,8 @@
 
 #include <glib/gstdio.h>
 
-#include "apply.h"
-#include "patch.h"
+#include "engines/apply.h"
+#include "model/patch.h"
 
 static char *
 tmpdir (void)

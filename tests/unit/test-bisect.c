@@ -3,8 +3,8 @@
  * does on the same shapes, and the definition finder of the repro predicate. */
 #include <string.h>
 
-#include "bisect-predicate.h"
-#include "bisect.h"
+#include "engines/bisect/bisect-predicate.h"
+#include "engines/bisect/bisect.h"
 
 static git_oid
 oid_n (int n)

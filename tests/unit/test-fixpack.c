@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The real pack loads, and VERSION strings map to the right lines. */
-#include "fixpack.h"
+#include "model/fixpack.h"
 
 static void
 test_load (void)

@@ -4,7 +4,7 @@
  * for the tricky cases, and the real Debian trees when they are here. */
 #include <string.h>
 
-#include "history.h"
+#include "engines/status/history.h"
 
 static BpFixPack pack = {
   .name = (char *) "test",

@@ -4,9 +4,9 @@
  * section-header hint when a hunk's function is not in the file. */
 #include <string.h>
 
-#include "apply.h"
-#include "locate.h"
-#include "patch.h"
+#include "engines/apply.h"
+#include "engines/locate.h"
+#include "model/patch.h"
 
 /* "l1\nl2\n...lN\n" with optional overrides. */
 static BpLines *

@@ -7,8 +7,8 @@
 
 #include <glib/gstdio.h>
 
-#include "history-git.h"
-#include "patch-id.h"
+#include "base/history-git.h"
+#include "model/patch-id.h"
 
 #define QEMU_MIRROR "/work/.mirror/jnnycn007+QEMUAppleSilicon/repo"
 #define QEMU_CULPRIT "fb32965b6dd8a001815593642a5146fbd2e85651"

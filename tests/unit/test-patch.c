@@ -2,7 +2,7 @@
 /* The patch parser on the pack's real patches and on bad input. */
 #include <string.h>
 
-#include "patch.h"
+#include "model/patch.h"
 
 static char *
 pack_patch_path (const char *line)

@@ -5,8 +5,8 @@
 
 #include <glib/gstdio.h>
 
-#include "repro/guest-ram.h"
-#include "repro/repro.h"
+#include "engines/repro/guest-ram.h"
+#include "engines/repro/repro.h"
 
 static char *cache_dir;
 

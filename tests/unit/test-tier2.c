@@ -7,10 +7,10 @@
 #include <glib.h>
 #include <string.h>
 
-#include "repro/guest-ram.h"
-#include "repro/iommufd-abi.h"
-#include "repro/tier2-core.h"
-#include "repro/tier2.h"
+#include "engines/repro/guest-ram.h"
+#include "engines/repro/iommufd-abi.h"
+#include "engines/repro/tier2-core.h"
+#include "engines/repro/tier2.h"
 
 /* Sizes and numbers the kernel checks: a wrong one is EINVAL or ENOTTY at run
  * time, so pin them here as well as in the header's static assertions. */

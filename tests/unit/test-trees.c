@@ -8,7 +8,7 @@
 
 #include <glib/gstdio.h>
 
-#include "trees.h"
+#include "sources/trees.h"
 
 static void
 test_version_order (void)

@@ -3,8 +3,8 @@
  * the matrix and report.md, and the GitLab pipeline text. */
 #include <string.h>
 
-#include "ci-gitlab.h"
-#include "verify-model.h"
+#include "report/ci-gitlab.h"
+#include "report/verify-model.h"
 
 static GPtrArray *
 sample (void)

@@ -9,7 +9,7 @@
 #include <linux/iommufd.h>
 #include "iommufd_test.h"
 
-#include "iommufd-abi.h"
+#include "engines/repro/iommufd-abi.h"
 
 #define SAME_SIZE(k, o) _Static_assert (sizeof (struct k) == sizeof (struct o), #k " size")
 #define SAME_OFF(k, o, m) _Static_assert (offsetof (struct k, m) == offsetof (struct o, m), #k "." #m)

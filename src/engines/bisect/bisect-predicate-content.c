@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The content predicate: a regular expression on the blob at a path, for
  * quick triage.  Bad when it matches (good when inverted).  Cached by blob. */
-#include "bisect-predicate.h"
+#include "engines/bisect/bisect-predicate.h"
 
 #include <string.h>
 

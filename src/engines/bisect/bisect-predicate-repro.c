@@ -11,12 +11,12 @@
  * that does NOT define the function.  So the file is found by what it
  * defines, not by its name; the answer is cached by the hw/vfio tree id, and
  * the verdict by blob id (the policy caches compiled decisions itself). */
-#include "bisect-predicate.h"
+#include "engines/bisect/bisect-predicate.h"
 
 #include <string.h>
 
-#include "repro/repro.h"
-#include "bp-git.h"
+#include "engines/repro/repro.h"
+#include "base/bp-git.h"
 
 #define FUNCTION "vfio_container_dma_map"
 #define VFIO_DIR "hw/vfio"

@@ -11,7 +11,7 @@
  * are not applied, as in a bare checkout.  The user's work tree and index are
  * never touched.  Cached by tree id: two commits with the same tree get the
  * same answer without running the command again. */
-#include "bisect-predicate.h"
+#include "engines/bisect/bisect-predicate.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>

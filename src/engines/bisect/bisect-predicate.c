@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The part every predicate shares: the verdict cache and small tree helpers. */
-#include "bisect-predicate.h"
-#include "c-source.h"
+#include "engines/bisect/bisect-predicate.h"
+#include "model/c-source.h"
 
 #include <string.h>
 

@@ -13,7 +13,7 @@
 #include <gio/gio.h>
 #include <git2.h>
 
-#include "bisect.h"
+#include "engines/bisect/bisect.h"
 
 typedef struct BpBisectPredicate BpBisectPredicate;
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The bisection driver (see bisect-run.h): the loop around bp_bisect_next()
  * and a predicate, the log `git bisect replay` reads, and the outcome. */
-#include "bisect-run.h"
+#include "engines/bisect/bisect-run.h"
 
 #include <errno.h>
 #include <signal.h>

@@ -15,8 +15,8 @@
 #include <git2.h>
 #include <json-glib/json-glib.h>
 
-#include "bisect-predicate.h"
-#include "bisect.h"
+#include "engines/bisect/bisect-predicate.h"
+#include "engines/bisect/bisect.h"
 
 /* One mark of a replayed log. */
 typedef struct {

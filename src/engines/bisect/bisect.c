@@ -13,8 +13,8 @@
  *  - once anything was skipped: all candidates sorted by that distance
  *    (descending, then by id), and when the best is skipped, git's
  *    pseudo-random skip_away() among the untested ones. */
-#include "bisect.h"
-#include "bp-git.h"
+#include "engines/bisect/bisect.h"
+#include "base/bp-git.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -5,7 +5,7 @@
 
 #include <glib/gstdio.h>
 
-#include "build-private.h"
+#include "engines/build/build-private.h"
 
 /* The compiler's output with the scratch copy's paths made tree-relative. */
 static char *

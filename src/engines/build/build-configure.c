@@ -5,7 +5,7 @@
  * subprojects, too old a meson). */
 #include <string.h>
 
-#include "build-private.h"
+#include "engines/build/build-private.h"
 
 /* Which build system TREE has: QEMU's configure wrapping meson, or meson.
  * SHOWN is the tree as the user gave it, for the message. */

@@ -17,7 +17,7 @@
 
 #include <gio/gio.h>
 
-#include "build.h"
+#include "engines/build/build.h"
 
 typedef enum {
   BP_BUILD_QEMU,    /* ./configure wrapping meson */

@@ -5,7 +5,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
-#include "build-private.h"
+#include "engines/build/build-private.h"
 
 typedef struct {
   GMainContext *context;

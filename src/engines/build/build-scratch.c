@@ -18,7 +18,7 @@
 
 #include <glib/gstdio.h>
 
-#include "build-private.h"
+#include "engines/build/build-private.h"
 
 static gboolean
 rm_fail (GError **error, const char *name)

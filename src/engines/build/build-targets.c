@@ -6,7 +6,7 @@
 
 #include <json-glib/json-glib.h>
 
-#include "build-private.h"
+#include "engines/build/build-private.h"
 
 #define MAX_LOG_TAIL 8
 

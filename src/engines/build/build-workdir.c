@@ -8,7 +8,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
-#include "build-private.h"
+#include "engines/build/build-private.h"
 
 BpBuildLock
 bp_build_take_lock (BpBuildCheck *ck, GCancellable *cancellable, GError **error)

@@ -8,8 +8,8 @@
 
 #include <glib/gstdio.h>
 
-#include "apply.h"
-#include "build-private.h"
+#include "engines/apply.h"
+#include "engines/build/build-private.h"
 
 G_DEFINE_QUARK (bp-build-error-quark, bp_build_error)
 

@@ -20,7 +20,7 @@
 
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
-#include "fixpack.h"
+#include "model/fixpack.h"
 
 #define BP_BUILD_ERROR (bp_build_error_quark ())
 GQuark bp_build_error_quark (void);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Guest RAM like QEMU's; see guest-ram.h.  Plain C: libc only. */
-#include "guest-ram.h"
+#include "engines/repro/guest-ram.h"
 
 #include <errno.h>
 #include <fcntl.h>

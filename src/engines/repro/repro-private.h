@@ -2,8 +2,8 @@
 /* Between the parts of src/repro/: not for users of the reproducer. */
 #pragma once
 
-#include "guest-ram.h"
-#include "repro.h"
+#include "engines/repro/guest-ram.h"
+#include "engines/repro/repro.h"
 
 /* Tier 1: a forked device process that holds only what PATH gives it (the
  * fd, or the pid and address) DMAs into RAM, which bp_repro_run opened.

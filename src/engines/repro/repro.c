@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The reproducer: pick the DMA path with the policy, pick the tier, make
  * guest RAM (falling back from huge pages to memfd when allowed), run. */
-#include "repro-private.h"
-#include "tier2.h"
+#include "engines/repro/repro-private.h"
+#include "engines/repro/tier2.h"
 
 G_DEFINE_QUARK (bp-repro-error-quark, bp_repro_error)
 

@@ -24,7 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "repro-private.h"
+#include "engines/repro/repro-private.h"
 
 typedef struct {
   unsigned dirty_every;      /* parent -> device before 'V' */

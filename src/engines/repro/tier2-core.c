@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Tier 2 core: see tier2-core.h.  libc only. */
-#include "tier2-core.h"
+#include "engines/repro/tier2-core.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "iommufd-abi.h"
+#include "engines/repro/iommufd-abi.h"
 
 static int
 t2_fail (struct bp_t2 *t, int err_no, const char *fmt, ...)

@@ -22,7 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "guest-ram.h"
+#include "engines/repro/guest-ram.h"
 
 #define BP_T2_DEV_IOMMU "/dev/iommu"
 

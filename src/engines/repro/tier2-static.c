@@ -28,8 +28,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "guest-ram.h"
-#include "tier2-core.h"
+#include "engines/repro/guest-ram.h"
+#include "engines/repro/tier2-core.h"
 
 static double
 now (void)

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Tier 2 for the GLib side: thin wrappers over the libc-only core in
  * tier2-core.c (which the static VM reproducer links too). */
-#include "tier2.h"
+#include "engines/repro/tier2.h"
 
 #include <errno.h>
 
-#include "guest-ram.h"
-#include "tier2-core.h"
+#include "engines/repro/guest-ram.h"
+#include "engines/repro/tier2-core.h"
 
 G_STATIC_ASSERT ((int) BP_BACKING_HUGETLBFS == (int) BP_GR_HUGETLBFS);
 G_STATIC_ASSERT ((int) BP_BACKING_MEMFD_HUGETLB == (int) BP_GR_MEMFD_HUGETLB);

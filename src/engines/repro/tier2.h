@@ -4,7 +4,7 @@
  * IOMMU_IOAS_MAP_FILE vs IOMMU_IOAS_MAP, ACCESS_RW, MD_CHECK_MAP. */
 #pragma once
 
-#include "repro.h"
+#include "engines/repro/repro.h"
 
 /* TRUE when /dev/iommu opens and answers IOMMU_TEST_CMD; else REASON says why
  * ("no /dev/iommu", "kernel without CONFIG_IOMMUFD_TEST"). */

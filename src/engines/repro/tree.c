@@ -17,8 +17,8 @@
 #include <glib/gstdio.h>
 #include <git2.h>
 
-#include "c-source.h"
-#include "repro-private.h"
+#include "model/c-source.h"
+#include "engines/repro/repro-private.h"
 
 #define DECISION "vfio_container_dma_map"
 #define HELPER "vfio_container_can_dma_map_file"

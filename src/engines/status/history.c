@@ -5,11 +5,11 @@
 
 #include <gio/gio.h>
 
-#include "history-git.h"
-#include "history.h"
+#include "base/history-git.h"
+#include "engines/status/history.h"
 
-#include "c-source.h"
-#include "patch-id.h"
+#include "model/c-source.h"
+#include "model/patch-id.h"
 
 G_DEFINE_QUARK (bp-history-error-quark, bp_history_error)
 

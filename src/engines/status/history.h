@@ -14,7 +14,7 @@
 
 #include <glib.h>
 
-#include "fixpack.h"
+#include "model/fixpack.h"
 
 #define BP_HISTORY_ERROR (bp_history_error_quark ())
 GQuark bp_history_error_quark (void);
