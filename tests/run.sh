@@ -22,11 +22,18 @@ run_suite() {
     echo "== $name: test"
     meson test -C "$dir" --print-errorlogs --num-processes 2 --timeout-multiplier "${BP_TIMEOUT_MULTIPLIER:-1}"
     json="$dir/meson-logs/testlog.json"
-    # one JSON object per test, with "result": OK | SKIP | FAIL | TIMEOUT | ...
-    count() { grep -o "\"result\": \"$1\"" "$json" | wc -l; }
-    passed=$((passed + $(count OK)))
-    skipped=$((skipped + $(count SKIP)))
-    failed=$((failed + $(count FAIL) + $(count TIMEOUT) + $(count UNEXPECTEDPASS) + $(count ERROR)))
+    # Count subtests, not test programs: every TAP line of every test
+    # (`ok`, `ok # SKIP`, `not ok`, a whole-file `1..0 # SKIP`); a test that
+    # failed without a `not ok` line (a crash, a timeout) counts one failure.
+    counts=$(jq -r '
+        (.stdout // "" | split("\n")) as $l
+        | ([$l[] | select(test("^ok [0-9]+") and (test("# ?SKIP") | not))] | length) as $p
+        | ([$l[] | select(test("^ok [0-9]+.*# ?SKIP") or test("^1\\.\\.0 # ?SKIP"))] | length) as $s
+        | ([$l[] | select(test("^not ok"))] | length) as $f
+        | [$p, $s, (if .result == "OK" or .result == "SKIP" or $f > 0 then $f else 1 end)]
+        | @tsv' "$json" | awk '{p += $1; s += $2; f += $3} END {print p, s, f}')
+    set -- $counts
+    passed=$((passed + $1)) skipped=$((skipped + $2)) failed=$((failed + $3))
     # Skipped tests print why; show the reasons so a skip is never silent.
     grep -h '^ok .* # SKIP\|^1\.\.0 # SKIP' "$dir"/meson-logs/testlog.txt 2>/dev/null | sed 's/^/   skip: /' | sort -u || true
 }

@@ -231,8 +231,9 @@ bp bisect --repo "$TEST_TMP/nowhere" --good a --bad b
 { assert_rc 3 && assert_one_line_error "not a git repository"; } && ok "--repo not a repository: exit 3" || not_ok "--repo not a repository: exit 3"
 
 # ---- repro predicate on real QEMU files -----------------------------------
-OLD=/work/trees/qemu-10.0.13 NEW=/work/trees/qemu-10.2.2
-if [ -f "$OLD/hw/vfio/container-base.c" ] && [ -f "$NEW/hw/vfio/container.c" ]; then
+OLD=$TEST_TMP/qemu-10.0.13 NEW=$TEST_TMP/qemu-10.2.2
+if sh "$FIXTURES/debian-source.sh" 10.0.13 "$OLD" --shared 2>"$TEST_TMP/why" \
+    && sh "$FIXTURES/debian-source.sh" 10.2.2 "$NEW" --shared 2>"$TEST_TMP/why"; then
     R=$TEST_TMP/vfio
     git init -q -b main "$R"
     mkdir -p "$R/hw/vfio"
@@ -256,7 +257,7 @@ if [ -f "$OLD/hw/vfio/container-base.c" ] && [ -f "$NEW/hw/vfio/container.c" ]; 
             || not_ok "repro (default) predicate: finds the layout change, file found by definition"
     fi
 else
-    skip "repro predicate: no Debian qemu trees under /work/trees"
+    skip "repro predicate: $(tail -n 1 "$TEST_TMP/why")"
 fi
 
 finish

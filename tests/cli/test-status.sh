@@ -223,21 +223,21 @@ bp status --tree "$TEST_TMP/plain"
 { assert_rc 3 && assert_one_line_error "not a QEMU source tree"; } \
     && ok "--tree on a non-QEMU directory: exit 3, one line" || not_ok "--tree on a non-QEMU directory: exit 3, one line"
 
-# real Debian trees with the real pack, when this machine has them
+# real Debian trees with the real pack, when they can be had
 unset BACKPORT_PACKS
-if [ -f /work/trees/qemu-10.2.2/VERSION ] && [ -d "$BP_SOURCE_DIR/patches" ]; then
-    bp status --tree /work/trees/qemu-10.2.2 --json
+if sh "$FIXTURES/debian-source.sh" 10.2.2 "$TEST_TMP/qemu-10.2.2" --shared 2>"$TEST_TMP/why102"; then
+    bp status --tree "$TEST_TMP/qemu-10.2.2" --json
     { assert_rc 1 && expect v "$(ref qemu-10.2.2 .verdict)" affected && expect f "$(ref qemu-10.2.2 .probe.file)" hw/vfio/container.c; } \
         && ok "Debian qemu 10.2.2: affected, fix missing" || not_ok "Debian qemu 10.2.2: affected, fix missing"
 else
-    skip "no Debian qemu 10.2.2 tree at /work/trees/qemu-10.2.2"
+    skip "Debian qemu 10.2.2: $(tail -n 1 "$TEST_TMP/why102")"
 fi
-if [ -f /work/trees/qemu-10.0.13/VERSION ] && [ -d "$BP_SOURCE_DIR/patches" ]; then
-    bp status --tree /work/trees/qemu-10.0.13 --json
+if sh "$FIXTURES/debian-source.sh" 10.0.13 "$TEST_TMP/qemu-10.0.13" --shared 2>"$TEST_TMP/why100"; then
+    bp status --tree "$TEST_TMP/qemu-10.0.13" --json
     { assert_rc 0 && expect v "$(ref qemu-10.0.13 .verdict)" not-affected; } \
         && ok "Debian qemu 10.0.13: not affected" || not_ok "Debian qemu 10.0.13: not affected"
 else
-    skip "no Debian qemu 10.0.13 tree at /work/trees/qemu-10.0.13"
+    skip "Debian qemu 10.0.13: $(tail -n 1 "$TEST_TMP/why100")"
 fi
 
 finish

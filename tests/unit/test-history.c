@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "engines/status/history.h"
+#include "debian-trees.h"
 
 static BpFixPack pack = {
   .name = (char *) "test",
@@ -81,13 +82,11 @@ test_shapes (void)
 }
 
 static void
-probe_file (const char *path, BpProbeState want)
+probe_file (const char *version, const char *rel, BpProbeState want)
 {
-  if (!g_file_test (path, G_FILE_TEST_EXISTS))
-    {
-      g_test_skip_printf ("no %s here", path);
-      return;
-    }
+  g_autofree char *path = debian_tree_file (version, rel);
+  if (path == NULL)
+    return;
   g_autofree char *text = NULL;
   gsize len;
   g_assert_true (g_file_get_contents (path, &text, &len, NULL));
@@ -98,15 +97,15 @@ probe_file (const char *path, BpProbeState want)
 static void
 test_debian_10_2 (void)
 {
-  probe_file ("/work/trees/qemu-10.2.2/hw/vfio/container.c", BP_PROBE_BUGGY);
+  probe_file ("10.2.2", "hw/vfio/container.c", BP_PROBE_BUGGY);
 }
 
 static void
 test_debian_10_0 (void)
 {
-  probe_file ("/work/trees/qemu-10.0.13/hw/vfio/container-base.c", BP_PROBE_CLEAN);
+  probe_file ("10.0.13", "hw/vfio/container-base.c", BP_PROBE_CLEAN);
   /* the 10.0 container.c is the legacy one: no definition there */
-  probe_file ("/work/trees/qemu-10.0.13/hw/vfio/container.c", BP_PROBE_ABSENT);
+  probe_file ("10.0.13", "hw/vfio/container.c", BP_PROBE_ABSENT);
 }
 
 int
