@@ -24,6 +24,7 @@
 #include "engines/locate.h"
 #include "engines/quilt.h"
 #include "base/bp-git.h"
+#include "base/path-safety.h"
 
 G_DEFINE_QUARK (bp-apply-error-quark, bp_apply_error)
 
@@ -39,32 +40,6 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (git_status_list, git_status_list_free)
 
 /* Files of a tree we are willing to read (a QEMU source file is < 1 MiB). */
 #define MAX_TREE_FILE (64 * 1024 * 1024)
-
-const char *
-bp_hunk_match_to_string (BpHunkMatch how)
-{
-  switch (how)
-    {
-    case BP_HUNK_EXACT: return "exact";
-    case BP_HUNK_OFFSET: return "offset";
-    case BP_HUNK_WHITESPACE: return "whitespace";
-    case BP_HUNK_FUZZ: return "fuzz";
-    case BP_HUNK_THREE_WAY: return "3-way";
-    case BP_HUNK_FAILED: return "failed";
-    }
-  return "?";
-}
-
-void
-bp_hunk_report_free (BpHunkReport *report)
-{
-  if (report == NULL)
-    return;
-  g_free (report->patch);
-  g_free (report->file);
-  g_free (report->detail);
-  g_free (report);
-}
 
 static void
 git_init_once (void)
@@ -88,22 +63,11 @@ git_fail (GError **error, const char *what)
 gboolean
 bp_apply_path_is_safe (const char *path, GError **error)
 {
-  if (path == NULL || *path == '\0' || g_path_is_absolute (path))
-    {
-      g_set_error (error, BP_APPLY_ERROR, BP_APPLY_ERROR_UNSAFE,
-                   "refusing path '%s': absolute or empty", path ? path : "");
-      return FALSE;
-    }
-  g_auto(GStrv) parts = g_strsplit (path, "/", -1);
-  for (guint i = 0; parts[i]; i++)
-    if (strcmp (parts[i], "..") == 0 || strcmp (parts[i], ".") == 0 || parts[i][0] == '\0'
-        || strcmp (parts[i], ".git") == 0)
-      {
-        g_set_error (error, BP_APPLY_ERROR, BP_APPLY_ERROR_UNSAFE,
-                     "refusing path '%s': it has a '%s' component", path, parts[i]);
-        return FALSE;
-      }
-  return TRUE;
+  g_autoptr(GError) local = NULL;
+  if (bp_path_is_safe (path, &local))
+    return TRUE;
+  g_set_error_literal (error, BP_APPLY_ERROR, BP_APPLY_ERROR_UNSAFE, local->message);
+  return FALSE;
 }
 
 /* Every existing directory on the way to PATH must resolve inside TREE_REAL,

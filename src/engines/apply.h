@@ -5,6 +5,7 @@
 
 #include <gio/gio.h>
 #include "model/fixpack.h"
+#include "model/hunk-report.h"
 
 #define BP_APPLY_ERROR (bp_apply_error_quark ())
 GQuark bp_apply_error_quark (void);
@@ -37,31 +38,6 @@ typedef struct {
   const char *object_repo; /* 3-way: repository holding the preimage blobs
                               (NULL: the tree's own, if it is a git work tree) */
 } BpApplyOptions;
-
-typedef enum {
-  BP_HUNK_EXACT,           /* at the stated line */
-  BP_HUNK_OFFSET,          /* exact text, moved by `offset` lines */
-  BP_HUNK_WHITESPACE,      /* matched ignoring whitespace */
-  BP_HUNK_FUZZ,            /* matched after dropping `fuzz` context lines */
-  BP_HUNK_THREE_WAY,       /* merged through the preimage blob */
-  BP_HUNK_FAILED,
-} BpHunkMatch;
-
-const char *bp_hunk_match_to_string (BpHunkMatch how);  /* "exact", "offset", ... */
-
-typedef struct {
-  char *patch;             /* patch file name */
-  char *file;              /* path in the tree the hunk went to */
-  guint hunk;              /* 1-based index in its file diff */
-  guint stated_line;       /* old_start from the patch */
-  guint applied_line;      /* where it went (1-based), 0 if failed */
-  BpHunkMatch how;
-  int offset;              /* applied_line - stated_line */
-  guint fuzz;              /* context lines dropped */
-  char *detail;            /* why it failed / what 3-way did, or NULL */
-} BpHunkReport;
-
-void bp_hunk_report_free (BpHunkReport *report);
 
 /* Apply LINE's series to TREE.  On success REPORTS (if non-NULL) gets the
  * per-hunk reports (BpHunkReport*).  On failure the tree, index, refs,

@@ -6,70 +6,6 @@
 
 G_DEFINE_QUARK (bp-locate-error-quark, bp_locate_error)
 
-BpLines *
-bp_lines_new_from_text (const char *text, gsize len)
-{
-  BpLines *lines = g_new0 (BpLines, 1);
-  lines->lines = g_ptr_array_new_with_free_func (g_free);
-  lines->final_newline = TRUE;
-  gsize pos = 0;
-  while (pos < len)
-    {
-      const char *nl = memchr (text + pos, '\n', len - pos);
-      gsize end = nl ? (gsize) (nl - text) : len;
-      g_ptr_array_add (lines->lines, g_strndup (text + pos, end - pos));
-      if (nl == NULL)
-        lines->final_newline = FALSE;
-      pos = end + 1;
-    }
-  return lines;
-}
-
-BpLines *
-bp_lines_copy (const BpLines *src)
-{
-  BpLines *lines = g_new0 (BpLines, 1);
-  lines->lines = g_ptr_array_new_full (src->lines->len, g_free);
-  for (guint i = 0; i < src->lines->len; i++)
-    g_ptr_array_add (lines->lines, g_strdup (src->lines->pdata[i]));
-  lines->final_newline = src->final_newline;
-  return lines;
-}
-
-char *
-bp_lines_to_text (const BpLines *lines, gsize *len)
-{
-  GString *s = g_string_new (NULL);
-  for (guint i = 0; i < lines->lines->len; i++)
-    {
-      g_string_append (s, lines->lines->pdata[i]);
-      if (i + 1 < lines->lines->len || lines->final_newline)
-        g_string_append_c (s, '\n');
-    }
-  if (len)
-    *len = s->len;
-  return g_string_free (s, FALSE);
-}
-
-void
-bp_lines_free (BpLines *lines)
-{
-  if (lines == NULL)
-    return;
-  g_ptr_array_unref (lines->lines);
-  g_free (lines);
-}
-
-char *
-bp_locate_squash (const char *line)
-{
-  GString *s = g_string_sized_new (strlen (line));
-  for (const char *p = line; *p; p++)
-    if (!g_ascii_isspace (*p))
-      g_string_append_c (s, *p);
-  return g_string_free (s, FALSE);
-}
-
 /* The old side of a hunk (context and removed lines), in order. */
 static GPtrArray *
 hunk_old_lines (const BpHunk *hunk)
@@ -98,7 +34,7 @@ target_line (Target *t, guint i, gboolean ws)
     {
       t->squashed = g_ptr_array_new_full (t->lines->lines->len, g_free);
       for (guint j = 0; j < t->lines->lines->len; j++)
-        g_ptr_array_add (t->squashed, bp_locate_squash (t->lines->lines->pdata[j]));
+        g_ptr_array_add (t->squashed, bp_lines_squash (t->lines->lines->pdata[j]));
     }
   return t->squashed->pdata[i];
 }
@@ -165,7 +101,7 @@ bp_locate_hunk (const BpLines *lines, const BpHunk *hunk, gint64 expected,
   g_autoptr(GPtrArray) old = hunk_old_lines (hunk);
   g_autoptr(GPtrArray) old_squashed = g_ptr_array_new_with_free_func (g_free);
   for (guint i = 0; i < old->len; i++)
-    g_ptr_array_add (old_squashed, bp_locate_squash (((const BpDiffLine *) old->pdata[i])->text));
+    g_ptr_array_add (old_squashed, bp_lines_squash (((const BpDiffLine *) old->pdata[i])->text));
   Target t = { lines, NULL };
   memset (location, 0, sizeof *location);
 

@@ -14,7 +14,8 @@
 
 #include <glib.h>
 #include "model/patch.h"
-#include "engines/apply.h"
+#include "model/hunk-report.h"
+#include "model/lines.h"
 
 #define BP_LOCATE_ERROR (bp_locate_error_quark ())
 GQuark bp_locate_error_quark (void);
@@ -24,18 +25,6 @@ typedef enum {
   BP_LOCATE_ERROR_AMBIGUOUS,   /* two places fit equally well */
   BP_LOCATE_ERROR_BAD_HUNK,    /* the hunk itself is unusable */
 } BpLocateErrorCode;
-
-/* A file as lines, without their '\n'. */
-typedef struct {
-  GPtrArray *lines;          /* char* */
-  gboolean final_newline;    /* the last line ends with '\n' (TRUE for an empty file) */
-} BpLines;
-
-BpLines *bp_lines_new_from_text (const char *text, gsize len);
-BpLines *bp_lines_copy (const BpLines *src);
-char *bp_lines_to_text (const BpLines *lines, gsize *len);
-void bp_lines_free (BpLines *lines);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (BpLines, bp_lines_free)
 
 /* Where one hunk goes. */
 typedef struct {
@@ -54,9 +43,6 @@ typedef struct {
 gboolean bp_locate_hunk (const BpLines *lines, const BpHunk *hunk, gint64 expected,
                          guint min_start, guint max_fuzz, BpLocation *location,
                          GError **error);
-
-/* Whitespace-insensitive form of a line: all blanks removed. */
-char *bp_locate_squash (const char *line);
 
 /* Apply every hunk of FILE to LINES (not modified).  One BpHunkReport* per hunk
  * is appended to REPORTS (patch name PATCH_NAME, path PATH).  On failure the

@@ -5,6 +5,7 @@
 
 #include "engines/apply.h"
 #include "engines/quilt.h"
+#include "base/path-safety.h"
 
 struct _BpQuilt {
   char *tree;
@@ -63,7 +64,7 @@ bp_quilt_open (const char *tree, GError **error)
     q->patches_dir = g_strdup ("debian/patches");
   if (q->series_name == NULL)
     q->series_name = g_strdup ("series");
-  if (!bp_apply_path_is_safe (q->patches_dir, NULL) || strchr (q->series_name, '/'))
+  if (!bp_path_is_safe (q->patches_dir, NULL) || strchr (q->series_name, '/'))
     {
       g_set_error (error, BP_APPLY_ERROR, BP_APPLY_ERROR_UNSAFE,
                    "%s/.pc names a patch directory outside the tree", tree);
@@ -234,7 +235,7 @@ gboolean
 bp_quilt_add_patch (BpQuilt *q, const char *name, const BpPatch *patch, const char *upstream_id,
                     const char *link, GPtrArray *files, GPtrArray **writes_out, GError **error)
 {
-  if (!bp_apply_path_is_safe (name, error) || strchr (name, '/'))
+  if (!bp_path_is_safe (name, error) || strchr (name, '/'))
     {
       g_clear_error (error);
       g_set_error (error, BP_APPLY_ERROR, BP_APPLY_ERROR_UNSAFE, "bad patch name '%s'", name);

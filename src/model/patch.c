@@ -8,6 +8,7 @@
 
 #include <gio/gio.h>
 #include "base/bp-gmime.h"
+#include "base/path-safety.h"
 #include <string.h>
 
 G_DEFINE_QUARK (bp-patch-error-quark, bp_patch_error)
@@ -127,19 +128,6 @@ fail (GError **error, int code, const char *source, guint lineno, const char *fm
   return FALSE;
 }
 
-/* Paths come from untrusted text: refuse anything that could leave the tree. */
-static gboolean
-path_is_safe (const char *path)
-{
-  if (path[0] == '/' || path[0] == '\0')
-    return FALSE;
-  g_auto(GStrv) parts = g_strsplit (path, "/", -1);
-  for (char **p = parts; *p; p++)
-    if (strcmp (*p, "..") == 0)
-      return FALSE;
-  return TRUE;
-}
-
 /* "a/hw/x.c" -> "hw/x.c"; "/dev/null" -> NULL.  Git quotes unusual names
  * C-style; unquote those.  Strips a trailing tab + timestamp (diff -u). */
 static char *
@@ -253,9 +241,11 @@ check_file (BpFileDiff *f, const char *source, guint lineno, GError **error)
 {
   const char *paths[] = { f->old_path, f->new_path };
   for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
-    if (paths[i] && !path_is_safe (paths[i]))
-      return fail (error, BP_PATCH_ERROR_UNSAFE_PATH, source, lineno,
-                   "refusing path '%s': absolute or with '..'", paths[i]);
+    {
+      g_autoptr(GError) unsafe = NULL;
+      if (paths[i] && !bp_path_is_safe (paths[i], &unsafe))
+        return fail (error, BP_PATCH_ERROR_UNSAFE_PATH, source, lineno, "%s", unsafe->message);
+    }
   if (f->is_binary)
     return fail (error, BP_PATCH_ERROR_BINARY, source, lineno,
                  "binary patch for '%s' refused: only text patches are supported",

@@ -5,7 +5,8 @@
 
 #include <glib/gstdio.h>
 
-#include "engines/apply.h"
+#include "base/path-safety.h"
+#include "model/lines.h"
 #include "base/bp-gmime.h"
 #include "sources/import.h"
 #include "engines/locate.h"
@@ -735,7 +736,7 @@ parse_one (const char *text, gsize len, const char *source, GError **error)
       BpFileDiff *f = patch->files->pdata[k];
       const char *paths[2] = { f->old_path, f->new_path };
       for (guint j = 0; j < 2; j++)
-        if (paths[j] && !bp_apply_path_is_safe (paths[j], error))
+        if (paths[j] && !bp_path_is_safe (paths[j], error))
           {
             bp_imported_free (imp);
             return NULL;
@@ -828,7 +829,7 @@ bp_import_load (const char *path, GError **error)
 static BpLines *
 read_tree_file (const char *tree, const char *rel, GError **error)
 {
-  if (!bp_apply_path_is_safe (rel, error))
+  if (!bp_path_is_safe (rel, error))
     return NULL;
   g_autofree char *path = g_build_filename (tree, rel, NULL);
   g_autofree char *real_tree = realpath (tree, NULL);
@@ -953,7 +954,7 @@ repair_file (BpImported *imp, BpFileDiff *f, const char *tree, GError **error)
     lines = bp_lines_new_from_text ("", 0);
   g_autoptr(GPtrArray) squashed = g_ptr_array_new_with_free_func (g_free);
   for (guint k = 0; k < lines->lines->len; k++)
-    g_ptr_array_add (squashed, bp_locate_squash (lines->lines->pdata[k]));
+    g_ptr_array_add (squashed, bp_lines_squash (lines->lines->pdata[k]));
 
   gint64 delta = 0, shift = 0;
   guint min_start = 0;
@@ -965,7 +966,7 @@ repair_file (BpImported *imp, BpFileDiff *f, const char *tree, GError **error)
         {
           BpDiffLine *dl = hunk->lines->pdata[k];
           if (dl->kind != '+')
-            g_ptr_array_add (old, bp_locate_squash (dl->text));
+            g_ptr_array_add (old, bp_lines_squash (dl->text));
         }
       /* Web archives drop blank lines: a blank tree line the patch lacks may
        * be skipped inside the hunk (never before its first line). */
