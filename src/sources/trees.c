@@ -12,18 +12,13 @@
 #include <unistd.h>
 
 #include <git2.h>
+
+#include "base/git-autoptr.h"
 #include <glib/gstdio.h>
 
 G_DEFINE_QUARK (bp-trees-error-quark, bp_trees_error)
 
 /* libgit2 objects owned by a local */
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (git_repository, git_repository_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (git_object, git_object_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (git_commit, git_commit_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (git_tree, git_tree_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (git_tree_entry, git_tree_entry_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (git_blob, git_blob_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (git_reference, git_reference_free)
 
 /* Suites the private deb-src list asks for when the caller names none. */
 static const char *const default_suites[] = { "sid", "trixie", "trixie-backports", "experimental", NULL };

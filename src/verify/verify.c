@@ -6,6 +6,8 @@
 
 #include <errno.h>
 #include <git2.h>
+
+#include "base/git-autoptr.h"
 #include <stdio.h>
 #include <string.h>
 
@@ -15,7 +17,6 @@
 #include "engines/status/history.h"
 #include "engines/repro/repro.h"
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (git_repository, git_repository_free)
 
 static void
 progress (const BpVerifyOptions *o, const char *line, const char *fmt, ...) G_GNUC_PRINTF (3, 4);
