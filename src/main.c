@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <git2.h>
+
 #include "cli/bp-commands.h"
 #include "base/bp-error.h"
 
@@ -24,6 +26,7 @@ static const BpCommand commands[] = {
   { "check", bp_cmd_check, "compile a line's series against a tree with its own build" },
   { "import", bp_cmd_import, "mail, mbox, diff or pasted web text -> clean patches" },
   { "repro", bp_cmd_repro, "reproduce the bug: a device DMAs into dirtied private guest RAM" },
+  { "pick", bp_cmd_pick, "pick any fix onto any line: commits, ranges or mails, as a queue" },
   { "bisect", bp_cmd_bisect, "find the first bad commit (git's algorithm, no checkout)" },
   { "verify", bp_cmd_verify, "the main job: every step for every line on real trees" },
   { NULL, NULL, NULL },
@@ -90,6 +93,11 @@ main (int argc, char **argv)
       return BP_EXIT_USAGE;
     }
 
+  /* Process-wide set-up, once, here: libgit2 for every command. */
+  git_libgit2_init ();
+  /* libgit2 re-hashes every object it reads unless told not to: git itself
+   * does not, and on QEMU's history that doubles the cost of a walk. */
+  git_libgit2_opts (GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
   g_autoptr(GError) error = NULL;
   if (!cmd->fn (sub_argc, sub_argv, cancellable, &error))
@@ -97,7 +105,9 @@ main (int argc, char **argv)
       int code = bp_error_exit_code (error);
       if (error && error->message && error->message[0])
         fprintf (stderr, "backport %s: %s\n", cmd->name, error->message);
+      git_libgit2_shutdown ();
       return code;
     }
+  git_libgit2_shutdown ();
   return BP_EXIT_OK;
 }

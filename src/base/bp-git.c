@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "base/bp-git.h"
 
+#include <string.h>
+
 #include <git2.h>
 
 gboolean
@@ -9,4 +11,25 @@ bp_git_error (GError **error, GQuark domain, int code, const char *what)
   const git_error *e = git_error_last ();
   g_set_error (error, domain, code, "%s: %s", what, e && e->message ? e->message : "libgit2 error");
   return FALSE;
+}
+
+guint
+bp_git_oid_hash (gconstpointer oid)
+{
+  /* The id is already a hash: its first bytes are as good as any. */
+  guint h;
+  memcpy (&h, ((const git_oid *) oid)->id, sizeof h);
+  return h;
+}
+
+gboolean
+bp_git_oid_equal (gconstpointer a, gconstpointer b)
+{
+  return git_oid_equal (a, b);
+}
+
+gpointer
+bp_git_oid_dup (gconstpointer oid)
+{
+  return g_memdup2 (oid, sizeof (git_oid));
 }

@@ -19,6 +19,7 @@ BP_CMD (import);
 BP_CMD (repro);
 BP_CMD (bisect);
 BP_CMD (verify);
+BP_CMD (pick);
 
 /* Parse a command's options with the common conventions: --help prints the
  * summary, unknown options are usage errors (exit 2). */

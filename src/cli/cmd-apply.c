@@ -58,6 +58,8 @@ print_reports (GPtrArray *reports)
         case BP_HUNK_OFFSET:
         case BP_HUNK_WHITESPACE:
         case BP_HUNK_FUZZ:
+        case BP_HUNK_CONTEXT:
+        case BP_HUNK_FUNCTION:
           printf ("%s at line %u (stated %u, offset %+d%s%.0u)", bp_hunk_match_to_string (r->how),
                   r->applied_line, r->stated_line, r->offset, r->fuzz ? ", fuzz " : "", r->fuzz);
           break;

@@ -11,6 +11,8 @@ bp_hunk_match_to_string (BpHunkMatch how)
     case BP_HUNK_WHITESPACE: return "whitespace";
     case BP_HUNK_FUZZ: return "fuzz";
     case BP_HUNK_THREE_WAY: return "3-way";
+    case BP_HUNK_CONTEXT: return "context";
+    case BP_HUNK_FUNCTION: return "function";
     case BP_HUNK_FAILED: return "failed";
     }
   return "?";

@@ -11,6 +11,11 @@ typedef enum {
   BP_HUNK_WHITESPACE,      /* matched ignoring whitespace */
   BP_HUNK_FUZZ,            /* matched after dropping `fuzz` context lines */
   BP_HUNK_THREE_WAY,       /* merged through the preimage blob */
+  BP_HUNK_CONTEXT,         /* context fix: placed by its changed lines and the
+                              context that still matches, the rest of the context
+                              differs in the tree (qemu-stable's "context fix") */
+  BP_HUNK_FUNCTION,        /* found inside the function its section names, where
+                              the file alone was ambiguous or lacked it */
   BP_HUNK_FAILED,
 } BpHunkMatch;
 
