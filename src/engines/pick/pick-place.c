@@ -628,7 +628,7 @@ bp_pick_place_file (const BpPlaceInput *in, BpPlaceResult *out, GError **error)
       return TRUE;
     }
   /* 1. The target has the fix's preimage: the postimage, exactly. */
-  if (f->has_pre && f->has_post && same_id (in->ours_id, &f->pre))
+  if (f->has_pre && f->has_post && same_id (in->ours_id, &f->pre) && !in->other_file)
     {
       out->result = blob_bytes (in->repo, &f->post);
       if (out->result)
@@ -640,7 +640,7 @@ bp_pick_place_file (const BpPlaceInput *in, BpPlaceResult *out, GError **error)
     }
   /* 2. 3-way through the preimage, as git merges. */
   g_autofree char *conflict = NULL;
-  if (f->has_pre)
+  if (f->has_pre && !in->other_file)
     {
       g_autoptr(GBytes) pre = blob_bytes (in->repo, &f->pre);
       g_autoptr(GBytes) post = f->has_post ? blob_bytes (in->repo, &f->post) : NULL;

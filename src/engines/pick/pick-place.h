@@ -32,6 +32,8 @@ typedef struct {
   const git_oid *ours_id;    /* its blob id, or NULL */
   const char *patch_name;    /* for the hunk reports */
   const char *fix_label;     /* for diff3 labels: "e54ef98c8a (subject)" */
+  gboolean other_file;       /* the target file is not the fix's file (the function it
+                                names lives there): no 3-way through the fix's blobs */
 } BpPlaceInput;
 
 typedef struct {

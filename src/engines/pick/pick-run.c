@@ -182,8 +182,9 @@ file_defining (BpPickTarget *target, const char *near, const char *also, const c
   return NULL;
 }
 
-/* The function named by the section of the hunk that failed (or of the
- * first hunk, when the file was not there at all). */
+/* The function the hunk that failed (or the first hunk, when the file was
+ * not there at all) belongs to: the one its section names, else one its
+ * context defines (a line at column 0 naming it before a parenthesis). */
 static char *
 failed_function (const BpPickFile *f, const BpPlaceResult *placed)
 {
@@ -197,12 +198,20 @@ failed_function (const BpPickFile *f, const BpPlaceResult *placed)
         index = h->hunk;
     }
   const BpHunk *hunk = f->diff->hunks->pdata[MIN (index, f->diff->hunks->len) - 1];
-  return bp_locate_section_function (hunk->section);
+  char *fn = bp_locate_section_function (hunk->section);
+  for (guint i = 0; fn == NULL && i < hunk->lines->len; i++)
+    {
+      const BpDiffLine *l = hunk->lines->pdata[i];
+      if (l->kind != '+' && l->text[0] && !g_ascii_isspace (l->text[0]) && l->text[0] != '#'
+          && l->text[0] != '/' && l->text[0] != '*' && !g_str_has_suffix (l->text, ";"))
+        fn = bp_locate_section_function (l->text);
+    }
+  return fn;
 }
 
 static gboolean
 place_at (Run *run, BpPickTarget *target, const BpPickItem *item, const BpPickFile *f,
-          const char *path, BpPlaceResult *out, GError **error)
+          const char *path, gboolean other_file, BpPlaceResult *out, GError **error)
 {
   g_autoptr(GBytes) ours = NULL;
   guint mode = 0;
@@ -216,6 +225,7 @@ place_at (Run *run, BpPickTarget *target, const BpPickItem *item, const BpPickFi
   BpPlaceInput in = {
     .repo = run->repo, .file = f, .target_path = path, .ours = ours, .ours_mode = mode,
     .ours_id = ours ? &oid : NULL, .patch_name = item->label, .fix_label = label,
+    .other_file = other_file,
   };
   return bp_pick_place_file (&in, out, error);
 }
@@ -258,7 +268,7 @@ place_item (Run *run, BpPickTarget *target, BpPickResult *r, GPtrArray *changes,
       if (path == NULL)
         path = g_strdup (fix_path);
       g_auto(BpPlaceResult) placed = { 0 };
-      if (!place_at (run, target, item, f, path, &placed, error))
+      if (!place_at (run, target, item, f, path, FALSE, &placed, error))
         return FALSE;
       /* The function a failing hunk names lives in another file here. */
       g_autofree char *fn = placed.placed ? NULL : failed_function (f, &placed);
@@ -266,7 +276,7 @@ place_item (Run *run, BpPickTarget *target, BpPickResult *r, GPtrArray *changes,
       if (other)
         {
           g_auto(BpPlaceResult) moved = { 0 };
-          if (!place_at (run, target, item, f, other, &moved, error))
+          if (!place_at (run, target, item, f, other, TRUE, &moved, error))
             return FALSE;
           if (moved.placed)
             {
