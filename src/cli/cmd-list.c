@@ -64,7 +64,11 @@ BP_CMD (list)
         {
           const BpFixLine *line = g_ptr_array_index (pack->lines, j);
           printf ("  %-6s %-13s %-7u %-26s %s\n", line->name, bp_verdict_to_string (line->verdict),
-                  line->patches->len, line->file, line->base);
+                  line->patches->len, line->file ? line->file : "-", line->base);
+          if (line->needs_human)
+            printf ("         needs a human: %s\n", line->needs_human);
+          if (line->fixed_by)
+            printf ("         fixed by %s\n", line->fixed_by);
         }
       if (i + 1 < packs->len)
         printf ("\n");

@@ -69,14 +69,22 @@ BP_CMD (show)
 
   printf ("line %s of fix pack %s %u: %s\n", line->name, pack->name, pack->version,
           bp_verdict_to_string (line->verdict));
-  printf ("  file      %s\n  API era   %s\n  base      %s\n", line->file, line->api, line->base);
+  printf ("  file      %s\n", line->file ? line->file : "-");
+  if (line->api)
+    printf ("  API era   %s\n", line->api);
+  printf ("  base      %s\n", line->base);
+  if (line->needs_human)
+    printf ("  needs a human: %s\n", line->needs_human);
+  if (line->fixed_by)
+    printf ("  fixed by  %s\n", line->fixed_by);
   if (line->evidence)
     printf ("  evidence  %s\n", line->evidence);
   if (line->note)
     printf ("  note      %s\n", line->note);
   if (line->patches->len == 0)
     {
-      printf ("  series    none: nothing to apply on this line\n");
+      printf ("  series    none: %s\n", line->needs_human ? "its series needs a human first"
+                                       : "nothing to apply on this line");
       return TRUE;
     }
   printf ("\nseries (%s/series):\n", line->dir);

@@ -6,6 +6,7 @@
 
 #include "cli/bp-commands.h"
 #include "base/bp-error.h"
+#include "base/version.h"
 #include "report/ci-gitlab.h"
 #include "report/report.h"
 #include "sources/trees.h"
@@ -131,10 +132,10 @@ static int
 compare_lines_newest_first (gconstpointer a, gconstpointer b)
 {
   const BpLineReport *ra = *(BpLineReport * const *) a, *rb = *(BpLineReport * const *) b;
-  int ma = 0, na = 0, mb = 0, nb = 0;
-  sscanf (ra->line, "%d.%d", &ma, &na);
-  sscanf (rb->line, "%d.%d", &mb, &nb);
-  return (mb * 1000 + nb) - (ma * 1000 + na);
+  guint va[3] = { 0 }, vb[3] = { 0 };
+  bp_version_parse (ra->line, va);
+  bp_version_parse (rb->line, vb);
+  return bp_version_compare (vb, va);
 }
 
 static gboolean

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/version.h"
 #include "bp-config.h"
 
 G_DEFINE_QUARK (bp-fixpack-error-quark, bp_fixpack_error)
@@ -28,6 +29,8 @@ fix_line_free (BpFixLine *line)
   g_free (line->evidence);
   g_free (line->note);
   g_free (line->dir);
+  g_free (line->needs_human);
+  g_free (line->fixed_by);
   g_ptr_array_unref (line->patch_names);
   g_ptr_array_unref (line->patches);
   g_free (line);
@@ -51,6 +54,7 @@ bp_fixpack_free (BpFixPack *pack)
   g_free (pack->function);
   g_free (pack->helper);
   g_free (pack->bug_pattern);
+  g_free (pack->reproducer);
   g_clear_pointer (&pack->trailers, g_ptr_array_unref);
   g_clear_pointer (&pack->lines, g_ptr_array_unref);
   g_free (pack);
@@ -125,14 +129,20 @@ ini_optional (const Ini *ini, const char *group, const char *key)
   return v;
 }
 
-/* "10.2" -> 10 * 1000 + 2, for ordering lines. */
+/* "10.2" -> 10 * 1000 + 2, for ordering lines; -1 for no line name. */
 static int
 version_key (const char *name)
 {
-  int major = 0, minor = 0;
-  if (sscanf (name, "%d.%d", &major, &minor) < 1)
+  guint v[3];
+  if (!bp_version_parse (name, v) || strchr (name, '.') != strrchr (name, '.'))
     return -1;
-  return major * 1000 + minor;
+  return (int) (v[0] * 1000 + v[1]);
+}
+
+static int
+compare_strings (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
 }
 
 static int
@@ -248,10 +258,15 @@ load_line (BpFixPack *pack, const Ini *ini, const char *group, GError **error)
                    ini_line (ini, group, "verdict"), group, verdict);
       return NULL;
     }
-  if (!(line->file = ini_require (ini, group, "file", error)) ||
-      !(line->api = ini_require (ini, group, "api", error)) ||
-      !(line->base = ini_require (ini, group, "base", error)))
+  /* The API era only matters to a reproducer, which needs it. */
+  if (!(line->base = ini_require (ini, group, "base", error))
+      || (pack->reproducer && !(line->api = ini_require (ini, group, "api", error))))
     return NULL;
+  line->file = ini_optional (ini, group, "file");
+  if (line->api == NULL)
+    line->api = ini_optional (ini, group, "api");
+  line->needs_human = ini_optional (ini, group, "needs-human");
+  line->fixed_by = ini_optional (ini, group, "fixed-by");
   line->evidence = ini_optional (ini, group, "evidence");
   line->note = ini_optional (ini, group, "note");
   if (line->verdict == BP_VERDICT_NOT_AFFECTED && line->evidence == NULL)
@@ -264,7 +279,18 @@ load_line (BpFixPack *pack, const Ini *ini, const char *group, GError **error)
 
   g_autofree char *dir = g_build_filename (pack->dir, line->name, NULL);
   g_autofree char *series = g_build_filename (dir, "series", NULL);
-  if (line->verdict == BP_VERDICT_AFFECTED)
+  if (line->verdict == BP_VERDICT_AFFECTED && (line->needs_human || line->fixed_by))
+    {
+      /* Recorded by `pack new`: no series to carry (yet). */
+      if (g_file_test (series, G_FILE_TEST_EXISTS))
+        {
+          g_set_error (error, BP_FIXPACK_ERROR, BP_FIXPACK_ERROR_INVALID,
+                       "%s: line %s says %s but carries a series: remove one of them", series,
+                       line->name, line->needs_human ? "needs-human=" : "fixed-by=");
+          return NULL;
+        }
+    }
+  else if (line->verdict == BP_VERDICT_AFFECTED)
     {
       line->dir = g_steal_pointer (&dir);
       if (!load_series (line, series, error))
@@ -322,9 +348,14 @@ bp_fixpack_load (const char *dir, GError **error)
   if (!(pack->subject = ini_require (&ini, "fix", "subject", error)) ||
       !(pack->author = ini_require (&ini, "fix", "author", error)) ||
       !(pack->date = ini_require (&ini, "fix", "date", error)) ||
-      !(pack->culprit_id = ini_require (&ini, "fix", "culprit", error)) ||
-      !(pack->function = ini_require (&ini, "fix", "function", error)))
+      !(pack->culprit_id = ini_require (&ini, "fix", "culprit", error)))
     return NULL;
+  pack->reproducer = ini_optional (&ini, "fix", "reproducer");
+  /* The reproducer drives the function it names; other packs may name one. */
+  if (pack->reproducer && !(pack->function = ini_require (&ini, "fix", "function", error)))
+    return NULL;
+  if (pack->function == NULL)
+    pack->function = ini_optional (&ini, "fix", "function");
   pack->culprit_subject = ini_optional (&ini, "fix", "culprit-subject");
   pack->posting = ini_optional (&ini, "fix", "posting");
   pack->bug = ini_optional (&ini, "fix", "bug");
@@ -382,17 +413,32 @@ bp_fixpack_default_root (void)
   return BP_SOURCE_DIR "/patches";
 }
 
-BpFixPack *
-bp_fixpack_load_default (const char *name, GError **error)
+char *
+bp_fixpack_user_root (void)
 {
-  const char *root = bp_fixpack_default_root ();
-  if (name)
-    {
-      g_autofree char *dir = g_build_filename (root, name, NULL);
-      return bp_fixpack_load (dir, error);
-    }
+  const char *env = g_getenv ("BACKPORT_PACKS");
+  if (env && *env)
+    return NULL;
+  return g_build_filename (g_get_user_data_dir (), "backport", "packs", NULL);
+}
+
+GPtrArray *
+bp_fixpack_roots (void)
+{
+  GPtrArray *roots = g_ptr_array_new_with_free_func (g_free);
+  char *user = bp_fixpack_user_root ();
+  if (user)
+    g_ptr_array_add (roots, user);
+  g_ptr_array_add (roots, g_strdup (bp_fixpack_default_root ()));
+  return roots;
+}
+
+/* The pack directories of ROOT (those with a fix.ini), sorted. */
+static GPtrArray *
+packs_in (const char *root)
+{
+  GPtrArray *found = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GDir) d = g_dir_open (root, 0, NULL);
-  g_autoptr(GPtrArray) found = g_ptr_array_new_with_free_func (g_free);
   const char *entry;
   while (d && (entry = g_dir_read_name (d)))
     {
@@ -400,6 +446,37 @@ bp_fixpack_load_default (const char *name, GError **error)
       if (g_file_test (ini, G_FILE_TEST_EXISTS))
         g_ptr_array_add (found, g_strdup (entry));
     }
+  g_ptr_array_sort (found, (GCompareFunc) compare_strings);
+  return found;
+}
+
+BpFixPack *
+bp_fixpack_load_default (const char *name, GError **error)
+{
+  if (name)
+    {
+      if (strchr (name, '/') || strcmp (name, "..") == 0 || strcmp (name, ".") == 0)
+        {
+          g_set_error (error, BP_FIXPACK_ERROR, BP_FIXPACK_ERROR_NOT_FOUND,
+                       "--pack %s: a pack is named by its directory name, without '/'", name);
+          return NULL;
+        }
+      g_autoptr(GPtrArray) roots = bp_fixpack_roots ();
+      for (guint i = 0; i < roots->len; i++)
+        {
+          g_autofree char *dir = g_build_filename (roots->pdata[i], name, NULL);
+          g_autofree char *ini = g_build_filename (dir, "fix.ini", NULL);
+          if (g_file_test (ini, G_FILE_TEST_EXISTS))
+            return bp_fixpack_load (dir, error);
+        }
+      g_ptr_array_add (roots, NULL);
+      g_autofree char *where = g_strjoinv (", ", (char **) roots->pdata);
+      g_set_error (error, BP_FIXPACK_ERROR, BP_FIXPACK_ERROR_NOT_FOUND,
+                   "no fix pack '%s' in %s; `backport list` shows the packs", name, where);
+      return NULL;
+    }
+  const char *root = bp_fixpack_default_root ();
+  g_autoptr(GPtrArray) found = packs_in (root);
   if (found->len != 1)
     {
       g_set_error (error, BP_FIXPACK_ERROR, BP_FIXPACK_ERROR_NOT_FOUND,
@@ -431,27 +508,11 @@ bp_fixpack_get_line (BpFixPack *pack, const char *name, GError **error)
 BpFixLine *
 bp_fixpack_line_for_version (BpFixPack *pack, const char *version)
 {
-  int major = 0, minor = 0, micro = 0;
-  if (version == NULL || sscanf (version, "%d.%d.%d", &major, &minor, &micro) < 2)
-    return NULL;
-  int key = major * 1000 + minor;
-  if (micro < 90)
-    {
-      for (guint i = 0; i < pack->lines->len; i++)
-        {
-          BpFixLine *line = g_ptr_array_index (pack->lines, i);
-          if (version_key (line->name) == key)
-            return line;
-        }
-      return NULL;
-    }
-  /* x.y.90+ is the development of the next release.  QEMU makes three a
-   * year, x.0 x.1 x.2, then moves the major number: 10.2.90 is 11.0. */
-  int next = minor >= 2 ? (major + 1) * 1000 : major * 1000 + minor + 1;
-  for (guint i = 0; i < pack->lines->len; i++)
+  g_autofree char *name = bp_version_line (version);
+  for (guint i = 0; name && i < pack->lines->len; i++)
     {
       BpFixLine *line = g_ptr_array_index (pack->lines, i);
-      if (version_key (line->name) == next)
+      if (strcmp (line->name, name) == 0)
         return line;
     }
   return NULL;
@@ -466,32 +527,29 @@ compare_pack_names (gconstpointer a, gconstpointer b)
 GPtrArray *
 bp_fixpack_load_all (GError **error)
 {
-  const char *root = bp_fixpack_default_root ();
-  g_autoptr(GError) local = NULL;
-  g_autoptr(GDir) d = g_dir_open (root, 0, &local);
-  if (d == NULL)
-    {
-      g_set_error (error, BP_FIXPACK_ERROR, BP_FIXPACK_ERROR_NOT_FOUND,
-                   "%s: cannot read the fix packs (%s); set BACKPORT_PACKS", root, local->message);
-      return NULL;
-    }
+  g_autoptr(GPtrArray) roots = bp_fixpack_roots ();
   g_autoptr(GPtrArray) packs = g_ptr_array_new_with_free_func ((GDestroyNotify) bp_fixpack_free);
-  const char *entry;
-  while ((entry = g_dir_read_name (d)))
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  for (guint r = 0; r < roots->len; r++)
     {
-      g_autofree char *dir = g_build_filename (root, entry, NULL);
-      g_autofree char *ini = g_build_filename (dir, "fix.ini", NULL);
-      if (!g_file_test (ini, G_FILE_TEST_EXISTS))
-        continue;
-      BpFixPack *pack = bp_fixpack_load (dir, error);
-      if (pack == NULL)
-        return NULL;
-      g_ptr_array_add (packs, pack);
+      g_autoptr(GPtrArray) names = packs_in (roots->pdata[r]);
+      for (guint i = 0; i < names->len; i++)
+        {
+          if (g_hash_table_contains (seen, names->pdata[i]))
+            continue;   /* the first root wins */
+          g_autofree char *dir = g_build_filename (roots->pdata[r], names->pdata[i], NULL);
+          BpFixPack *pack = bp_fixpack_load (dir, error);
+          if (pack == NULL)
+            return NULL;
+          g_hash_table_add (seen, g_strdup (names->pdata[i]));
+          g_ptr_array_add (packs, pack);
+        }
     }
   if (packs->len == 0)
     {
       g_set_error (error, BP_FIXPACK_ERROR, BP_FIXPACK_ERROR_NOT_FOUND,
-                   "%s: no fix pack (a directory with fix.ini); set BACKPORT_PACKS", root);
+                   "%s: no fix pack (a directory with fix.ini); set BACKPORT_PACKS",
+                   bp_fixpack_default_root ());
       return NULL;
     }
   g_ptr_array_sort (packs, compare_pack_names);

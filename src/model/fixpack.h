@@ -34,6 +34,10 @@ typedef struct {
   char *evidence;       /* evidence rule, e.g. "culprit-not-reachable no-by-file-branch" */
   char *note;           /* free text, may be NULL */
   char *dir;            /* patches/<fix>/<line>, NULL when the line carries no series */
+  char *needs_human;    /* affected, but its series could not be made: which hunk and
+                           why (`pack new` records this instead of a series), or NULL */
+  char *fixed_by;       /* affected, and the line already has the fix (this commit or
+                           tag): no series to carry, or NULL */
   GPtrArray *patch_names;  /* char*, as listed in <line>/series */
   GPtrArray *patches;      /* BpPatch*, same order */
 } BpFixLine;
@@ -53,6 +57,8 @@ struct _BpFixPack {
   char *function;       /* the function the fix changes: vfio_container_dma_map */
   char *helper;         /* the helper the fix adds: vfio_container_can_dma_map_file */
   char *bug_pattern;    /* text present in the function while buggy: dma_map_file */
+  char *reproducer;     /* the reproducer this pack has ("vfio-dma-map"), NULL: none
+                           (verify says "no reproducer in pack", bisect uses content) */
   GPtrArray *trailers;  /* char* "Key: value", in posting order */
   GPtrArray *lines;     /* BpFixLine*, newest line first */
 };
@@ -63,10 +69,19 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (BpFixPack, bp_fixpack_free)
 /* Load and validate the pack in DIR. */
 BpFixPack *bp_fixpack_load (const char *dir, GError **error);
 
-/* Directory holding the packs: $BACKPORT_PACKS, else <source>/patches. */
+/* Directory holding the bundled packs: $BACKPORT_PACKS, else <source>/patches. */
 const char *bp_fixpack_default_root (void);
 
-/* Load the pack NAME from the default root; NAME NULL means the only pack. */
+/* Where `pack new` writes and every command also looks: $XDG_DATA_HOME/
+ * backport/packs (NULL while $BACKPORT_PACKS replaces every root). */
+char *bp_fixpack_user_root (void);
+
+/* The directories searched for packs, first match wins: $BACKPORT_PACKS
+ * alone when set; else the user's packs, then the bundled ones. */
+GPtrArray *bp_fixpack_roots (void);
+
+/* Load the pack NAME from the roots; NAME NULL means the only bundled pack
+ * (the only pack of $BACKPORT_PACKS when set). */
 BpFixPack *bp_fixpack_load_default (const char *name, GError **error);
 
 /* The line named "10.2", or NULL with BP_FIXPACK_ERROR_NOT_FOUND. */
@@ -78,5 +93,5 @@ BpFixLine *bp_fixpack_get_line (BpFixPack *pack, const char *name, GError **erro
  * line serves it. */
 BpFixLine *bp_fixpack_line_for_version (BpFixPack *pack, const char *version);
 
-/* Every pack under the default root (BpFixPack*), sorted by name. */
+/* Every pack under the roots (BpFixPack*), sorted by name. */
 GPtrArray *bp_fixpack_load_all (GError **error);

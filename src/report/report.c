@@ -41,6 +41,7 @@ bp_json_add_pack_identity (JsonBuilder *b, const BpFixPack *pack)
   bp_json_add_string (b, "subject", pack->culprit_subject);
   json_builder_end_object (b);
   bp_json_add_string (b, "function", pack->function);
+  bp_json_add_string (b, "reproducer", pack->reproducer);
   json_builder_set_member_name (b, "trailers");
   json_builder_begin_array (b);
   for (guint i = 0; i < pack->trailers->len; i++)
@@ -56,6 +57,8 @@ bp_json_add_line (JsonBuilder *b, const BpFixLine *line, gboolean details)
   bp_json_add_string (b, "verdict", bp_verdict_to_string (line->verdict));
   bp_json_add_string (b, "file", line->file);
   bp_json_add_string (b, "api", line->api);
+  bp_json_add_string (b, "needs_human", line->needs_human);
+  bp_json_add_string (b, "fixed_by", line->fixed_by);
   bp_json_add_string (b, "base", line->base);
   bp_json_add_string (b, "evidence", line->evidence);
   bp_json_add_string (b, "note", line->note);

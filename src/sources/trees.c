@@ -14,6 +14,7 @@
 #include <git2.h>
 
 #include "base/git-autoptr.h"
+#include "sources/release-tags.h"
 #include <glib/gstdio.h>
 
 G_DEFINE_QUARK (bp-trees-error-quark, bp_trees_error)
@@ -1176,34 +1177,6 @@ git_pick_free (GitPick *p)
   g_free (p);
 }
 
-/* "v10.1.3" -> {10,1,3}; release tags only (no -rc). */
-static gboolean
-parse_release_tag (const char *name, guint v[3])
-{
-  if (name[0] != 'v')
-    return FALSE;
-  g_auto(GStrv) parts = g_strsplit (name + 1, ".", -1);
-  if (g_strv_length (parts) != 3)
-    return FALSE;
-  for (int i = 0; i < 3; i++)
-    {
-      guint64 n;
-      if (!g_ascii_string_to_unsigned (parts[i], 10, 0, G_MAXUINT, &n, NULL))
-        return FALSE;
-      v[i] = n;
-    }
-  return TRUE;
-}
-
-static int
-triple_compare (const guint a[3], const guint b[3])
-{
-  for (int i = 0; i < 3; i++)
-    if (a[i] != b[i])
-      return a[i] < b[i] ? -1 : 1;
-  return 0;
-}
-
 static char *
 commit_version (git_repository *repo, const git_oid *id)
 {
@@ -1226,35 +1199,20 @@ git_picks (Ctx *c, git_repository *repo, GError **error)
 {
   g_autoptr(GHashTable) picks = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                                       (GDestroyNotify) git_pick_free);
-  git_strarray tags = { 0 };
-  if (git_tag_list_match (&tags, "v*", repo) != 0)
+  g_autoptr(GPtrArray) tags = bp_release_tags_by_line (repo, error);
+  if (tags == NULL)
+    return NULL;
+  for (guint i = 0; i < tags->len; i++)
     {
-      git_fail (error, "listing tags");
-      return NULL;
-    }
-  for (size_t i = 0; i < tags.count; i++)
-    {
-      guint v[3];
-      if (!parse_release_tag (tags.strings[i], v))
-        continue;
-      g_autofree char *ver = g_strdup_printf ("%u.%u.%u", v[0], v[1], v[2]);
-      const char *line = line_of_version (c->pack, ver);
-      if (line == NULL)
-        continue;
-      GitPick *old = g_hash_table_lookup (picks, line);
-      if (old && triple_compare (old->v, v) >= 0)
-        continue;
-      g_autofree char *spec = g_strdup_printf ("refs/tags/%s^{commit}", tags.strings[i]);
-      g_autoptr(git_object) obj = NULL;
-      if (git_revparse_single (&obj, repo, spec) != 0)
+      const BpReleaseTag *t = tags->pdata[i];
+      if (!pack_has_line (c->pack, t->line))
         continue;
       GitPick *p = g_new0 (GitPick, 1);
-      memcpy (p->v, v, sizeof v);
-      p->ref = g_strdup (tags.strings[i]);
-      git_oid_cpy (&p->commit, git_object_id (obj));
-      g_hash_table_insert (picks, g_strdup (line), p);
+      memcpy (p->v, t->version, sizeof p->v);
+      p->ref = g_strdup (t->tag);
+      git_oid_cpy (&p->commit, &t->commit);
+      g_hash_table_insert (picks, g_strdup (t->line), p);
     }
-  git_strarray_dispose (&tags);
 
   /* stable-X.Y: local branch first, then remote-tracking ones */
   for (guint i = 0; i < c->pack->lines->len; i++)

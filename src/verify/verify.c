@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/version.h"
 #include "engines/apply.h"
 #include "engines/bisect/bisect-run.h"
 #include "engines/build/build.h"
@@ -478,11 +479,10 @@ bp_verify_line (BpFixLine *line, BpTree *tree, const BpVerifyOptions *o, GCancel
 static gint64
 release_key (const char *tag)
 {
-  int a, b, c;
-  char rest;
-  if (sscanf (tag, "v%d.%d.%d%c", &a, &b, &c, &rest) != 3)
+  guint v[3];
+  if (!bp_version_parse_release_tag (tag, v))
     return -1;
-  return (gint64) a * 1000000 + b * 1000 + c;
+  return (gint64) v[0] * 1000000 + v[1] * 1000 + v[2];
 }
 
 /* The bisection range: BAD = the first release containing the culprit,

@@ -20,7 +20,7 @@ mkdir -p "$T/pack"
 {
     printf '[fix]\nversion=1\nsubject=test fix\nauthor=T <t@example.org>\n'
     printf 'date=Mon, 1 Jan 2024 00:00:00 +0000\n'
-    printf 'culprit=fb32965b6dd8a001815593642a5146fbd2e85651\nfunction=vfio_container_dma_map\n'
+    printf 'culprit=fb32965b6dd8a001815593642a5146fbd2e85651\nfunction=vfio_container_dma_map\nreproducer=vfio-dma-map\n'
     for l in 11.1 11.0 10.2 10.0; do
         printf '\n[line %s]\nverdict=not-affected\nevidence=culprit-not-reachable\n' "$l"
         printf 'file=hw/vfio/container.c\napi=10.2\nbase=test\n'
