@@ -27,6 +27,7 @@ static const BpCommand commands[] = {
   { "import", bp_cmd_import, "mail, mbox, diff or pasted web text -> clean patches" },
   { "repro", bp_cmd_repro, "reproduce the bug: a device DMAs into dirtied private guest RAM" },
   { "pick", bp_cmd_pick, "pick any fix onto any line: commits, ranges or mails, as a queue" },
+  { "pack", bp_cmd_pack, "pack new NAME --from COMMIT|MAIL: a fix pack for any fix" },
   { "bisect", bp_cmd_bisect, "find the first bad commit (git's algorithm, no checkout)" },
   { "verify", bp_cmd_verify, "the main job: every step for every line on real trees" },
   { NULL, NULL, NULL },

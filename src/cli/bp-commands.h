@@ -20,6 +20,7 @@ BP_CMD (repro);
 BP_CMD (bisect);
 BP_CMD (verify);
 BP_CMD (pick);
+BP_CMD (pack);
 
 /* Parse a command's options with the common conventions: --help prints the
  * summary, unknown options are usage errors (exit 2). */

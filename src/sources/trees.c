@@ -13,6 +13,7 @@
 
 #include <git2.h>
 
+#include "base/fs.h"
 #include "base/git-autoptr.h"
 #include "sources/release-tags.h"
 #include <glib/gstdio.h>
@@ -778,19 +779,11 @@ read_version_file (const char *dir)
 static gboolean
 rm_rf (const char *path, GError **error)
 {
-  if (!g_file_test (path, G_FILE_TEST_EXISTS) && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
-    return TRUE;
-  const char *argv[] = { "rm", "-rf", "--", path, NULL };
-  int status = 0;
   g_autoptr(GError) local = NULL;
-  if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL,
-                     NULL, NULL, NULL, NULL, &status, &local)
-      || !g_spawn_check_wait_status (status, &local))
-    {
-      g_set_error (error, BP_TREES_ERROR, BP_TREES_ERROR_IO, "cannot remove %s: %s", path, local->message);
-      return FALSE;
-    }
-  return TRUE;
+  if (bp_fs_rm_rf (path, &local))
+    return TRUE;
+  g_set_error_literal (error, BP_TREES_ERROR, BP_TREES_ERROR_IO, local->message);
+  return FALSE;
 }
 
 static gboolean

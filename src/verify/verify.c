@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/fs.h"
 #include "base/version.h"
 #include "engines/apply.h"
 #include "engines/bisect/bisect-run.h"
@@ -103,8 +104,7 @@ remove_scratch (const char *tree_copy)
   if (tree_copy == NULL)
     return;
   g_autofree char *dir = g_path_get_dirname (tree_copy);   /* the mkdtemp dir */
-  const char *argv[] = { "rm", "-rf", dir, NULL };
-  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL, NULL);
+  bp_fs_rm_rf (dir, NULL);
 }
 
 /* ---- status ------------------------------------------------------------- */
@@ -357,6 +357,12 @@ repro_line (const char *when, const BpReproResult *res)
 static void
 step_repro (BpLineReport *r, BpFixLine *line, BpTree *tree, const char *patched, const BpVerifyOptions *o)
 {
+  if (line->pack->reproducer == NULL)
+    {
+      bp_line_report_set (r, BP_STEP_REPRO, BP_STEP_NA, "no reproducer in pack",
+                          "fix.ini names no reproducer= for this pack", NULL);
+      return;
+    }
   progress (o, line->name, "repro: the tree's own decision, before the series");
   g_auto(BpReproResult) before = { 0 };
   g_autoptr(GError) error = NULL;
@@ -443,9 +449,20 @@ bp_verify_line (BpFixLine *line, BpTree *tree, const BpVerifyOptions *o, GCancel
       set_rest (r, BP_STEP_NA, "n/a (not affected)", BP_STEP_APPLY);
       return r;
     }
-  if (st == BP_STATUS_FIXED)
+  if (st == BP_STATUS_FIXED || line->fixed_by)
     {
-      set_rest (r, BP_STEP_NA, "n/a (fix already in)", BP_STEP_APPLY);
+      g_autofree char *cell = line->fixed_by && st != BP_STATUS_FIXED
+        ? g_strdup_printf ("n/a (the pack says fixed by %.12s)", line->fixed_by) : g_strdup ("n/a (fix already in)");
+      set_rest (r, BP_STEP_NA, cell, BP_STEP_APPLY);
+      return r;
+    }
+  if (line->needs_human)
+    {
+      g_autofree char *cell = g_strdup_printf ("needs a human: %s", line->needs_human);
+      if (strlen (cell) > 60)
+        strcpy (cell + 57, "...");
+      bp_line_report_set (r, BP_STEP_APPLY, BP_STEP_FAIL, cell, line->needs_human, json_string_node (line->needs_human));
+      set_rest (r, BP_STEP_SKIP, "no series", BP_STEP_CHECK);
       return r;
     }
 
@@ -558,11 +575,77 @@ bisect_progress (const char *line, const char *message, gpointer data)
   g_string_append_printf (data, "%s\n", message);
 }
 
+/* What marks the culprit's code, for a pack without a reproducer: the
+ * longest line the culprit adds that its parent's file lacks, in the file
+ * it adds most lines to.  *PATH and *REGEX (the line, escaped, anchored)
+ * feed the content predicate. */
+static gboolean
+culprit_marker (git_repository *repo, const char *culprit, char **path, char **regex, GError **error)
+{
+  git_oid oid;
+  g_autoptr(git_commit) c = NULL, parent = NULL;
+  g_autoptr(git_tree) tree = NULL, ptree = NULL;
+  g_autoptr(git_diff) diff = NULL;
+  if (git_oid_fromstr (&oid, culprit) != 0 || git_commit_lookup (&c, repo, &oid) != 0
+      || git_commit_parent (&parent, c, 0) != 0 || git_commit_tree (&tree, c) != 0
+      || git_commit_tree (&ptree, parent) != 0
+      || git_diff_tree_to_tree (&diff, repo, ptree, tree, NULL) != 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "cannot read the culprit %.12s's change", culprit);
+      return FALSE;
+    }
+  gsize best = 0;
+  for (size_t i = 0; i < git_diff_num_deltas (diff); i++)
+    {
+      g_autoptr(git_patch) patch = NULL;
+      if (git_patch_from_diff (&patch, diff, i) != 0 || patch == NULL)
+        continue;
+      const git_diff_delta *d = git_patch_get_delta (patch);
+      for (size_t h = 0; h < git_patch_num_hunks (patch); h++)
+        for (int l = 0; l < git_patch_num_lines_in_hunk (patch, h); l++)
+          {
+            const git_diff_line *line = NULL;
+            if (git_patch_get_line_in_hunk (&line, patch, h, l) != 0 || line->origin != GIT_DIFF_LINE_ADDITION)
+              continue;
+            g_autofree char *text = g_strchomp (g_strndup (line->content, line->content_len));
+            gsize n = strlen (text);
+            g_autofree char *bare = g_strstrip (g_strdup (text));
+            if (n <= best || strspn (bare, "{}();") == strlen (bare))
+              continue;   /* shorter, or only punctuation */
+            best = n;
+            g_free (*path);
+            *path = g_strdup (d->new_file.path);
+            g_autofree char *escaped = g_regex_escape_string (text, -1);
+            g_free (*regex);
+            *regex = g_strdup_printf ("^%s$", escaped);
+          }
+    }
+  if (*path == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "the culprit %.12s adds no line to look for", culprit);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* The predicate verify bisects with: the pack's reproducer when it has
+ * one, else the culprit's added code by content. */
+static BpBisectPredicate *
+bisect_predicate (git_repository *repo, BpFixPack *pack, GError **error)
+{
+  if (pack->reproducer)
+    return bp_bisect_predicate_repro_new (repo, error);
+  g_autofree char *path = NULL, *regex = NULL;
+  if (!culprit_marker (repo, pack->culprit_id, &path, &regex, error))
+    return NULL;
+  return bp_bisect_predicate_content_new (repo, path, regex, FALSE, error);
+}
+
 /* What `backport bisect --repo REPO_DIR --good GOOD --bad BAD` does, with
- * its stderr in ERR: the first bad commit with the reproducer's tree
- * policy.  NULL with an error when it fails. */
+ * its stderr in ERR: the first bad commit with the pack's predicate.  NULL
+ * with an error when it fails. */
 static BpBisectOutcome *
-bisect_run (const char *repo_dir, const char *good, const char *bad, GString *err,
+bisect_run (const char *repo_dir, BpFixPack *pack, const char *good, const char *bad, GString *err,
             GCancellable *cancellable, GError **error)
 {
   gint64 started = g_get_monotonic_time ();
@@ -574,7 +657,7 @@ bisect_run (const char *repo_dir, const char *good, const char *bad, GString *er
       return NULL;
     }
   g_autoptr(git_repository) repo = repo_raw;
-  g_autoptr(BpBisectPredicate) pred = bp_bisect_predicate_repro_new (repo, error);
+  g_autoptr(BpBisectPredicate) pred = bisect_predicate (repo, pack, error);
   if (pred == NULL)
     return NULL;
   const char *goods[] = { good, NULL };
@@ -605,11 +688,12 @@ bp_verify_bisect (BpFixPack *pack, GPtrArray *reports, const BpVerifyOptions *o,
     }
   else
     {
-      progress (o, NULL, "bisect: %s..%s with the reproducer's tree policy", good, bad);
+      progress (o, NULL, "bisect: %s..%s with %s", good, bad,
+                pack->reproducer ? "the reproducer's tree policy" : "the culprit's added code (content)");
       /* The detail reads as `backport bisect` would: its stderr, then the answer. */
       g_autoptr(GString) err = g_string_new (NULL);
       git_libgit2_init ();
-      g_autoptr(BpBisectOutcome) out = bisect_run (o->repo, good, bad, err, cancellable, &error);
+      g_autoptr(BpBisectOutcome) out = bisect_run (o->repo, pack, good, bad, err, cancellable, &error);
       git_libgit2_shutdown ();
       if (out && out->kind == BP_BISECT_OUTCOME_AMBIGUOUS)
         g_string_append_printf (err, "backport bisect: skipped commits leave %u candidates for the first bad commit\n",

@@ -18,49 +18,17 @@
 
 #include <glib/gstdio.h>
 
+#include "base/fs.h"
 #include "engines/build/build-private.h"
-
-static gboolean
-rm_fail (GError **error, const char *name)
-{
-  g_set_error (error, BP_BUILD_ERROR, BP_BUILD_ERROR_FAILED, "cannot remove %s: %s", name, g_strerror (errno));
-  return FALSE;
-}
-
-/* Remove NAME under the directory AT, never following a symlink. */
-static gboolean
-rm_rf_at (int at, const char *name, GError **error)
-{
-  struct stat st;
-  if (fstatat (at, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
-    return errno == ENOENT ? TRUE : rm_fail (error, name);
-  if (!S_ISDIR (st.st_mode))
-    return unlinkat (at, name, 0) == 0 || errno == ENOENT ? TRUE : rm_fail (error, name);
-
-  int fd = openat (at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0)
-    return rm_fail (error, name);
-  DIR *dir = fdopendir (fd);
-  if (dir == NULL)
-    {
-      close (fd);
-      return rm_fail (error, name);
-    }
-  gboolean ok = TRUE;
-  struct dirent *de;
-  while (ok && (de = readdir (dir)) != NULL)
-    if (strcmp (de->d_name, ".") != 0 && strcmp (de->d_name, "..") != 0)
-      ok = rm_rf_at (dirfd (dir), de->d_name, error);
-  closedir (dir);
-  if (!ok)
-    return FALSE;
-  return unlinkat (at, name, AT_REMOVEDIR) == 0 ? TRUE : rm_fail (error, name);
-}
 
 gboolean
 bp_build_rm_rf (const char *path, GError **error)
 {
-  return rm_rf_at (AT_FDCWD, path, error);
+  g_autoptr(GError) local = NULL;
+  if (bp_fs_rm_rf (path, &local))
+    return TRUE;
+  g_set_error_literal (error, BP_BUILD_ERROR, BP_BUILD_ERROR_FAILED, local->message);
+  return FALSE;
 }
 
 /* Copy SRC to DST through a temporary file renamed over DST.  With

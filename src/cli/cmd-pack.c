@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* backport pack new NAME --from COMMIT|MAIL: a fix pack for any fix.
+ *
+ * Exit codes: 0 the pack is written (lines that need a human are recorded
+ * in it and listed); 2 usage; 3 bad input (no such fix, no culprit, no
+ * release tags, a pack of that name exists). */
+#include <stdio.h>
+
+#include <git2.h>
+
+#include "base/bp-error.h"
+#include "base/git-autoptr.h"
+#include "cli/bp-commands.h"
+#include "engines/pack/pack-new.h"
+#include "report/report.h"
+
+static char *opt_repo, *opt_from, *opt_lines, *opt_packs, *opt_culprit;
+static gboolean opt_force, opt_json;
+
+static GOptionEntry entries[] = {
+  { "from", 0, 0, G_OPTION_ARG_FILENAME, &opt_from, "The fix: a commit of --repo, or a patch/mail file", "COMMIT|MAIL" },
+  { "repo", 0, 0, G_OPTION_ARG_FILENAME, &opt_repo, "The QEMU repository: release tags, culprit, picks (default: .)", "DIR" },
+  { "lines", 0, 0, G_OPTION_ARG_STRING, &opt_lines, "Lines to carry (default: the culprit's first, the one before, all later)", "X.Y,..." },
+  { "packs", 0, 0, G_OPTION_ARG_FILENAME, &opt_packs, "Write the pack here (default: $XDG_DATA_HOME/backport/packs)", "DIR" },
+  { "culprit", 0, 0, G_OPTION_ARG_STRING, &opt_culprit, "The commit that brought the bug (default: the Fixes: trailer)", "COMMIT" },
+  { "force", 0, 0, G_OPTION_ARG_NONE, &opt_force, "Replace a pack of that name", NULL },
+  { "json", 0, 0, G_OPTION_ARG_NONE, &opt_json, "Print JSON", NULL },
+  { NULL }
+};
+
+static void
+on_progress (const char *message, gpointer data)
+{
+  fprintf (stderr, "%s\n", message);
+}
+
+static void
+print_json (const BpPackNewResult *r)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  json_builder_begin_object (b);
+  bp_json_add_string (b, "dir", r->dir);
+  bp_json_add_string (b, "culprit", r->culprit);
+  json_builder_set_member_name (b, "lines");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < r->lines->len; i++)
+    {
+      const BpPackNewLine *l = r->lines->pdata[i];
+      json_builder_begin_object (b);
+      bp_json_add_string (b, "line", l->line);
+      bp_json_add_string (b, "tag", l->tag);
+      bp_json_add_string (b, "verdict", l->verdict);
+      bp_json_add_string (b, "how", l->how);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+  g_autoptr(JsonNode) root = json_builder_get_root (b);
+  bp_json_print (root);
+}
+
+BP_CMD (pack)
+{
+  opt_repo = opt_from = opt_lines = opt_packs = opt_culprit = NULL;
+  opt_force = opt_json = FALSE;
+  g_autoptr(GOptionContext) context = g_option_context_new ("new NAME --from COMMIT|MAIL - make a fix pack for any fix");
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!bp_cmd_parse (context, &argc, &argv, error))
+    return FALSE;
+  if (argc < 2 || g_strcmp0 (argv[1], "new") != 0)
+    return bp_usage (error, "the subcommand is `pack new NAME --from COMMIT|MAIL`");
+  if (argc != 3)
+    return bp_usage (error, "pack new takes one NAME");
+  if (opt_from == NULL)
+    return bp_usage (error, "pack new needs --from COMMIT|MAIL");
+  const char *repo_dir = opt_repo ? opt_repo : ".";
+  g_autoptr(git_repository) repo = NULL;
+  if (git_repository_open_ext (&repo, repo_dir, opt_repo ? GIT_REPOSITORY_OPEN_NO_SEARCH : 0, NULL) != 0)
+    {
+      g_set_error (error, BP_EXIT_ERROR, BP_EXIT_MISSING,
+                   "%s is not a git repository; give --repo DIR (release tags and the culprit come from it)", repo_dir);
+      return FALSE;
+    }
+  g_auto(GStrv) lines = opt_lines ? g_strsplit (opt_lines, ",", -1) : NULL;
+  BpPackNewOptions o = {
+    .name = argv[2], .from = opt_from, .packs_dir = opt_packs, .lines = (const char *const *) lines,
+    .culprit = opt_culprit, .force = opt_force, .progress = on_progress,
+  };
+  g_autoptr(BpPackNewResult) r = bp_pack_new (repo, &o, cancellable, error);
+  if (r == NULL)
+    return FALSE;
+  if (opt_json)
+    {
+      print_json (r);
+      return TRUE;
+    }
+  printf ("fix pack %s written to %s (culprit %.12s)\n\n%-6s %-10s %-13s %s\n", argv[2], r->dir, r->culprit,
+          "LINE", "TAG", "VERDICT", "HOW");
+  for (guint i = 0; i < r->lines->len; i++)
+    {
+      const BpPackNewLine *l = r->lines->pdata[i];
+      printf ("%-6s %-10s %-13s %s\n", l->line, l->tag, l->verdict, l->how ? l->how : "");
+    }
+  return TRUE;
+}
