@@ -1,14 +1,28 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* backport: carry a QEMU fix across stable lines and prove it there.
- * This file holds the subcommand table and the global options, nothing else. */
+ *
+ * This file holds the subcommand table and every process-wide decision:
+ * how libgit2 is set up (once, when something needs it), what SIGINT and
+ * SIGTERM do (cancel the one GCancellable every command runs with, so each
+ * step stops its children and removes its scratch files; a second signal
+ * ends the process at once), and which exit code an error means. */
+#include <errno.h>
+#include <fcntl.h>
 #include <locale.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
+#include <glib-unix.h>
+#include <gio/gunixinputstream.h>
+#include <gio/gunixoutputstream.h>
 #include <git2.h>
 
-#include "cli/bp-commands.h"
 #include "base/bp-error.h"
+#include "base/bp-git.h"
+#include "cli/bp-commands.h"
+#include "verify/verify-worker.h"
 
 typedef struct {
   const char *name;
@@ -48,11 +62,115 @@ usage (FILE *out)
            BP_DEFAULT_COMMAND);
 }
 
+/* ---- libgit2 ----------------------------------------------------------------- */
+
+static gboolean git_started;
+
+static void
+start_git (void)
+{
+  git_libgit2_init ();
+  /* libgit2 re-hashes every object it reads unless told not to: git itself
+   * does not, and on QEMU's history that doubles the cost of a walk. */
+  git_libgit2_opts (GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
+  git_started = TRUE;
+}
+
+/* ---- signals ------------------------------------------------------------------ */
+
+static int signal_pipe[2] = { -1, -1 };
+static volatile sig_atomic_t caught;
+
+static void
+on_signal (int sig)
+{
+  if (caught)
+    {
+      /* The second one: the user means it. */
+      signal (sig, SIG_DFL);
+      raise (sig);
+      return;
+    }
+  caught = sig;
+  int saved = errno;
+  if (write (signal_pipe[1], "!", 1) < 0)
+    {
+      /* nothing more can be done in a handler */
+    }
+  errno = saved;
+}
+
+/* Turns the first SIGINT/SIGTERM/SIGHUP into a cancel of CANCELLABLE: a
+ * handler may only write to a pipe; this thread does the rest. */
+static gpointer
+watch_signals (gpointer cancellable)
+{
+  char c;
+  while (read (signal_pipe[0], &c, 1) < 0 && errno == EINTR)
+    ;
+  g_cancellable_cancel (cancellable);
+  return NULL;
+}
+
+static void
+catch_signals (GCancellable *cancellable)
+{
+  if (!g_unix_open_pipe (signal_pipe, FD_CLOEXEC, NULL))
+    return;
+  g_thread_unref (g_thread_new ("signals", watch_signals, cancellable));
+  struct sigaction sa = { 0 };
+  sa.sa_handler = on_signal;
+  sigemptyset (&sa.sa_mask);
+  const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+  for (guint i = 0; i < G_N_ELEMENTS (sigs); i++)
+    sigaction (sigs[i], &sa, NULL);
+}
+
+/* ---- running a command --------------------------------------------------------------- */
+
+static void
+worker_progress (const char *line, const char *message, gpointer data)
+{
+  fprintf (stderr, "[%s] %s\n", line ? line : "verify", message);
+}
+
+/* The exit code for how the command ended, and its one line on stderr. */
+static int
+finish (const char *name, GError *error)
+{
+  if (git_started)
+    git_libgit2_shutdown ();
+  if (caught)
+    {
+      fprintf (stderr, "backport %s: interrupted by signal %d; stopped and cleaned up\n", name, (int) caught);
+      return 128 + caught;
+    }
+  if (error == NULL)
+    return BP_EXIT_OK;
+  if (error->message && error->message[0])
+    fprintf (stderr, "backport %s: %s\n", name, error->message);
+  return bp_error_exit_code (error);
+}
+
 int
 main (int argc, char **argv)
 {
   setlocale (LC_ALL, "");
   g_set_prgname ("backport");
+  bp_git_set_initializer (start_git);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GError) error = NULL;
+
+  if (argc == 2 && strcmp (argv[1], BP_VERIFY_WORKER_ARG) == 0)
+    {
+      /* One line of a parallel verify (verify-worker.h): no command line. */
+      catch_signals (cancellable);
+      g_autoptr(GInputStream) in = g_unix_input_stream_new (STDIN_FILENO, FALSE);
+      g_autoptr(GOutputStream) out = g_unix_output_stream_new (STDOUT_FILENO, FALSE);
+      bp_git_require ();
+      bp_verify_worker_main (in, out, worker_progress, NULL, cancellable, &error);
+      return finish ("verify", error);
+    }
 
   const char *name = argc > 1 ? argv[1] : NULL;
   if (name && (strcmp (name, "--help") == 0 || strcmp (name, "-h") == 0))
@@ -93,22 +211,7 @@ main (int argc, char **argv)
       fprintf (stderr, "backport: unknown command '%s'; run `backport --help` for the list\n", name);
       return BP_EXIT_USAGE;
     }
-
-  /* Process-wide set-up, once, here: libgit2 for every command. */
-  git_libgit2_init ();
-  /* libgit2 re-hashes every object it reads unless told not to: git itself
-   * does not, and on QEMU's history that doubles the cost of a walk. */
-  git_libgit2_opts (GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
-  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
-  g_autoptr(GError) error = NULL;
-  if (!cmd->fn (sub_argc, sub_argv, cancellable, &error))
-    {
-      int code = bp_error_exit_code (error);
-      if (error && error->message && error->message[0])
-        fprintf (stderr, "backport %s: %s\n", cmd->name, error->message);
-      git_libgit2_shutdown ();
-      return code;
-    }
-  git_libgit2_shutdown ();
-  return BP_EXIT_OK;
+  catch_signals (cancellable);
+  cmd->fn (sub_argc, sub_argv, cancellable, &error);
+  return finish (cmd->name, error);
 }

@@ -5,6 +5,28 @@
 
 #include <git2.h>
 
+static void (*initializer) (void);
+
+void
+bp_git_set_initializer (void (*init) (void))
+{
+  initializer = init;
+}
+
+void
+bp_git_require (void)
+{
+  static gsize once = 0;
+  if (g_once_init_enter (&once))
+    {
+      if (initializer)
+        initializer ();
+      else
+        git_libgit2_init ();   /* a program without main.c: a unit test */
+      g_once_init_leave (&once, 1);
+    }
+}
+
 gboolean
 bp_git_error (GError **error, GQuark domain, int code, const char *what)
 {

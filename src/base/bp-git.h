@@ -4,6 +4,15 @@
 
 #include <glib.h>
 
+/* libgit2 is set up once per process, by main.c, and only for the work
+ * that needs it: its initialisation parses the system's TLS certificates
+ * (10 ms), which `backport list` or an apply to a plain tree never needs.
+ * main.c registers how (bp_git_set_initializer); a module about to use
+ * libgit2 calls bp_git_require(), which runs it the first time (without
+ * one, in a unit test, it just initialises libgit2). */
+void bp_git_set_initializer (void (*init) (void));
+void bp_git_require (void);
+
 /* Set ERROR in DOMAIN/CODE to "WHAT: <libgit2's last message>"; FALSE. */
 gboolean bp_git_error (GError **error, GQuark domain, int code, const char *what);
 

@@ -9,6 +9,7 @@
 #include <git2.h>
 
 #include "base/bp-error.h"
+#include "base/bp-git.h"
 #include "base/git-autoptr.h"
 #include "cli/bp-commands.h"
 #include "engines/pack/pack-new.h"
@@ -74,6 +75,7 @@ BP_CMD (pack)
   if (opt_from == NULL)
     return bp_usage (error, "pack new needs --from COMMIT|MAIL");
   const char *repo_dir = opt_repo ? opt_repo : ".";
+  bp_git_require ();
   g_autoptr(git_repository) repo = NULL;
   if (git_repository_open_ext (&repo, repo_dir, opt_repo ? GIT_REPOSITORY_OPEN_NO_SEARCH : 0, NULL) != 0)
     {

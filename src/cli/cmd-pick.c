@@ -8,6 +8,7 @@
 #include <git2.h>
 
 #include "base/bp-error.h"
+#include "base/bp-git.h"
 #include "base/git-autoptr.h"
 #include "cli/bp-commands.h"
 #include "engines/pick/pick-input.h"
@@ -68,6 +69,7 @@ BP_CMD (pick)
         return bp_usage (error, "--trailer '%s': %s", opt_trailer, local->message);
     }
 
+  bp_git_require ();
   g_autoptr(git_repository) repo = NULL;
   const char *repo_dir = opt_repo ? opt_repo : (opt_onto ? "." : NULL);
   if (repo_dir && git_repository_open_ext (&repo, repo_dir, opt_repo ? GIT_REPOSITORY_OPEN_NO_SEARCH : 0, NULL) != 0)

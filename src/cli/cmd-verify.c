@@ -11,12 +11,12 @@
 #include "report/report.h"
 #include "sources/trees.h"
 #include "verify/verify.h"
-#include "verify/verify-run.h"
+#include "verify/verify-pipeline.h"
 
 static char *opt_repo, *opt_cache, *opt_report, *opt_emit_ci, *opt_ci_image, *opt_pack;
 static char **opt_trees;
 static int opt_jobs;
-static gboolean opt_json, opt_offline, opt_refresh, opt_keep, opt_strict, opt_merge, opt_no_bisect;
+static gboolean opt_json, opt_offline, opt_refresh, opt_keep, opt_strict, opt_merge;
 
 static GOptionEntry entries[] = {
   { "repo", 0, 0, G_OPTION_ARG_FILENAME, &opt_repo, "A QEMU clone: trees from its tags (no checkout), and bisect", "DIR" },
@@ -34,7 +34,6 @@ static GOptionEntry entries[] = {
   { "emit-ci", 0, 0, G_OPTION_ARG_STRING, &opt_emit_ci, "Print a CI pipeline running the lines as parallel jobs (gitlab)", "KIND" },
   { "ci-image", 0, 0, G_OPTION_ARG_STRING, &opt_ci_image,
     "Image of the pipeline's jobs (default debian:bookworm; 'none' for shell runners)", "IMAGE" },
-  { "no-bisect", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &opt_no_bisect, "(internal) leave bisect to the parent", NULL },
   { NULL }
 };
 
@@ -49,7 +48,7 @@ reset_options (void)
   g_clear_pointer (&opt_pack, g_free);
   g_clear_pointer (&opt_trees, g_strfreev);
   opt_jobs = 0;
-  opt_json = opt_offline = opt_refresh = opt_keep = opt_strict = opt_merge = opt_no_bisect = FALSE;
+  opt_json = opt_offline = opt_refresh = opt_keep = opt_strict = opt_merge = FALSE;
 }
 
 static void
@@ -190,23 +189,22 @@ BP_CMD (verify)
     for (guint i = 0; i < pack->lines->len; i++)
       g_ptr_array_add (lines, ((BpFixLine *) g_ptr_array_index (pack->lines, i))->name);
 
-  /* Everything a line job needs to find the same trees. */
-  g_autoptr(GPtrArray) pass = g_ptr_array_new ();
-  add_option (pass, "--repo", opt_repo);
-  add_option (pass, "--cache", opt_cache);
-  for (char **t = opt_trees; t && *t; t++)
-    add_option (pass, "--tree", *t);
-  if (opt_strict)
-    g_ptr_array_add (pass, "--strict");
-  if (opt_offline)
-    g_ptr_array_add (pass, "--offline");
-
   if (opt_emit_ci)
     {
       if (strcmp (opt_emit_ci, "gitlab") != 0)
         return bp_usage (error, "--emit-ci %s: only 'gitlab' is supported", opt_emit_ci);
-      const char *image = opt_ci_image ? opt_ci_image : "debian:bookworm";
+      /* Everything a line job needs to find the same trees. */
+      g_autoptr(GPtrArray) pass = g_ptr_array_new ();
+      add_option (pass, "--repo", opt_repo);
+      add_option (pass, "--cache", opt_cache);
+      for (char **t = opt_trees; t && *t; t++)
+        add_option (pass, "--tree", *t);
+      if (opt_strict)
+        g_ptr_array_add (pass, "--strict");
+      if (opt_offline)
+        g_ptr_array_add (pass, "--offline");
       g_ptr_array_add (pass, NULL);
+      const char *image = opt_ci_image ? opt_ci_image : "debian:bookworm";
       g_autofree char *yaml = bp_ci_gitlab_pipeline (lines, (const char *const *) pass->pdata,
                                                      strcmp (image, "none") == 0 ? NULL : image);
       fputs (yaml, stdout);
@@ -216,69 +214,16 @@ BP_CMD (verify)
   g_ptr_array_add (lines, NULL);
   BpTreesOptions topts = {
     .cache_dir = opt_cache, .offline = opt_offline, .refresh = opt_refresh, .repo = opt_repo,
-    .user_trees = (const char *const *) opt_trees, .lines = (const char *const *) lines->pdata,
+    .user_trees = (const char *const *) opt_trees,
   };
-  g_autoptr(BpTreeSet) trees = bp_trees_resolve (pack, &topts, on_trees_progress, NULL, cancellable, error);
-  g_ptr_array_remove_index (lines, lines->len - 1);
-  if (trees == NULL)
+  BpVerifyPlan plan = {
+    .trees = &topts, .trees_progress = on_trees_progress,
+    .verify = { .cache_dir = opt_cache, .repo = opt_repo, .keep = opt_keep, .progress = on_progress },
+    .jobs = opt_jobs > 0 ? (guint) opt_jobs : 0,
+  };
+  g_autoptr(GPtrArray) reports = bp_verify_pipeline (pack, (const char *const *) lines->pdata, &plan,
+                                                     cancellable, error);
+  if (reports == NULL)
     return FALSE;
-
-  BpVerifyOptions vopts = { .cache_dir = opt_cache, .repo = opt_repo, .keep = opt_keep,
-                            .progress = on_progress };
-  guint jobs = opt_jobs > 0 ? (guint) opt_jobs : g_get_num_processors ();
-  g_autoptr(GPtrArray) reports = g_ptr_array_new_with_free_func ((GDestroyNotify) bp_line_report_free);
-  g_autoptr(GPtrArray) with_tree = g_ptr_array_new ();
-  for (guint i = 0; i < lines->len; i++)
-    {
-      BpTree *t = bp_tree_set_get (trees, g_ptr_array_index (lines, i));
-      if (t && t->kind != BP_TREE_NONE)
-        g_ptr_array_add (with_tree, g_ptr_array_index (lines, i));
-    }
-
-  if (jobs > 1 && with_tree->len > 1)
-    {
-      /* one child per line; the trees are in the cache now */
-      g_ptr_array_add (pass, "--json");
-      if (!opt_offline)
-        g_ptr_array_add (pass, "--offline");
-      g_ptr_array_add (pass, "--no-bisect");
-      if (opt_keep)
-        g_ptr_array_add (pass, "--keep");
-      g_ptr_array_add (pass, NULL);
-      fprintf (stderr, "verify: %u lines with a tree, %u at a time\n", with_tree->len, MIN (jobs, with_tree->len));
-      g_autoptr(GPtrArray) done = g_ptr_array_new_with_free_func ((GDestroyNotify) bp_line_report_free);
-      if (!bp_verify_run_children (with_tree, (const char *const *) pass->pdata, jobs, done, cancellable, error))
-        return FALSE;
-      /* rows in the pack's order, lines without a tree included */
-      for (guint i = 0; i < lines->len; i++)
-        {
-          const char *name = g_ptr_array_index (lines, i);
-          BpLineReport *found = NULL;
-          for (guint j = 0; j < done->len && !found; j++)
-            if (strcmp (((BpLineReport *) g_ptr_array_index (done, j))->line, name) == 0)
-              found = g_ptr_array_steal_index (done, j);
-          if (found == NULL)
-            found = bp_verify_line (bp_fixpack_get_line (pack, name, NULL), bp_tree_set_get (trees, name),
-                                    &vopts, cancellable);
-          g_ptr_array_add (reports, found);
-        }
-    }
-  else
-    for (guint i = 0; i < lines->len; i++)
-      {
-        const char *name = g_ptr_array_index (lines, i);
-        g_ptr_array_add (reports, bp_verify_line (bp_fixpack_get_line (pack, name, NULL),
-                                                  bp_tree_set_get (trees, name), &vopts, cancellable));
-      }
-
-  if (opt_repo && !opt_no_bisect)
-    bp_verify_bisect (pack, reports, &vopts, cancellable);
-  else if (!opt_no_bisect)
-    for (guint i = 0; i < reports->len; i++)
-      {
-        BpLineReport *r = g_ptr_array_index (reports, i);
-        if (r->has_tree)
-          bp_line_report_set (r, BP_STEP_BISECT, BP_STEP_SKIP, "needs --repo (history)", NULL, NULL);
-      }
   return finish (reports, pack, error);
 }

@@ -38,7 +38,7 @@ bp_tree_kind_to_string (BpTreeKind kind)
   return "none";
 }
 
-static void
+void
 bp_tree_free (BpTree *tree)
 {
   if (tree == NULL)
@@ -55,7 +55,7 @@ bp_tree_free (BpTree *tree)
   g_free (tree);
 }
 
-static BpTree *
+BpTree *
 bp_tree_new (const char *line)
 {
   BpTree *tree = g_new0 (BpTree, 1);
@@ -1135,7 +1135,7 @@ gboolean
 bp_trees_export_commit (const char *repo_path, const char *commit, const char *dest,
                         GCancellable *cancellable, GError **error)
 {
-  git_libgit2_init ();
+  bp_git_require ();
   g_autoptr(git_repository) repo = NULL;
   gboolean ok;
   git_object *obj = NULL;
@@ -1153,7 +1153,6 @@ bp_trees_export_commit (const char *repo_path, const char *commit, const char *d
     }
   git_object_free (obj);
   g_clear_pointer (&repo, git_repository_free);
-  git_libgit2_shutdown ();
   return ok;
 }
 
@@ -1999,19 +1998,17 @@ bp_trees_resolve (BpFixPack *pack, const BpTreesOptions *opts,
 
   if (pending->len > 0 && opts->repo)
     {
-      git_libgit2_init ();
+      bp_git_require ();
       g_autoptr(git_repository) repo = NULL;
       if (git_repository_open_ext (&repo, opts->repo, 0, NULL) != 0)
         {
           git_fail (error, opts->repo);
           g_prefix_error (error, "--repo %s is not a git repository we can read: ", opts->repo);
-          git_libgit2_shutdown ();
           return NULL;
         }
       if (!mkdirs (c.git_dir, error))
         {
           g_clear_pointer (&repo, git_repository_free);
-          git_libgit2_shutdown ();
           return NULL;
         }
       sweep_stale (c.git_dir, ".tmp-");
@@ -2038,7 +2035,6 @@ bp_trees_resolve (BpFixPack *pack, const BpTreesOptions *opts,
         }
       g_clear_pointer (&picks, g_hash_table_unref);
       g_clear_pointer (&repo, git_repository_free);
-      git_libgit2_shutdown ();
       if (!ok)
         return NULL;
     }
@@ -2068,6 +2064,67 @@ json_notes (JsonBuilder *b, GPtrArray *notes)
   json_builder_end_array (b);
 }
 
+void
+bp_tree_add_json (JsonBuilder *b, const BpTree *t)
+{
+  json_builder_begin_object (b);
+  bp_json_add_string (b, "line", t->line);
+  bp_json_add_string (b, "kind", bp_tree_kind_to_string (t->kind));
+  bp_json_add_string (b, "path", t->path);
+  bp_json_add_string (b, "version", t->version);
+  bp_json_add_string (b, "origin", t->origin);
+  bp_json_add_string (b, "deb-version", t->deb_version);
+  bp_json_add_string (b, "ref", t->ref);
+  bp_json_add_string (b, "commit", t->commit);
+  json_builder_set_member_name (b, "cached");
+  json_builder_add_boolean_value (b, t->cached);
+  json_notes (b, t->notes);
+  bp_json_add_string (b, "missing", t->missing);
+  json_builder_end_object (b);
+}
+
+static char *
+member (JsonObject *o, const char *name)
+{
+  JsonNode *n = json_object_get_member (o, name);
+  return n && JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == G_TYPE_STRING
+           ? g_strdup (json_node_get_string (n)) : NULL;
+}
+
+BpTree *
+bp_tree_from_json (JsonNode *node, GError **error)
+{
+  JsonObject *o = node && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+  g_autofree char *line = o ? member (o, "line") : NULL;
+  g_autofree char *kind = o ? member (o, "kind") : NULL;
+  if (line == NULL || kind == NULL)
+    {
+      g_set_error (error, BP_TREES_ERROR, BP_TREES_ERROR_INVALID_TREE, "a tree without \"line\" or \"kind\"");
+      return NULL;
+    }
+  BpTree *t = bp_tree_new (line);
+  static const BpTreeKind kinds[] = { BP_TREE_NONE, BP_TREE_DEBIAN, BP_TREE_GIT, BP_TREE_USER };
+  for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
+    if (strcmp (kind, bp_tree_kind_to_string (kinds[i])) == 0)
+      t->kind = kinds[i];
+  t->path = member (o, "path");
+  t->version = member (o, "version");
+  t->origin = member (o, "origin");
+  t->deb_version = member (o, "deb-version");
+  t->ref = member (o, "ref");
+  t->commit = member (o, "commit");
+  t->missing = member (o, "missing");
+  t->cached = json_object_get_boolean_member_with_default (o, "cached", FALSE);
+  JsonArray *notes = json_object_has_member (o, "notes") ? json_object_get_array_member (o, "notes") : NULL;
+  for (guint i = 0; notes && i < json_array_get_length (notes); i++)
+    {
+      const char *n = json_array_get_string_element (notes, i);
+      if (n)
+        g_ptr_array_add (t->notes, g_strdup (n));
+    }
+  return t;
+}
+
 JsonNode *
 bp_tree_set_to_json (BpTreeSet *set)
 {
@@ -2076,23 +2133,7 @@ bp_tree_set_to_json (BpTreeSet *set)
   json_builder_set_member_name (b, "trees");
   json_builder_begin_array (b);
   for (guint i = 0; i < set->trees->len; i++)
-    {
-      BpTree *t = set->trees->pdata[i];
-      json_builder_begin_object (b);
-      bp_json_add_string (b, "line", t->line);
-      bp_json_add_string (b, "kind", bp_tree_kind_to_string (t->kind));
-      bp_json_add_string (b, "path", t->path);
-      bp_json_add_string (b, "version", t->version);
-      bp_json_add_string (b, "origin", t->origin);
-      bp_json_add_string (b, "deb-version", t->deb_version);
-      bp_json_add_string (b, "ref", t->ref);
-      bp_json_add_string (b, "commit", t->commit);
-      json_builder_set_member_name (b, "cached");
-      json_builder_add_boolean_value (b, t->cached);
-      json_notes (b, t->notes);
-      bp_json_add_string (b, "missing", t->missing);
-      json_builder_end_object (b);
-    }
+    bp_tree_add_json (b, set->trees->pdata[i]);
   json_builder_end_array (b);
   json_builder_set_member_name (b, "downloads");
   json_builder_add_int_value (b, set->downloads);

@@ -115,6 +115,15 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (BpTreeSet, bp_tree_set_free)
 /* The entry for LINE, or NULL. */
 BpTree *bp_tree_set_get (BpTreeSet *set, const char *line);
 
+BpTree *bp_tree_new (const char *line);
+void bp_tree_free (BpTree *tree);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BpTree, bp_tree_free)
+
+/* One tree as a JSON object (the members bp_tree_set_to_json lists), and
+ * back: what verify sends a worker process. */
+void bp_tree_add_json (JsonBuilder *b, const BpTree *tree);
+BpTree *bp_tree_from_json (JsonNode *node, GError **error);
+
 typedef struct {
   const char *cache_dir;    /* NULL: $XDG_CACHE_HOME/backport */
   gboolean offline;         /* only the cache; never the network */

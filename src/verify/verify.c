@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/bp-git.h"
 #include "base/fs.h"
 #include "base/version.h"
 #include "engines/apply.h"
@@ -475,10 +476,18 @@ bp_verify_line (BpFixLine *line, BpTree *tree, const BpVerifyOptions *o, GCancel
       return r;
     }
   gboolean applied = step_apply (r, line, scratch, o, cancellable);
-  if (applied)
+  if (applied && !g_cancellable_is_cancelled (cancellable))
     step_check (r, line, tree, o, cancellable);
   else
-    bp_line_report_set (r, BP_STEP_CHECK, BP_STEP_SKIP, "series does not apply", NULL, NULL);
+    bp_line_report_set (r, BP_STEP_CHECK, BP_STEP_SKIP, applied ? "interrupted" : "series does not apply",
+                        NULL, NULL);
+  if (g_cancellable_is_cancelled (cancellable))
+    {
+      /* Interrupted: stop here, and leave nothing behind. */
+      set_rest (r, BP_STEP_SKIP, "interrupted", BP_STEP_REPRO);
+      remove_scratch (scratch);
+      return r;
+    }
   step_repro (r, line, tree, applied ? scratch : NULL, o);
   if (!applied)
     bp_line_report_set (r, BP_STEP_REPRO, r->steps[BP_STEP_REPRO].state == BP_STEP_PASS ? BP_STEP_SKIP : r->steps[BP_STEP_REPRO].state,
@@ -692,9 +701,8 @@ bp_verify_bisect (BpFixPack *pack, GPtrArray *reports, const BpVerifyOptions *o,
                 pack->reproducer ? "the reproducer's tree policy" : "the culprit's added code (content)");
       /* The detail reads as `backport bisect` would: its stderr, then the answer. */
       g_autoptr(GString) err = g_string_new (NULL);
-      git_libgit2_init ();
+      bp_git_require ();
       g_autoptr(BpBisectOutcome) out = bisect_run (o->repo, pack, good, bad, err, cancellable, &error);
-      git_libgit2_shutdown ();
       if (out && out->kind == BP_BISECT_OUTCOME_AMBIGUOUS)
         g_string_append_printf (err, "backport bisect: skipped commits leave %u candidates for the first bad commit\n",
                                 out->suspects->len);
