@@ -58,8 +58,6 @@ BP_CMD (pick)
     return bp_usage (error, "--branch goes with --onto REV");
   if (opt_quilt && opt_tree == NULL)
     return bp_usage (error, "--quilt goes with --tree DIR");
-  if (opt_check)
-    return bp_usage (error, "--check is not available yet in this build of pick");
   g_autoptr(GRegex) trailer = NULL;
   if (opt_trailer)
     {
@@ -84,7 +82,7 @@ BP_CMD (pick)
 
   BpPickOptions options = {
     .onto = opt_onto, .tree_dir = opt_tree, .quilt = opt_quilt, .branch = opt_branch,
-    .force = opt_force, .signoff = opt_signoff, .progress = on_progress,
+    .force = opt_force, .signoff = opt_signoff, .check = opt_check, .progress = on_progress,
   };
   g_autoptr(GPtrArray) results = bp_pick_run (repo, g_steal_pointer (&items), &options, cancellable, error);
   if (results == NULL)

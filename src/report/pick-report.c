@@ -33,6 +33,8 @@ how_cell (const BpPickResult *r)
   switch (r->verdict)
     {
     case BP_PICK_APPLIED:
+      if (r->check)
+        return g_strdup_printf ("%s; %s", r->how ? r->how : "", r->check);
       return g_strdup (r->how ? r->how : "");
     case BP_PICK_NEEDS_HUMAN:
       return g_strdup (r->why ? r->why : "");

@@ -1132,6 +1132,23 @@ export_commit (git_repository *repo, const git_oid *commit_id, const char *dest,
 }
 
 gboolean
+bp_trees_export_tree (git_repository *repo, const git_oid *tree_id, const git_oid *attr_commit,
+                      const char *dest, GCancellable *cancellable, GError **error)
+{
+  g_autoptr(git_tree) tree = NULL;
+  if (git_tree_lookup (&tree, repo, tree_id) != 0)
+    return git_fail (error, "reading the tree to export");
+  if (mkdir (dest, 0777) != 0)
+    {
+      int err = errno;
+      g_set_error (error, BP_TREES_ERROR, BP_TREES_ERROR_IO, "mkdir %s: %s", dest, g_strerror (err));
+      return FALSE;
+    }
+  Export x = { repo, *attr_commit, cancellable, tree_has_attributes (repo, tree) };
+  return export_tree (&x, tree, dest, "", error);
+}
+
+gboolean
 bp_trees_export_commit (const char *repo_path, const char *commit, const char *dest,
                         GCancellable *cancellable, GError **error)
 {

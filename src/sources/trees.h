@@ -60,6 +60,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <git2.h>
 #include <json-glib/json-glib.h>
 
 #include "model/fixpack.h"
@@ -189,6 +190,11 @@ char *bp_trees_debian_sources (const char *apt_etc, const char *lists_dir,
 gboolean bp_trees_export_commit (const char *repo, const char *commit,
                                  const char *dest, GCancellable *cancellable,
                                  GError **error);
+
+/* The same for the tree TREE_ID of REPO, which need not be a commit's
+ * (pick's results); ATTR_COMMIT's .gitattributes filter the content. */
+gboolean bp_trees_export_tree (git_repository *repo, const git_oid *tree_id, const git_oid *attr_commit,
+                               const char *dest, GCancellable *cancellable, GError **error);
 
 /* The set as JSON, for reports: {"trees": [{"line", "kind", "path", "version",
  * "origin", "deb-version", "ref", "commit", "cached", "notes": [...],

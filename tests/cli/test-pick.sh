@@ -3,7 +3,7 @@
 # renames and moved functions followed, queues, all or nothing, --onto
 # touching nothing but objects, --branch, --tree, hostile mails.
 . "$(dirname "$0")/libtest.sh"
-plan 27
+plan 31
 
 R=$TEST_TMP/repo
 sh "$FIXTURES/gen-pick-history.sh" "$R" >/dev/null
@@ -123,6 +123,46 @@ bp pick --tree "$P" "$TEST_TMP/evil.patch"
 { assert_rc 3 && assert_one_line_error "refusing path '\.\./evil\.c'" && sum_tree "$P" | cmp -s - "$TEST_TMP/p.before" \
     && [ ! -e "$TEST_TMP/evil.c" ]; } \
     && ok "a hostile path in a mail is refused, nothing written" || not_ok "a hostile path in a mail is refused, nothing written"
+
+# ---- --check: compile with the target's own build ------------------------------------
+C=$TEST_TMP/build-repo
+if command -v meson >/dev/null && command -v ninja >/dev/null && command -v cc >/dev/null; then
+    git init -q -b master "$C"
+    git -C "$C" config user.name "Fixture Author" && git -C "$C" config user.email "author@example.org"
+    printf "project('hello', 'c')\nexecutable('hello', 'hello.c', 'util.c')\n" >"$C/meson.build"
+    printf 'int util_add(int a, int b);\n' >"$C/util.h"
+    printf '#include "util.h"\nint util_add(int a, int b) { return a + b; }\n' >"$C/util.c"
+    printf '#include <stdio.h>\n#include "util.h"\n\nint main(void)\n{\n  int sum = util_add(1, 2);\n  printf("%%d\\n", sum);\n  return 0;\n}\n' >"$C/hello.c"
+    git -C "$C" add -A && git -C "$C" commit -qm "hello" && git -C "$C" branch stable
+    printf 'int util_mul(int a, int b);\n' >>"$C/util.h"
+    printf 'int util_mul(int a, int b) { return a * b; }\n' >>"$C/util.c"
+    git -C "$C" commit -qam "util: add util_mul()"; add_mul=$(git -C "$C" rev-parse HEAD)
+    sed -i 's/util_add(1, 2)/util_mul(1, 2)/' "$C/hello.c"
+    git -C "$C" commit -qam "hello: multiply"; use_mul=$(git -C "$C" rev-parse HEAD)
+    stable_tree=$(git -C "$C" rev-parse 'stable^{tree}')
+    export XDG_CACHE_HOME="$TEST_TMP/xdg-cache"
+    bp pick --repo "$C" --onto stable --check --json "$use_mul"
+    { assert_rc 1 && [ "$(pick0 .verdict)" = needs-human ] && pick0 .why | grep -q "^does not compile: .*util_mul" \
+        && [ "$(jq -r .tree "$TEST_TMP/out")" = "$stable_tree" ]; } \
+        && ok "--check: a pick that does not compile against the line needs a human, nothing written" \
+        || not_ok "--check: a pick that does not compile against the line needs a human, nothing written"
+    bp pick --repo "$C" --onto stable --check --json "$add_mul" "$use_mul"
+    { assert_rc 0 && [ "$(picks .verdict)" = "applied applied" ] \
+        && [ "$(picks .check)" = "compiles before and after compiles before and after" ]; } \
+        && ok "--check: with the helper picked first, both compile" || not_ok "--check: with the helper picked first, both compile"
+    W2=$TEST_TMP/build-work
+    git clone -q -b stable "$C" "$W2" && git -C "$W2" config user.name T && git -C "$W2" config user.email t@example.org
+    sum_tree "$W2" >"$TEST_TMP/w2.before"
+    bp pick --repo "$C" --tree "$W2" --check "$use_mul"
+    { assert_rc 1 && assert_stdout 'does not compile' && sum_tree "$W2" | cmp -s - "$TEST_TMP/w2.before"; } \
+        && ok "--check --tree: the tree stays as it was" || not_ok "--check --tree: the tree stays as it was"
+    bp pick --repo "$C" --tree "$W2" --check "$add_mul"
+    { assert_rc 0 && assert_stdout 'compiles before and after' && grep -q util_mul "$W2/util.c"; } \
+        && ok "--check --tree: a pick that compiles is applied" || not_ok "--check --tree: a pick that compiles is applied"
+    unset XDG_CACHE_HOME
+else
+    for i in 1 2 3 4; do skip "--check needs meson, ninja and a C compiler"; done
+fi
 
 # ---- usage and bad input -----------------------------------------------------------
 bp pick --repo "$R" --onto stable-1.0 no-such-commit

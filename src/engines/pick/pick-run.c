@@ -8,6 +8,7 @@
 #include "base/git-autoptr.h"
 #include "engines/apply.h"
 #include "engines/locate.h"
+#include "engines/pick/pick-check.h"
 #include "engines/pick/pick-history.h"
 #include "engines/pick/pick-place.h"
 #include "engines/pick/pick-renames.h"
@@ -668,7 +669,19 @@ pick_one (Run *run, BpPickItem *item, guint n, GCancellable *cancellable, GError
           r->diff = render_diff (changes, error);
           if (r->diff == NULL)
             return NULL;
-          if (run->options->onto)
+          if (run->options->check)
+            {
+              BpPickCheckTarget ct = {
+                .tree_dir = run->options->tree_dir, .repo = run->repo,
+                .tree = run->tree ? git_tree_id (run->tree) : NULL, .attr_commit = &run->start,
+                .cache_dir = run->options->cache_dir,
+              };
+              if (!bp_pick_check (r, &ct, cancellable, error))
+                return NULL;
+            }
+          if (r->verdict != BP_PICK_APPLIED)
+            ;   /* the check found it breaks the build: nothing is written */
+          else if (run->options->onto)
             {
               if (!write_tree (run, r, changes, error)
                   || (run->options->branch && !write_commit (run, r, error)))

@@ -23,6 +23,8 @@ typedef struct {
   gboolean force;           /* pick not-needed fixes too; let --branch move an existing ref */
   gboolean signoff;         /* the committer's Signed-off-by on each commit */
   gboolean in_memory;       /* write no object into the repository */
+  gboolean check;           /* compile each applied pick with the target's own build */
+  const char *cache_dir;    /* check: exports and build dirs (NULL: $XDG_CACHE_HOME/backport) */
   BpPickProgress progress;
   gpointer progress_data;
 } BpPickOptions;
