@@ -185,7 +185,7 @@ make_series (git_repository *repo, const BpPackNewOptions *o, const BpReleaseTag
   if (item == NULL)
     return FALSE;
   g_ptr_array_add (items, item);
-  BpPickOptions popts = { .onto = tag->tag, .force = TRUE, .in_memory = TRUE,
+  BpPickOptions popts = { .onto = tag->tag, .force = TRUE, .in_memory = TRUE, .want_diff = TRUE,
                           .progress = o->progress, .progress_data = o->progress_data };
   g_autoptr(GPtrArray) results = bp_pick_run (repo, g_steal_pointer (&items), &popts, cancellable, error);
   if (results == NULL)

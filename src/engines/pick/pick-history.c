@@ -3,7 +3,9 @@
 #include <string.h>
 
 #include "base/bp-git.h"
+#include "base/commit-graph-walk.h"
 #include "base/git-autoptr.h"
+#include "base/tree-diff.h"
 #include "engines/pick/pick-history.h"
 #include "model/patch-id.h"
 
@@ -94,14 +96,9 @@ touched_paths (git_repository *repo, git_commit *commit)
   if (git_commit_parentcount (commit) > 0
       && (git_commit_parent (&parent, commit, 0) != 0 || git_commit_tree (&ptree, parent) != 0))
     return paths;
-  g_autoptr(git_diff) diff = NULL;
-  if (git_diff_tree_to_tree (&diff, repo, ptree, tree, NULL) != 0)
-    return paths;
-  for (size_t i = 0; i < git_diff_num_deltas (diff); i++)
-    {
-      const git_diff_delta *d = git_diff_get_delta (diff, i);
-      g_ptr_array_add (paths, g_strdup (d->new_file.path ? d->new_file.path : d->old_file.path));
-    }
+  g_autoptr(GPtrArray) changes = bp_tree_diff (repo, ptree, tree, NULL);
+  for (guint i = 0; changes && i < changes->len; i++)
+    g_ptr_array_add (paths, g_strdup (((BpTreeChange *) changes->pdata[i])->path));
   return paths;
 }
 
@@ -144,10 +141,29 @@ names_pick_of (const char *message, const char *hex)
   return FALSE;
 }
 
-/* The commits reachable from PUSH and not from HIDE (HIDE may be NULL). */
+/* The commits reachable from PUSH and not from HIDE (HIDE may be NULL):
+ * through git's commit-graph when it has both, else libgit2's walk. */
 static GArray *
 walk (git_repository *repo, const git_oid *push, const git_oid *hide)
 {
+  BpCommitGraph *graph = bp_commit_graph_for_repo (repo, NULL);
+  guint32 from, not = G_MAXUINT32;
+  if (graph && bp_commit_graph_lookup (graph, push, &from)
+      && (hide == NULL || bp_commit_graph_lookup (graph, hide, &not)))
+    {
+      g_autoptr(GArray) pos = bp_commit_graph_range (graph, from, not);
+      if (pos)
+        {
+          GArray *ids = g_array_sized_new (FALSE, FALSE, sizeof (git_oid), pos->len);
+          for (guint i = 0; i < pos->len; i++)
+            {
+              git_oid id;
+              bp_commit_graph_oid (graph, g_array_index (pos, guint32, i), &id);
+              g_array_append_val (ids, id);
+            }
+          return ids;
+        }
+    }
   GArray *out = g_array_new (FALSE, FALSE, sizeof (git_oid));
   g_autoptr(git_revwalk) w = NULL;
   if (git_revwalk_new (&w, repo) != 0 || git_revwalk_push (w, push) != 0
@@ -167,7 +183,13 @@ bp_pick_history_base (BpPickHistory *h, const git_oid *reference)
   if (!g_hash_table_lookup_extended (h->bases, reference, NULL, &found))
     {
       git_oid base;
-      found = git_merge_base (&base, h->repo, reference, &h->target) == 0 ? bp_git_oid_dup (&base) : NULL;
+      BpCommitGraph *graph = bp_commit_graph_for_repo (h->repo, NULL);
+      guint32 a, b, m;
+      if (graph && bp_commit_graph_lookup (graph, reference, &a) && bp_commit_graph_lookup (graph, &h->target, &b))
+        found = bp_commit_graph_merge_base (graph, a, b, &m)
+                  ? (bp_commit_graph_oid (graph, m, &base), bp_git_oid_dup (&base)) : NULL;
+      else
+        found = git_merge_base (&base, h->repo, reference, &h->target) == 0 ? bp_git_oid_dup (&base) : NULL;
       g_hash_table_insert (h->bases, bp_git_oid_dup (reference), found);
     }
   return found;

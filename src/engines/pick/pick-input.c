@@ -4,6 +4,8 @@
 
 #include "base/bp-git.h"
 #include "base/git-autoptr.h"
+#include "base/tree-diff.h"
+#include "engines/pick/pick-renames.h"
 #include "engines/pick/pick-input.h"
 #include "sources/import.h"
 
@@ -98,37 +100,52 @@ patch_from_commit (git_commit *commit, const char *label)
   return patch;
 }
 
-/* One delta of the commit's diff: its hunks (parsed from git's own patch
- * text, so the parser and the locator see exactly what git prints). */
+/* A change of the commit as a pick file: its hunks come from libgit2's
+ * patch of the two blobs (parsed, so the parser and the locator see what
+ * git prints). */
 static gboolean
-add_delta (BpPickItem *item, git_diff *diff, size_t i, GString *text, GError **error)
+add_change (BpPickItem *item, git_repository *repo, const BpTreeChange *old, const BpTreeChange *new,
+            GString *text, GError **error)
 {
-  const git_diff_delta *d = git_diff_get_delta (diff, i);
   BpPickFile *f = g_new0 (BpPickFile, 1);
   g_ptr_array_add (item->files, f);
-  if (d->status != GIT_DELTA_ADDED)
+  if (old)
     {
-      f->old_path = g_strdup (d->old_file.path);
-      f->old_mode = d->old_file.mode;
-      f->pre = d->old_file.id;
+      f->old_path = g_strdup (old->path);
+      f->old_mode = old->old_mode;
+      f->pre = old->old_id;
       f->has_pre = TRUE;
     }
-  if (d->status != GIT_DELTA_DELETED)
+  if (new)
     {
-      f->new_path = g_strdup (d->new_file.path);
-      f->new_mode = d->new_file.mode;
-      f->post = d->new_file.id;
+      f->new_path = g_strdup (new->path);
+      f->new_mode = new->new_mode;
+      f->post = new->new_id;
       f->has_post = TRUE;
     }
-  f->binary = (d->flags & GIT_DIFF_FLAG_BINARY) != 0;
-  if (f->binary || f->old_mode == GIT_FILEMODE_COMMIT || f->new_mode == GIT_FILEMODE_COMMIT)
+  if (f->old_mode == GIT_FILEMODE_COMMIT || f->new_mode == GIT_FILEMODE_COMMIT)
     {
       f->binary = TRUE;  /* a submodule moves as an object, like a binary file */
       return TRUE;
     }
+  g_autoptr(git_blob) ob = NULL, nb = NULL;
+  if ((old && git_blob_lookup (&ob, repo, &f->pre) != 0) || (new && git_blob_lookup (&nb, repo, &f->post) != 0))
+    return git_fail (error, "cannot read a blob of the commit");
+  git_diff_options opts = GIT_DIFF_OPTIONS_INIT;
+  opts.flags |= GIT_DIFF_INDENT_HEURISTIC;
   g_autoptr(git_patch) patch = NULL;
   git_buf buf = GIT_BUF_INIT;
-  if (git_patch_from_diff (&patch, diff, i) != 0 || git_patch_to_buf (&buf, patch) != 0)
+  if (git_patch_from_blobs (&patch, ob, f->old_path ? f->old_path : f->new_path, nb,
+                            f->new_path ? f->new_path : f->old_path, &opts) != 0)
+    return git_fail (error, "cannot diff the commit's blobs");
+  if (git_patch_get_delta (patch)->flags & GIT_DIFF_FLAG_BINARY)
+    {
+      f->binary = TRUE;
+      return TRUE;
+    }
+  if (git_patch_num_hunks (patch) == 0)
+    return TRUE;   /* a mode change or a pure rename */
+  if (git_patch_to_buf (&buf, patch) != 0)
     return git_fail (error, "cannot print the commit's diff");
   g_string_append_len (text, buf.ptr, buf.size);
   g_autoptr(GError) local = NULL;
@@ -152,6 +169,83 @@ add_delta (BpPickItem *item, git_diff *diff, size_t i, GString *text, GError **e
       g_ptr_array_add (item->patch->files, fd);
     }
   g_ptr_array_set_free_func (parsed, NULL);
+  return TRUE;
+}
+
+/* Pair deleted and added files into renames, as git's default finds them:
+ * the same blob first, then the most similar at 50% or more.  PAIRS gets
+ * (deleted, added) BpTreeChange* pairs, taken out of DELETED and ADDED.
+ * Too many candidates (git's limit) finds exact renames only. */
+static void
+find_renames (git_repository *repo, GPtrArray *deleted, GPtrArray *added, GPtrArray *pairs)
+{
+  for (guint pass = 0; pass < 2; pass++)
+    {
+      if (pass == 1 && (guint64) deleted->len * added->len > 1000 * 1000)
+        return;
+      for (guint i = 0; i < deleted->len;)
+        {
+          const BpTreeChange *d = deleted->pdata[i];
+          gint best = -1, best_score = pass == 0 ? 99 : 49;
+          for (guint j = 0; j < added->len; j++)
+            {
+              const BpTreeChange *a = added->pdata[j];
+              int score = git_oid_equal (&d->old_id, &a->new_id) ? 100
+                        : pass == 0 ? 0 : bp_pick_blob_similarity (repo, &d->old_id, &a->new_id);
+              if (score > best_score)
+                best = j, best_score = score;
+            }
+          if (best < 0)
+            {
+              i++;
+              continue;
+            }
+          g_ptr_array_add (pairs, g_ptr_array_steal_index (deleted, i));
+          g_ptr_array_add (pairs, g_ptr_array_steal_index (added, best));
+        }
+    }
+}
+
+/* The commit's change, file by file, with git show's defaults: renames
+ * found, 3 lines of context. */
+static gboolean
+add_changes (BpPickItem *item, git_repository *repo, git_tree *parent_tree, git_tree *tree, GError **error)
+{
+  g_autoptr(GPtrArray) changes = bp_tree_diff (repo, parent_tree, tree, error);
+  if (changes == NULL)
+    return FALSE;
+  g_autoptr(GPtrArray) deleted = g_ptr_array_new ();
+  g_autoptr(GPtrArray) added = g_ptr_array_new ();
+  g_autoptr(GPtrArray) pairs = g_ptr_array_new ();
+  for (guint i = 0; i < changes->len; i++)
+    {
+      BpTreeChange *c = changes->pdata[i];
+      if (c->status == GIT_DELTA_DELETED)
+        g_ptr_array_add (deleted, c);
+      else if (c->status == GIT_DELTA_ADDED)
+        g_ptr_array_add (added, c);
+    }
+  if (deleted->len && added->len)
+    find_renames (repo, deleted, added, pairs);
+  g_autoptr(GString) text = g_string_new (NULL);
+  for (guint i = 0; i < changes->len; i++)
+    {
+      BpTreeChange *c = changes->pdata[i];
+      gboolean ok = TRUE;
+      if (c->status == GIT_DELTA_MODIFIED)
+        ok = add_change (item, repo, c, c, text, error);
+      else if (g_ptr_array_find (deleted, c, NULL))
+        ok = add_change (item, repo, c, NULL, text, error);
+      else if (g_ptr_array_find (added, c, NULL))
+        ok = add_change (item, repo, NULL, c, text, error);
+      else
+        for (guint k = 0; k < pairs->len; k += 2)
+          if (pairs->pdata[k] == c)
+            ok = add_change (item, repo, c, pairs->pdata[k + 1], text, error);
+      if (!ok)
+        return FALSE;
+    }
+  item->patch->diff = g_string_free (g_steal_pointer (&text), FALSE);
   return TRUE;
 }
 
@@ -192,27 +286,8 @@ bp_pick_item_from_commit (git_repository *repo, const git_oid *oid, const char *
         }
       item->parent = g_strdup (git_oid_tostr_s (git_commit_id (parent)));
     }
-  /* git show's defaults: renames found, 3 lines of context. */
-  git_diff_options dopts = GIT_DIFF_OPTIONS_INIT;
-  dopts.flags |= GIT_DIFF_INDENT_HEURISTIC;
-  g_autoptr(git_diff) diff = NULL;
-  if (git_diff_tree_to_tree (&diff, repo, parent_tree, tree, &dopts) != 0)
-    {
-      git_fail (error, "cannot diff the commit");
-      return NULL;
-    }
-  git_diff_find_options fopts = GIT_DIFF_FIND_OPTIONS_INIT;
-  fopts.flags = GIT_DIFF_FIND_RENAMES;
-  if (git_diff_find_similar (diff, &fopts) != 0)
-    {
-      git_fail (error, "cannot find the commit's renames");
-      return NULL;
-    }
-  g_autoptr(GString) text = g_string_new (NULL);
-  for (size_t i = 0; i < git_diff_num_deltas (diff); i++)
-    if (!add_delta (item, diff, i, text, error))
-      return NULL;
-  item->patch->diff = g_string_free (g_steal_pointer (&text), FALSE);
+  if (!add_changes (item, repo, parent_tree, tree, error))
+    return NULL;
   if (item->files->len == 0)
     {
       g_set_error (error, BP_PICK_ERROR, BP_PICK_ERROR_INPUT, "%s changes nothing: nothing to pick", label);

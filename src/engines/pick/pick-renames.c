@@ -6,6 +6,7 @@
 
 #include "base/bp-git.h"
 #include "base/git-autoptr.h"
+#include "base/tree-diff.h"
 #include "engines/pick/pick.h"
 #include "engines/pick/pick-renames.h"
 
@@ -130,22 +131,17 @@ similarity (BpPickRenames *r, const git_oid *a, const git_oid *b)
   return compare_sigs (sig[0], sig[1]);
 }
 
-/* Paths of blobs added (ADDED) or deleted (DELETED) from OLD to NEW. */
+/* Paths of files added (ADDED) or deleted (DELETED) from OLD to NEW. */
 static GPtrArray *
 changed_paths (git_repository *repo, git_tree *old, git_tree *new, git_delta_t status)
 {
   GPtrArray *paths = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(git_diff) diff = NULL;
-  git_diff_options opts = GIT_DIFF_OPTIONS_INIT;
-  opts.flags |= GIT_DIFF_SKIP_BINARY_CHECK;
-  if (git_diff_tree_to_tree (&diff, repo, old, new, &opts) != 0)
-    return paths;
-  for (size_t i = 0; i < git_diff_num_deltas (diff); i++)
+  g_autoptr(GPtrArray) changes = bp_tree_diff (repo, old, new, NULL);
+  for (guint i = 0; changes && i < changes->len; i++)
     {
-      const git_diff_delta *d = git_diff_get_delta (diff, i);
-      if (d->status == status)
-        g_ptr_array_add (paths, g_strdup (status == GIT_DELTA_DELETED ? d->old_file.path
-                                                                      : d->new_file.path));
+      const BpTreeChange *c = changes->pdata[i];
+      if (c->status == status)
+        g_ptr_array_add (paths, g_strdup (c->path));
     }
   return paths;
 }

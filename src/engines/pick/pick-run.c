@@ -666,9 +666,13 @@ pick_one (Run *run, BpPickItem *item, guint n, GCancellable *cancellable, GError
       if (r->verdict == BP_PICK_APPLIED)
         {
           summarise (r);
-          r->diff = render_diff (changes, error);
-          if (r->diff == NULL)
-            return NULL;
+          /* The change as text costs a diff of every file: only when asked. */
+          if (run->options->tree_dir || run->options->check || run->options->want_diff)
+            {
+              r->diff = render_diff (changes, error);
+              if (r->diff == NULL)
+                return NULL;
+            }
           if (run->options->check)
             {
               BpPickCheckTarget ct = {

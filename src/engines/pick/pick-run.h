@@ -24,6 +24,7 @@ typedef struct {
   gboolean signoff;         /* the committer's Signed-off-by on each commit */
   gboolean in_memory;       /* write no object into the repository */
   gboolean check;           /* compile each applied pick with the target's own build */
+  gboolean want_diff;       /* fill each applied result's diff (always with tree_dir, check) */
   const char *cache_dir;    /* check: exports and build dirs (NULL: $XDG_CACHE_HOME/backport) */
   BpPickProgress progress;
   gpointer progress_data;

@@ -104,7 +104,8 @@ typedef struct {
   char *why;               /* needs-human: which hunk and why */
   char *conflict;          /* needs-human: diff3 text, or NULL */
   char *note;              /* for a backport commit: "(backport: context fix in F)" or NULL */
-  char *diff;              /* applied: the change as it applies to the target (diff --git) */
+  char *diff;              /* applied: the change as it applies to the target (diff --git);
+                              filled when the run's options ask (pick-run.h) */
   char *tree;              /* the target's tree after this pick (hex), NULL when unknown */
   char *commit;            /* --branch: the commit made for it (hex), or NULL */
   char *check;             /* --check: the verdict of the compile check, or NULL */
