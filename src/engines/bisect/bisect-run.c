@@ -331,11 +331,11 @@ signals_restore (Signals *s)
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Signals, signals_restore)
 
-/* Replay OPTS' marks, then test until the end.  Fills STEPS, NEXT, TESTED
- * and DECIDED. */
+/* Replay OPTS' marks, then test until the end.  Fills STEPS, NEXT and
+ * COUNTS: tested, decided (good or bad, replayed included), skipped. */
 static gboolean
 drive (git_repository *repo, BpBisect *b, BpBisectPredicate *pred, const BpBisectRunOptions *o,
-       Log *log, GArray *steps, BpBisectNext *next, guint *tested_out, guint *decided_out,
+       Log *log, GArray *steps, BpBisectNext *next, guint counts[3],
        GCancellable *cancellable, GError **error)
 {
   g_auto(Signals) sig = { FALSE };
@@ -346,6 +346,8 @@ drive (git_repository *repo, BpBisect *b, BpBisectPredicate *pred, const BpBisec
   sigaction (SIGTERM, &sa, &sig.old_term);
   sig.set = TRUE;
 
+  if (pred->note)
+    progress (o, "%s", pred->note);
   guint replayed_decisions = 0;
   for (guint i = 0; o->replay_marks && i < o->replay_marks->len; i++)
     {
@@ -370,7 +372,7 @@ drive (git_repository *repo, BpBisect *b, BpBisectPredicate *pred, const BpBisec
         replayed_decisions++;
     }
 
-  guint decided = replayed_decisions, tested = 0, skipped_in_a_row = 0;
+  guint decided = replayed_decisions, tested = 0, skipped = 0;
   for (;;)
     {
       bp_bisect_next_clear (next);
@@ -392,6 +394,7 @@ drive (git_repository *repo, BpBisect *b, BpBisectPredicate *pred, const BpBisec
       BpBisectVerdict verdict;
       char *evidence = NULL;
       guint evals_before = pred->evaluations;
+      gint64 t0 = g_get_monotonic_time ();
       gboolean ok = bp_bisect_predicate_test (pred, commit, &verdict, &evidence, cancellable, error)
                     && check_interrupted (error);
       git_commit_free (commit);
@@ -401,26 +404,25 @@ drive (git_repository *repo, BpBisect *b, BpBisectPredicate *pred, const BpBisec
       progress (o, "  %s%s: %s", bp_verdict_name (verdict),
                 pred->evaluations == evals_before ? " (cached)" : "", evidence);
       append_step (steps, repo, &next->commit, verdict, evidence, FALSE, next->left, next->steps);
+      g_array_index (steps, RunStep, steps->len - 1).s.seconds =
+        (g_get_monotonic_time () - t0) / (double) G_USEC_PER_SEC;
       log_mark (log, &next->commit, verdict, evidence);
       if (!bp_bisect_mark (b, &next->commit, verdict, error))
         return FALSE;
-      if (verdict == BP_VERDICT_SKIP)
-        skipped_in_a_row++;
-      else
+      if (verdict != BP_VERDICT_SKIP)
+        decided++;
+      else if (++skipped > (guint) MAX (o->max_skips, 0) && o->limit_skips)
         {
-          decided++;
-          skipped_in_a_row = 0;
-        }
-      if (decided == 0 && skipped_in_a_row >= 32)
-        {
-          g_set_error (error, BP_BISECT_ERROR, BP_BISECT_ERROR_ALL_SKIPPED,
-                       "predicate '%s' skipped the first %u commits it tested and decided none (%s)",
-                       pred->name, skipped_in_a_row, evidence);
+          /* git has no such bound: only when asked */
+          g_set_error (error, BP_BISECT_ERROR, BP_BISECT_ERROR_TOO_MANY_SKIPS,
+                       "predicate '%s' skipped %u commits, more than the %d allowed (last: %s)",
+                       pred->name, skipped, o->max_skips, evidence);
           return FALSE;
         }
     }
-  *tested_out = tested;
-  *decided_out = decided;
+  counts[0] = tested;
+  counts[1] = decided;
+  counts[2] = skipped;
   return TRUE;
 }
 
@@ -445,11 +447,12 @@ bp_bisect_run (git_repository *repo, BpBisect *b, BpBisectPredicate *pred,
   g_autoptr(GArray) steps = g_array_new (FALSE, TRUE, sizeof (RunStep));
   g_array_set_clear_func (steps, run_step_clear);
   g_auto(BpBisectNext) next = { 0 };
-  guint tested = 0, decided = 0;
-  if (!drive (repo, b, pred, o, &log, steps, &next, &tested, &decided, cancellable, error))
+  guint counts[3] = { 0, 0, 0 };
+  if (!drive (repo, b, pred, o, &log, steps, &next, counts, cancellable, error))
     return NULL;
+  guint tested = counts[0], decided = counts[1];
 
-  if (next.kind == BP_BISECT_AMBIGUOUS && decided == 0 && tested > 0)
+  if (next.kind == BP_BISECT_AMBIGUOUS && decided == 0 && tested > 0 && !o->all_skipped_outcome)
     {
       g_set_error (error, BP_BISECT_ERROR, BP_BISECT_ERROR_ALL_SKIPPED,
                    "predicate '%s' skipped every commit it tested (%u): %s", pred->name, tested,
@@ -528,6 +531,8 @@ bp_bisect_run (git_repository *repo, BpBisect *b, BpBisectPredicate *pred,
   out->tested = tested;
   out->evaluations = pred->evaluations;
   out->cache_hits = pred->cache_hits;
+  out->decided = decided;
+  out->skipped = counts[2];
   return g_steal_pointer (&out);
 }
 
@@ -571,6 +576,8 @@ step_json (const BpBisectStep *s)
       json_builder_add_int_value (jb, s->left);
       json_builder_set_member_name (jb, "steps");
       json_builder_add_int_value (jb, s->steps);
+      json_builder_set_member_name (jb, "seconds");
+      json_builder_add_double_value (jb, s->seconds);
     }
   json_builder_end_object (jb);
   return json_builder_get_root (jb);
