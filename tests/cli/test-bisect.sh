@@ -275,7 +275,7 @@ git -C "$R" commit -qam "b3: the culprit"
 culprit=$(git -C "$R" rev-parse HEAD)
 echo "b3 4" >"$R/b3.txt"; git -C "$R" commit -qam "b3 4"
 git -C "$R" checkout -q main
-git -C "$R" merge -q --no-edit b1 b2 b3 b4
+git -C "$R" merge -q --no-edit b1 b2 b3 b4 >/dev/null
 for i in 1 2 3; do echo "$i" >"$R/after"; git -C "$R" add -A; git -C "$R" commit -qm "after $i"; done
 git_bisect "$R" main "$base"
 git -C "$R" commit-graph write --reachable 2>/dev/null
