@@ -184,6 +184,14 @@ dir_may_match (BpTreeSync *s, const char *dir)
   return FALSE;
 }
 
+/* A gitlink's directory is exported when its path matches, or when its
+ * module is exported and could hold matching files. */
+static gboolean
+gitlink_wanted (BpTreeSync *s, const char *path)
+{
+  return path_matches (s, path) || (s->submodules && dir_may_match (s, path));
+}
+
 static gboolean
 add_glob (BpTreeSync *s, const char *glob, GError **error)
 {
@@ -438,7 +446,7 @@ remove_entry (BpTreeSync *s, Ctx *ctx, const git_tree_entry *o, const char *path
         plan_op (plan->removes, OP_REMOVE, path, NULL, 0, 0, NULL);
       return TRUE;
     case K_GITLINK:
-      if (!path_matches (s, path) && !dir_may_match (s, path))
+      if (!gitlink_wanted (s, path))
         return TRUE;
       if (s->submodules && g_hash_table_contains (s->subs, path)
           && !gitlink_set (s, ctx, path, NULL, plan, error))
@@ -464,7 +472,7 @@ add_entry (BpTreeSync *s, Ctx *ctx, const git_tree_entry *n, const char *path, P
                  0, ctx->repo);
       return TRUE;
     case K_GITLINK:
-      if (!path_matches (s, path) && !dir_may_match (s, path))
+      if (!gitlink_wanted (s, path))
         return TRUE;
       plan_op (plan->writes, OP_MKDIR, path, NULL, 0, 0, NULL);
       return !s->submodules || gitlink_set (s, ctx, path, git_tree_entry_id (n), plan, error);
@@ -481,7 +489,7 @@ change_entry (BpTreeSync *s, Ctx *ctx, const git_tree_entry *o, const git_tree_e
   if (ko != kn)
     return remove_entry (s, ctx, o, path, plan, error) && add_entry (s, ctx, n, path, plan, error);
   if (kn == K_GITLINK)
-    return !s->submodules || (!path_matches (s, path) && !dir_may_match (s, path))
+    return !s->submodules || !gitlink_wanted (s, path)
            || gitlink_set (s, ctx, path, git_tree_entry_id (n), plan, error);
   if (!path_matches (s, path))
     return TRUE;
@@ -680,12 +688,11 @@ write_file (BpTreeSync *s, const Op *op, const char *full, const char *data, gsi
 }
 
 static gboolean
-write_blob (BpTreeSync *s, const Op *op, const char *full, GError **error)
+write_blob (BpTreeSync *s, git_odb *odb, const Op *op, GError **error)
 {
-  if (op->repo->odb == NULL && git_repository_odb (&op->repo->odb, op->repo->repo) < 0)
-    return sync_fail (error, BP_TREE_SYNC_ERROR_GIT, "opening the objects for", op->path);
+  g_autofree char *full = g_build_filename (s->dest, op->path, NULL);
   git_odb_object *obj = NULL;
-  if (git_odb_read (&obj, op->repo->odb, &op->id) < 0)
+  if (git_odb_read (&obj, odb, &op->id) < 0)
     return sync_fail (error, BP_TREE_SYNC_ERROR_GIT, "reading the blob of", op->path);
   const char *data = git_odb_object_data (obj);
   gsize size = git_odb_object_size (obj);
@@ -703,8 +710,11 @@ write_blob (BpTreeSync *s, const Op *op, const char *full, GError **error)
   return ok;
 }
 
+/* Directories, gitlink directories and mode changes, in order; the blobs
+ * to write go to BLOBS (their parents exist by then). */
 static gboolean
-apply_write (BpTreeSync *s, GHashTable *made, const Op *op, BpTreeSyncStats *stats, GError **error)
+apply_write (BpTreeSync *s, GHashTable *made, const Op *op, GPtrArray *blobs,
+             BpTreeSyncStats *stats, GError **error)
 {
   g_autofree char *parent = g_path_get_dirname (op->path);
   if (strcmp (parent, ".") != 0 && !ensure_dirs (s, made, parent, error))
@@ -723,24 +733,42 @@ apply_write (BpTreeSync *s, GHashTable *made, const Op *op, BpTreeSyncStats *sta
       return TRUE;
     case OP_WRITE:
       stats->written++;
-      return write_blob (s, op, full, error);
+      g_ptr_array_add (blobs, (gpointer) op);
+      return TRUE;
     default:
       return TRUE;
     }
 }
 
 static gboolean
+write_blobs (BpTreeSync *s, GPtrArray *blobs, GCancellable *cancellable, GError **error)
+{
+  for (guint i = 0; i < blobs->len; i++)
+    {
+      Op *op = g_ptr_array_index (blobs, i);
+      if ((i & 255) == 0 && g_cancellable_set_error_if_cancelled (cancellable, error))
+        return FALSE;
+      if (op->repo->odb == NULL && git_repository_odb (&op->repo->odb, op->repo->repo) < 0)
+        return sync_fail (error, BP_TREE_SYNC_ERROR_GIT, "opening the objects for", op->path);
+      if (!write_blob (s, op->repo->odb, op, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
 apply_writes (BpTreeSync *s, Plan *plan, GCancellable *cancellable, GError **error)
 {
   g_autoptr(GHashTable) made = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GPtrArray) blobs = g_ptr_array_new ();
   for (guint i = 0; i < plan->writes->len; i++)
     {
       if ((i & 255) == 0 && g_cancellable_set_error_if_cancelled (cancellable, error))
         return FALSE;
-      if (!apply_write (s, made, &g_array_index (plan->writes, Op, i), plan->stats, error))
+      if (!apply_write (s, made, &g_array_index (plan->writes, Op, i), blobs, plan->stats, error))
         return FALSE;
     }
-  return TRUE;
+  return write_blobs (s, blobs, cancellable, error);
 }
 
 /* ---- the object ----------------------------------------------------------- */
@@ -914,7 +942,7 @@ digest (BpTreeSync *s, git_tree *tree, const char *prefix, git_oid *out, gboolea
           if (!sub_any)
             continue;
         }
-      else if (!path_matches (s, path) && !(k == K_GITLINK && dir_may_match (s, path)))
+      else if (k == K_GITLINK ? !gitlink_wanted (s, path) : !path_matches (s, path))
         continue;
       char head[16];
       int n = g_snprintf (head, sizeof head, "%o ", (unsigned) git_tree_entry_filemode (e));
