@@ -580,9 +580,27 @@ remove_any (const char *full, GError **error)
   return TRUE;
 }
 
+/* Is every directory above PATH (relative) a real directory, not a symlink
+ * or file the user of the directory put there?  Only then may anything
+ * below be removed or changed: git's has_symlink_leading_path.  REAL caches
+ * the directories seen, for one update. */
+static gboolean
+parents_are_real (BpTreeSync *s, GHashTable *real, const char *path)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+  if (strcmp (dir, ".") == 0 || g_hash_table_contains (real, dir))
+    return TRUE;
+  g_autofree char *full = g_build_filename (s->dest, dir, NULL);
+  struct stat st;
+  if (!parents_are_real (s, real, dir) || lstat (full, &st) < 0 || !S_ISDIR (st.st_mode))
+    return FALSE;
+  g_hash_table_add (real, g_steal_pointer (&dir));
+  return TRUE;
+}
+
 /* rmdir PATH's parents (relative to dest) while they are empty. */
 static void
-prune_parents (BpTreeSync *s, const char *path)
+prune_parents (BpTreeSync *s, GHashTable *real, const char *path)
 {
   g_autofree char *dir = g_path_get_dirname (path);
   while (strcmp (dir, ".") != 0)
@@ -590,6 +608,7 @@ prune_parents (BpTreeSync *s, const char *path)
       g_autofree char *full = g_build_filename (s->dest, dir, NULL);
       if (rmdir (full) < 0)
         break;
+      g_hash_table_remove (real, dir);
       char *up = g_path_get_dirname (dir);
       g_free (dir);
       dir = up;
@@ -599,9 +618,12 @@ prune_parents (BpTreeSync *s, const char *path)
 static gboolean
 apply_removes (BpTreeSync *s, Plan *plan, GError **error)
 {
+  g_autoptr(GHashTable) real = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   for (guint i = 0; i < plan->removes->len; i++)
     {
       const Op *op = &g_array_index (plan->removes, Op, i);
+      if (!parents_are_real (s, real, op->path))
+        continue;   /* not ours any more: never remove through a symlink */
       g_autofree char *full = g_build_filename (s->dest, op->path, NULL);
       int rc = op->kind == OP_REMOVE ? unlink (full) : rmdir (full);
       if (rc < 0 && errno != ENOENT && errno != ENOTDIR && errno != EISDIR && errno != ENOTEMPTY
@@ -609,7 +631,7 @@ apply_removes (BpTreeSync *s, Plan *plan, GError **error)
         return sync_fail (error, BP_TREE_SYNC_ERROR_IO, "cannot remove", full);
       if (rc == 0)
         plan->stats->removed++;
-      prune_parents (s, op->path);
+      prune_parents (s, real, op->path);
     }
   return TRUE;
 }

@@ -542,6 +542,24 @@ test_sync_obstructions (void)
   g_assert_cmpstr (g_dir_read_name (od), ==, "target");
   g_assert_null (g_dir_read_name (od));
 
+  /* d/g goes away while d is (again) a symlink out: nothing outside is
+   * removed through it */
+  g_autofree char *victim = g_build_filename (outside, "g", NULL);
+  g_assert_true (g_file_set_contents (victim, "outside", -1, NULL));
+  g_assert_true (bp_tree_sync_remove_tree (d, NULL));
+  g_assert_cmpint (symlink (outside, d), ==, 0);
+  g_hash_table_remove (m, "d/g");
+  git_oid t2b = model_tree (r, m);
+  g_assert_true (bp_tree_sync_update (s, &t2b, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_test (victim, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (target, G_FILE_TEST_EXISTS));
+  g_assert_cmpint (unlink (victim), ==, 0);
+  g_assert_cmpint (unlink (d), ==, 0);
+  g_hash_table_remove (m, "d/f");
+  git_oid t2c = model_tree (r, m);
+  g_assert_true (bp_tree_sync_update (s, &t2c, NULL, NULL, &error));
+
   /* files the command made elsewhere stay, as with git */
   g_autofree char *out = g_build_filename (dest, "build.log", NULL);
   g_assert_true (g_file_set_contents (out, "made by the command", -1, NULL));
