@@ -37,6 +37,7 @@ struct BpTreeSync {
   GPtrArray *globs;     /* char*; empty: every path */
   GPtrArray *literal;   /* char*: each glob up to its first wildcard */
   gboolean submodules;
+  const volatile sig_atomic_t *stop;
   gboolean have_tree, dirty;
   git_oid tree;         /* what dest holds */
   GHashTable *subs;     /* path -> Sub* */
@@ -763,12 +764,23 @@ apply_write (BpTreeSync *s, GHashTable *made, const Op *op, GPtrArray *blobs,
 }
 
 static gboolean
+stopped (BpTreeSync *s, GCancellable *cancellable, GError **error)
+{
+  if (s->stop && *s->stop)
+    {
+      g_set_error (error, BP_TREE_SYNC_ERROR, BP_TREE_SYNC_ERROR_IO, "interrupted");
+      return TRUE;
+    }
+  return g_cancellable_set_error_if_cancelled (cancellable, error);
+}
+
+static gboolean
 write_blobs (BpTreeSync *s, GPtrArray *blobs, GCancellable *cancellable, GError **error)
 {
   for (guint i = 0; i < blobs->len; i++)
     {
       Op *op = g_ptr_array_index (blobs, i);
-      if ((i & 255) == 0 && g_cancellable_set_error_if_cancelled (cancellable, error))
+      if ((i & 255) == 0 && stopped (s, cancellable, error))
         return FALSE;
       if (op->repo->odb == NULL && git_repository_odb (&op->repo->odb, op->repo->repo) < 0)
         return sync_fail (error, BP_TREE_SYNC_ERROR_GIT, "opening the objects for", op->path);
@@ -785,7 +797,7 @@ apply_writes (BpTreeSync *s, Plan *plan, GCancellable *cancellable, GError **err
   g_autoptr(GPtrArray) blobs = g_ptr_array_new ();
   for (guint i = 0; i < plan->writes->len; i++)
     {
-      if ((i & 255) == 0 && g_cancellable_set_error_if_cancelled (cancellable, error))
+      if ((i & 255) == 0 && stopped (s, cancellable, error))
         return FALSE;
       if (!apply_write (s, made, &g_array_index (plan->writes, Op, i), blobs, plan->stats, error))
         return FALSE;
@@ -827,6 +839,7 @@ bp_tree_sync_new (git_repository *repo, const char *dest, const BpTreeSyncOption
   s->key_memo = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   s->umask = read_umask ();
   s->submodules = options && options->submodules;
+  s->stop = options ? options->stop : NULL;
   for (guint i = 0; options && options->paths && options->paths[i]; i++)
     if (!add_glob (s, options->paths[i], error))
       return NULL;

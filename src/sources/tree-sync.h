@@ -35,6 +35,7 @@
 
 #include <gio/gio.h>
 #include <git2.h>
+#include <signal.h>
 
 #define BP_TREE_SYNC_ERROR (bp_tree_sync_error_quark ())
 GQuark bp_tree_sync_error_quark (void);
@@ -49,6 +50,9 @@ typedef enum {
 typedef struct {
   const char *const *paths;     /* globs, NULL-terminated; NULL: every path */
   gboolean submodules;          /* export gitlinks from <gitdir>/modules */
+  /* non-NULL: an update stops (BP_TREE_SYNC_ERROR_IO, "interrupted") soon
+   * after this becomes non-zero: a signal handler's flag */
+  const volatile sig_atomic_t *stop;
 } BpTreeSyncOptions;
 
 typedef struct {

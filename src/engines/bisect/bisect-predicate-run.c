@@ -83,6 +83,12 @@ run_evaluate (BpBisectPredicate *self, git_commit *commit, const git_oid *key,
   g_autoptr(GError) local = NULL;
   if (!bp_tree_sync_update (rp->sync, git_commit_tree_id (commit), &stats, cancellable, &local))
     {
+      if (*bp_bisect_interrupted_flag ())
+        {
+          g_set_error (error, BP_BISECT_ERROR, BP_BISECT_ERROR_ABORT, "interrupted by signal %d",
+                       (int) *bp_bisect_interrupted_flag ());
+          return FALSE;
+        }
       g_set_error (error, BP_BISECT_ERROR, BP_BISECT_ERROR_GIT, "checking out %.12s into %s: %s",
                    hex, rp->dir, local->message);
       return FALSE;
@@ -148,7 +154,8 @@ BpBisectPredicate *
 bp_bisect_predicate_run_new_full (git_repository *repo, const char *command,
                                   const BpRunPredicateOptions *options, GError **error)
 {
-  BpTreeSyncOptions so = { options ? options->paths : NULL, options && options->submodules };
+  BpTreeSyncOptions so = { options ? options->paths : NULL, options && options->submodules,
+                           bp_bisect_interrupted_flag () };
   g_autofree char *dir = g_dir_make_tmp ("backport-bisect-XXXXXX", error);
   if (dir == NULL)
     return NULL;

@@ -12,6 +12,7 @@
 
 #include <gio/gio.h>
 #include <git2.h>
+#include <signal.h>
 
 #include "engines/bisect/bisect.h"
 
@@ -77,6 +78,10 @@ const char *bp_bisect_predicate_run_dir (BpBisectPredicate *self);
  * does not, skip where that code is absent or cannot be judged.  Defined in
  * engines/repro/bisect-predicate-repro.c. */
 BpBisectPredicate *bp_bisect_predicate_repro_new (git_repository *repo, GError **error);
+
+/* The flag bp_bisect_run's SIGINT/SIGTERM handler sets (non-zero: stop),
+ * for predicates whose work between two steps can be long. */
+const volatile sig_atomic_t *bp_bisect_interrupted_flag (void);
 
 /* Helpers shared by the implementations. */
 /* Blob id at PATH in COMMIT's tree; FALSE (no error) when absent. */

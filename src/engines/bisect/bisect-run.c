@@ -18,6 +18,12 @@ on_signal (int sig)
   interrupted = sig;
 }
 
+const volatile sig_atomic_t *
+bp_bisect_interrupted_flag (void)
+{
+  return &interrupted;
+}
+
 static gboolean
 check_interrupted (GError **error)
 {
