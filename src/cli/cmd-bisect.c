@@ -5,6 +5,9 @@
  * that --replay (and `git bisect replay`) reads back. */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
 
 #include <json-glib/json-glib.h>
 
@@ -246,7 +249,18 @@ BP_CMD (bisect)
   gint64 started = g_get_monotonic_time ();
   const char *repo_dir = opt_repo ? opt_repo : ".";
   git_repository *repo_raw = NULL;
-  if (git_repository_open_ext (&repo_raw, repo_dir, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0)
+  int rc = git_repository_open_ext (&repo_raw, repo_dir, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL);
+  GStatBuf st;
+  /* libgit2 1.5.1 reports an owner it distrusts as a missing safe.directory */
+  if (rc == GIT_EOWNER || (rc < 0 && g_stat (repo_dir, &st) == 0 && st.st_uid != geteuid ()))
+    {
+      g_set_error (error, BP_BISECT_ERROR, BP_BISECT_ERROR_REV,
+                   "--repo %s belongs to another user, which git refuses too: trust it with "
+                   "`git config --global --add safe.directory %s`", repo_dir, repo_dir);
+      git_libgit2_shutdown ();
+      return FALSE;
+    }
+  if (rc < 0)
     {
       g_set_error (error, BP_BISECT_ERROR, BP_BISECT_ERROR_REV,
                    "--repo %s is not a git repository", repo_dir);

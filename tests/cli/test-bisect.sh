@@ -3,7 +3,7 @@
 # predicate script.
 . "$(dirname "$0")/libtest.sh"
 command -v git >/dev/null 2>&1 || plan_skip "no git to compare with"
-plan 51
+plan 53
 
 GEN="$FIXTURES/gen-bisect-history.sh"
 export GIT_CONFIG_NOSYSTEM=1 HOME="$TEST_TMP"
@@ -401,6 +401,26 @@ else
         && ok "read-only repository: run predicate with --submodules" || not_ok "read-only repository: run predicate with --submodules"
 fi
 chmod -R u+w "$RO"
+
+# a repository of another user: git refuses it (safe.directory), and says so
+if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
+    OWN=$TEST_TMP/theirs
+    cp -R "$TEST_TMP/linear" "$OWN"
+    chown -R nobody "$OWN"
+    first=$(mark "$TEST_TMP/linear" 1)
+    bp bisect --repo "$OWN" --good "$first" --bad main --predicate content --path src/feature.c --pattern 'bug\(\)'
+    { assert_rc 3 && assert_one_line_error "belongs to another user, which git refuses too: trust it with .git config --global --add safe.directory $OWN."; } \
+        && ok "another user's repository: exit 3, one line naming safe.directory" \
+        || not_ok "another user's repository: exit 3, one line naming safe.directory"
+    git config --global --add safe.directory "$OWN"
+    bp bisect --repo "$OWN" --good "$first" --bad main --predicate content --path src/feature.c --pattern 'bug\(\)'
+    { assert_rc 0 && assert_stdout "^$(mark "$TEST_TMP/linear" 211) is the first bad commit"; } \
+        && ok "... and once trusted with safe.directory, it is bisected" || not_ok "... and once trusted with safe.directory, it is bisected"
+    rm -rf "$OWN"
+else
+    skip "another user's repository: needs root and a user nobody to hand a copy to"
+    skip "another user's repository: needs root and a user nobody to hand a copy to"
+fi
 
 # ---- bad input ----------------------------------------------------------
 R=$TEST_TMP/linear
