@@ -5,6 +5,9 @@
  * that --replay (and `git bisect replay`) reads back. */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
 
 #include <json-glib/json-glib.h>
 
@@ -13,8 +16,9 @@
 #include "engines/bisect/bisect.h"
 #include "cli/bp-commands.h"
 #include "base/bp-error.h"
+#include "base/bp-git.h"
+#include "base/git-autoptr.h"
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (git_repository, git_repository_free)
 
 static char *opt_repo = NULL;
 static char **opt_good = NULL;
@@ -28,6 +32,9 @@ static gboolean opt_first_parent = FALSE;
 static char *opt_log = NULL;
 static char *opt_replay = NULL;
 static gboolean opt_json = FALSE;
+static char **opt_paths = NULL;
+static gboolean opt_submodules = FALSE;
+static int opt_max_skips = -1;
 
 static GOptionEntry entries[] = {
   { "repo", 0, 0, G_OPTION_ARG_FILENAME, &opt_repo, "Repository to bisect (default: .)", "DIR" },
@@ -37,6 +44,12 @@ static GOptionEntry entries[] = {
     "repro (default), content or run", "NAME" },
   { "run", 0, 0, G_OPTION_ARG_STRING, &opt_run,
     "run: shell command; exit 0 good, 125 skip, 1-127 bad, 128+ abort", "CMD" },
+  { "paths", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opt_paths,
+    "run: export only files matching GLOB (repeatable; * crosses '/', a directory means all below)", "GLOB" },
+  { "submodules", 0, 0, G_OPTION_ARG_NONE, &opt_submodules,
+    "run: check submodules out from the repository's own modules/ (default: empty directories)", NULL },
+  { "max-skips", 0, 0, G_OPTION_ARG_INT, &opt_max_skips,
+    "Give up (exit 3) when the predicate skips more than N commits (default: no bound, as git)", "N" },
   { "path", 0, 0, G_OPTION_ARG_STRING, &opt_path, "content: file to test", "PATH" },
   { "pattern", 0, 0, G_OPTION_ARG_STRING, &opt_pattern,
     "content: regular expression; bad when it matches", "REGEX" },
@@ -98,11 +111,18 @@ make_predicate (git_repository *repo, GError **error)
           bp_usage (error, "--predicate run needs --run CMD");
           return NULL;
         }
-      return bp_bisect_predicate_run_new (repo, opt_run, error);
+      BpRunPredicateOptions ro = { (const char *const *) opt_paths, opt_submodules };
+      g_autoptr(GError) local = NULL;
+      BpBisectPredicate *p = bp_bisect_predicate_run_new_full (repo, opt_run, &ro, &local);
+      if (p == NULL && g_error_matches (local, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE))
+        bp_usage (error, "--paths: %s", local->message);
+      else if (p == NULL)
+        g_propagate_error (error, g_steal_pointer (&local));
+      return p;
     }
-  if (opt_run)
+  if (opt_run || opt_paths || opt_submodules)
     {
-      bp_usage (error, "--run goes with --predicate run, not %s", name);
+      bp_usage (error, "--run, --paths and --submodules go with --predicate run, not %s", name);
       return NULL;
     }
   if (strcmp (name, "content") == 0)
@@ -130,6 +150,75 @@ make_predicate (git_repository *repo, GError **error)
   return NULL;
 }
 
+/* The answer on stdout, as git bisect prints it. */
+static void
+print_outcome (git_repository *repo, const BpBisectOutcome *out)
+{
+  if (opt_json)
+    {
+      g_autoptr(JsonGenerator) gen = json_generator_new ();
+      json_generator_set_pretty (gen, TRUE);
+      g_autoptr(JsonNode) root = bp_bisect_outcome_to_json (out);
+      json_generator_set_root (gen, root);
+      g_autofree char *text = json_generator_to_data (gen, NULL);
+      printf ("%s\n", text);
+    }
+  else if (out->kind == BP_BISECT_OUTCOME_FOUND)
+    {
+      printf ("%s is the first bad commit\n", out->first_bad);
+      print_commit (repo, out->first_bad);
+      printf ("\n");
+      if (out->first_bad_evidence)
+        printf ("evidence: %s: %s\n", bp_verdict_name (out->first_bad_verdict), out->first_bad_evidence);
+      else
+        printf ("evidence: given as --bad\n");
+      if (out->parent_evidence)
+        printf ("parent %s: %s: %s\n", out->parent, bp_verdict_name (out->parent_verdict),
+                out->parent_evidence);
+    }
+  else
+    {
+      printf ("There are only 'skip'ped commits left to test.\n"
+              "The first bad commit could be any of:\n");
+      for (guint i = 0; i < out->suspects->len; i++)
+        printf ("%s\n", (char *) g_ptr_array_index (out->suspects, i));
+      printf ("We cannot bisect more!\n");
+    }
+  fflush (stdout);
+}
+
+/* Exit status of an ambiguous end: 1 when some commits were decided, 3 when
+ * the predicate decided none (it cannot test this history). */
+static gboolean
+ambiguous_error (const BpBisectOutcome *out, GError **error)
+{
+  if (out->decided == 0 && out->steps->len > 0)
+    {
+      const BpBisectStep *last = &g_array_index (out->steps, BpBisectStep, out->steps->len - 1);
+      g_set_error (error, BP_BISECT_ERROR, BP_BISECT_ERROR_ALL_SKIPPED,
+                   "predicate '%s' skipped every commit it tested (%u) and decided none: %s",
+                   out->predicate, out->tested, last->evidence ? last->evidence : "");
+      return FALSE;
+    }
+  g_set_error (error, BP_EXIT_ERROR, BP_EXIT_FOUND,
+               "skipped commits leave %u candidates for the first bad commit", out->suspects->len);
+  return FALSE;
+}
+
+static gboolean
+check_options (int argc, char **argv, GError **error)
+{
+  if (argc > 1)
+    return bp_usage (error, "unexpected argument '%s'", argv[1]);
+  if (opt_replay && (opt_bad || opt_good))
+    return bp_usage (error, "--replay takes the good and bad commits from the log; drop --good/--bad");
+  if (!opt_replay && (opt_bad == NULL || opt_good == NULL))
+    return bp_usage (error, "give --bad REV and at least one --good REV (or --replay FILE)");
+  if (opt_max_skips < -1)
+    return bp_usage (error, "--max-skips %d: give a number of commits, 0 or more", opt_max_skips);
+  return TRUE;
+}
+
 BP_CMD (bisect)
 {
   g_autoptr(GOptionContext) context =
@@ -139,29 +228,38 @@ BP_CMD (bisect)
     "Predicates: repro (default): the reproducer's tree policy on the file that defines\n"
     "vfio_container_dma_map, read from each commit's tree; by file for private RAM is bad.\n"
     "content: --path P --pattern REGEX, bad when it matches (--invert: when it does not).\n"
-    "run: --run CMD in a temporary checkout outside your tree; exit 0 good, 125 skip,\n"
-    "1-127 bad, 128 and above aborts.  Results are cached by blob (tree for run).\n\n"
+    "run: --run CMD in one scratch tree outside your tree, where each step writes only\n"
+    "the files that changed; exit 0 good, 125 skip, 1-127 bad, 128 and above aborts.\n"
+    "--paths GLOB exports only what the command reads; --submodules checks submodules\n"
+    "out from the repository's own modules/ (else they are empty directories).\n"
+    "Results are cached by blob (content, repro) or tree (run; the matching files with\n"
+    "--paths).  Skips are handled as git does, with no bound unless --max-skips N.\n"
+    "Nothing is written into the repository: a read-only one works.\n\n"
     "Exit status: 0 the first bad commit was found; 1 skipped commits leave several\n"
     "candidates (listed, as git does); 2 usage; 3 bad input (unknown revision, good not\n"
-    "an ancestor of bad, shallow clone, a predicate that skips everything or aborts).");
-  if (!bp_cmd_parse (context, &argc, &argv, error))
+    "an ancestor of bad, shallow clone, a predicate that skips everything, more skips\n"
+    "than --max-skips, or a predicate that aborts).");
+  if (!bp_cmd_parse (context, &argc, &argv, error) || !check_options (argc, argv, error))
     return FALSE;
-  if (argc > 1)
-    return bp_usage (error, "unexpected argument '%s'", argv[1]);
-  if (opt_replay && (opt_bad || opt_good))
-    return bp_usage (error, "--replay takes the good and bad commits from the log; drop --good/--bad");
-  if (!opt_replay && (opt_bad == NULL || opt_good == NULL))
-    return bp_usage (error, "give --bad REV and at least one --good REV (or --replay FILE)");
 
-  git_libgit2_init ();
+  bp_git_require ();   /* main.c's set-up: no re-hashing of every object read */
   gint64 started = g_get_monotonic_time ();
   const char *repo_dir = opt_repo ? opt_repo : ".";
   git_repository *repo_raw = NULL;
-  if (git_repository_open_ext (&repo_raw, repo_dir, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0)
+  int rc = git_repository_open_ext (&repo_raw, repo_dir, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL);
+  GStatBuf st;
+  /* libgit2 1.5.1 reports an owner it distrusts as a missing safe.directory */
+  if (rc == GIT_EOWNER || (rc < 0 && g_stat (repo_dir, &st) == 0 && st.st_uid != geteuid ()))
+    {
+      g_set_error (error, BP_BISECT_ERROR, BP_BISECT_ERROR_REV,
+                   "--repo %s belongs to another user, which git refuses too: trust it with "
+                   "`git config --global --add safe.directory %s`", repo_dir, repo_dir);
+      return FALSE;
+    }
+  if (rc < 0)
     {
       g_set_error (error, BP_BISECT_ERROR, BP_BISECT_ERROR_REV,
                    "--repo %s is not a git repository", repo_dir);
-      git_libgit2_shutdown ();
       return FALSE;
     }
   g_autoptr(git_repository) repo = repo_raw;
@@ -194,6 +292,9 @@ BP_CMD (bisect)
     .replay_marks = marks,
     .started = started,
     .progress = on_progress,
+    .limit_skips = opt_max_skips >= 0,
+    .max_skips = opt_max_skips,
+    .all_skipped_outcome = TRUE,
   };
   g_autoptr(BpBisectOutcome) out = bp_bisect_run (repo, b, pred, &run, cancellable, error);
   if (out == NULL)
@@ -201,45 +302,8 @@ BP_CMD (bisect)
 
   g_autofree char *summary = bp_bisect_outcome_summary (out);
   fprintf (stderr, "%s\n", summary);
-
-  if (opt_json)
-    {
-      g_autoptr(JsonGenerator) gen = json_generator_new ();
-      json_generator_set_pretty (gen, TRUE);
-      g_autoptr(JsonNode) root = bp_bisect_outcome_to_json (out);
-      json_generator_set_root (gen, root);
-      g_autofree char *text = json_generator_to_data (gen, NULL);
-      printf ("%s\n", text);
-    }
-  else if (out->kind == BP_BISECT_OUTCOME_FOUND)
-    {
-      printf ("%s is the first bad commit\n", out->first_bad);
-      print_commit (repo, out->first_bad);
-      printf ("\n");
-      if (out->first_bad_evidence)
-        printf ("evidence: %s: %s\n", bp_verdict_name (out->first_bad_verdict), out->first_bad_evidence);
-      else
-        printf ("evidence: given as --bad\n");
-      if (out->parent_evidence)
-        printf ("parent %s: %s: %s\n", out->parent, bp_verdict_name (out->parent_verdict),
-                out->parent_evidence);
-    }
-  else
-    {
-      printf ("There are only 'skip'ped commits left to test.\n"
-              "The first bad commit could be any of:\n");
-      for (guint i = 0; i < out->suspects->len; i++)
-        printf ("%s\n", (char *) g_ptr_array_index (out->suspects, i));
-      printf ("We cannot bisect more!\n");
-    }
-  fflush (stdout);
-
+  print_outcome (repo, out);
   if (out->kind == BP_BISECT_OUTCOME_AMBIGUOUS)
-    {
-      g_set_error (error, BP_EXIT_ERROR, BP_EXIT_FOUND,
-                   "skipped commits leave %u candidates for the first bad commit",
-                   out->suspects->len);
-      return FALSE;
-    }
+    return ambiguous_error (out, error);
   return TRUE;
 }

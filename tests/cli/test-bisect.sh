@@ -3,7 +3,7 @@
 # predicate script.
 . "$(dirname "$0")/libtest.sh"
 command -v git >/dev/null 2>&1 || plan_skip "no git to compare with"
-plan 32
+plan 53
 
 GEN="$FIXTURES/gen-bisect-history.sh"
 export GIT_CONFIG_NOSYSTEM=1 HOME="$TEST_TMP"
@@ -199,6 +199,228 @@ for seed in 1 2 3 4 5 6 7 8; do
 done
 [ $fails -eq 0 ] && [ $ambiguous -gt 0 ] && ok "8 random histories with skips (some first-parent): git's steps and answers" \
     || not_ok "8 random histories with skips (some first-parent): git's steps and answers"
+
+# 33+ leading skips: git bisect run carries on, and so must we
+R=$TEST_TMP/leadskips
+gen "$R" SHAPE=linear COMMITS=250 CULPRIT=247 SKIP="$(seq -s ' ' 5 242)"
+first=$(mark "$R" 1)
+bp bisect --repo "$R" --good "$first" --bad main --run "$PRED" --log "$TEST_TMP/our.log"
+git_bisect "$R" main "$first"
+lead=$(marks_of "$TEST_TMP/our.log" | awk '$1 != "skip" { exit } { n++ } END { print n + 0 }')
+{ assert_rc 0 && assert_stdout "^$(mark "$R" 247) is the first bad commit" && same_as_git \
+    && [ "$lead" -ge 33 ] && assert_stdout "evidence: bad: '$PRED' exited 1"; } \
+    && ok "the first $lead commits tested skipped: git's steps ($(wc -l <"$TEST_TMP/git.log") marks) and answer, exit 0" \
+    || not_ok "33+ leading skips: git's steps and answer, exit 0"
+bp bisect --repo "$R" --good "$first" --bad main --run "$PRED" --max-skips 10
+{ assert_rc 3 && [ "$(grep -c '^backport bisect' "$TEST_TMP/err")" -eq 1 ] \
+    && assert_stderr "^backport bisect: predicate 'run' skipped 11 commits, more than the 10 allowed (last: '$PRED' exited 125)$" \
+    && [ -z "$(ls -A "$TMPDIR")" ]; } \
+    && ok "--max-skips 10: stops at the 11th skip, exit 3, one line, scratch removed" \
+    || not_ok "--max-skips 10: stops at the 11th skip, exit 3, one line, scratch removed"
+bp bisect --repo "$R" --good "$first" --bad main --run "$PRED" --max-skips 1000
+{ assert_rc 0 && assert_stdout "^$(mark "$R" 247) is the first bad commit"; } \
+    && ok "--max-skips above what is needed changes nothing" || not_ok "--max-skips above what is needed changes nothing"
+
+# every commit skipped: git lists them all, and so do we (exit 3: nothing decided)
+R=$TEST_TMP/allskip
+gen "$R" SHAPE=linear COMMITS=40
+first=$(mark "$R" 1)
+bp bisect --repo "$R" --good "$first" --bad main --run 'exit 125' --log "$TEST_TMP/our.log"
+echo 'exit 125' >"$TEST_TMP/skip-all.sh"
+PRED_SAVED=$PRED; PRED="sh $TEST_TMP/skip-all.sh"
+git_bisect "$R" main "$first"
+PRED=$PRED_SAVED
+{ assert_rc 3 && assert_stdout "^The first bad commit could be any of:" && same_as_git \
+    && [ "$(wc -l <"$TEST_TMP/our.result")" -eq 39 ] \
+    && [ "$(grep -c '^backport bisect' "$TEST_TMP/err")" -eq 1 ] \
+    && assert_stderr "^backport bisect: predicate 'run' skipped every commit it tested (38) and decided none: 'exit 125' exited 125"; } \
+    && ok "every commit skipped: git's 39 suspects in git's order, exit 3, one error line" \
+    || not_ok "every commit skipped: git's 39 suspects in git's order, exit 3, one error line"
+
+# ---- commit-graph: the walk reads parents and dates from it ------------------
+R=$TEST_TMP/skew
+first=$(mark "$R" 1)
+git_bisect "$R" main "$first"
+cp "$TEST_TMP/git.log" "$TEST_TMP/git.nograph.log"
+git -C "$R" commit-graph write --reachable 2>/dev/null
+content "$R" "$first" main
+{ assert_rc 0 && [ -f "$R/.git/objects/info/commit-graph" ] && same_as_git; } \
+    && ok "with a commit-graph file: git's steps" || not_ok "with a commit-graph file: git's steps"
+rm -f "$R/.git/objects/info/commit-graph"
+mark "$R" 60 | git -C "$R" commit-graph write --split --stdin-commits 2>/dev/null
+git -C "$R" commit-graph write --reachable --split=no-merge 2>/dev/null
+content "$R" "$first" main
+{ assert_rc 0 && [ "$(wc -l <"$R/.git/objects/info/commit-graphs/commit-graph-chain")" -eq 2 ] && same_as_git; } \
+    && ok "with a split commit-graph chain: git's steps" || not_ok "with a split commit-graph chain: git's steps"
+rm -rf "$R/.git/objects/info/commit-graphs"
+printf 'CGPH\001\001\003\000garbage' >"$R/.git/objects/info/commit-graph"
+content "$R" "$first" main
+{ assert_rc 0 && same_as_git; } && ok "a corrupt commit-graph is not used: git's steps" || not_ok "a corrupt commit-graph is not used: git's steps"
+rm -f "$R/.git/objects/info/commit-graph"
+
+# an octopus merge: parents past the second come from the graph's EDGE chunk
+R=$TEST_TMP/octopus
+git init -q -b main "$R"
+mkdir -p "$R/src"; echo builds >"$R/build.txt"
+echo 'int feature (void) { return 0; }' >"$R/src/feature.c"
+git -C "$R" add -A && git -C "$R" commit -qm base
+base=$(git -C "$R" rev-parse HEAD)
+for b in b1 b2 b3 b4; do
+    git -C "$R" checkout -q -b "$b" "$base"
+    for i in 1 2 3; do echo "$b $i" >"$R/$b.txt"; git -C "$R" add -A; git -C "$R" commit -qm "$b $i"; done
+done
+git -C "$R" checkout -q b3
+echo 'int feature (void) { bug(); return 0; }' >"$R/src/feature.c"
+git -C "$R" commit -qam "b3: the culprit"
+culprit=$(git -C "$R" rev-parse HEAD)
+echo "b3 4" >"$R/b3.txt"; git -C "$R" commit -qam "b3 4"
+git -C "$R" checkout -q main
+git -C "$R" merge -q --no-edit b1 b2 b3 b4 >/dev/null
+for i in 1 2 3; do echo "$i" >"$R/after"; git -C "$R" add -A; git -C "$R" commit -qm "after $i"; done
+git_bisect "$R" main "$base"
+git -C "$R" commit-graph write --reachable 2>/dev/null
+content "$R" "$base" main
+{ assert_rc 0 && assert_stdout "^$culprit is the first bad commit" && same_as_git; } \
+    && ok "octopus merge of four branches, with a commit-graph: git's steps" \
+    || not_ok "octopus merge of four branches, with a commit-graph: git's steps"
+
+# ---- submodules: a .gitmodules file and a gitlink ---------------------------
+R=$TEST_TMP/sub
+gen "$R" SHAPE=linear COMMITS=120 CULPRIT=80 SUBMODULE=7 SUB_BUG=9
+first=$(mark "$R" 1)
+cat >"$TEST_TMP/pred-nosub.sh" <<'PRED'
+# the gitlink is an empty directory, as in a clone without `submodule update`
+[ -d lib/sub ] && [ -z "$(ls -A lib/sub)" ] || exit 200
+grep -q UNTESTABLE build.txt && exit 125
+grep -q 'bug()' src/feature.c && exit 1
+exit 0
+PRED
+bp bisect --repo "$R" --good "$first" --bad main --run "sh $TEST_TMP/pred-nosub.sh" --log "$TEST_TMP/our.log"
+git_bisect "$R" main "$first"
+git -C "$R" submodule --quiet update
+{ assert_rc 0 && assert_stdout "^$(mark "$R" 80) is the first bad commit" && same_as_git \
+    && assert_stderr "^run: in scratch tree .*; submodules not checked out (empty directories)$"; } \
+    && ok "gitlink and .gitmodules: git's steps, the submodule an empty directory, the progress line says so" \
+    || not_ok "gitlink and .gitmodules: git's steps, the submodule an empty directory, the progress line says so"
+
+git clone -q --bare "$R" "$TEST_TMP/sub.git" 2>/dev/null
+bp bisect --repo "$TEST_TMP/sub.git" --good "$first" --bad main --run "sh $TEST_TMP/pred-nosub.sh" --log "$TEST_TMP/our.log"
+{ assert_rc 0 && same_as_git && [ -z "$(ls -A "$TMPDIR")" ]; } \
+    && ok "the same on a bare clone: git's steps, scratch removed" || not_ok "the same on a bare clone: git's steps, scratch removed"
+
+# --submodules: the module's commits from .git/modules, compared with git
+# bisect run doing `git submodule update` at each step
+SUBPRED='grep -q subbug lib/sub/sub.c && exit 1; exit 0'
+bp bisect --repo "$R" --good "$first" --bad main --submodules --run "$SUBPRED" --log "$TEST_TMP/our.log"
+printf '%s\n' "git submodule --quiet update 2>/dev/null" "$SUBPRED" >"$TEST_TMP/git-subpred.sh"
+PRED_SAVED=$PRED; PRED="sh $TEST_TMP/git-subpred.sh"
+git_bisect "$R" main "$first"
+PRED=$PRED_SAVED
+git -C "$R" submodule --quiet update
+{ assert_rc 0 && assert_stdout "^$(mark "$R" 57) is the first bad commit" && same_as_git \
+    && assert_stderr "; submodules checked out from $R/.git/modules$"; } \
+    && ok "--submodules: content from .git/modules/lib/sub, git's steps (git bisect run + submodule update)" \
+    || not_ok "--submodules: content from .git/modules/lib/sub, git's steps (git bisect run + submodule update)"
+
+bp bisect --repo "$TEST_TMP/sub.git" --good "$first" --bad main --submodules --run "$SUBPRED"
+{ assert_rc 0 && assert_stdout "^$(mark "$R" 120) is the first bad commit" \
+    && assert_stderr "submodule not in $TEST_TMP/sub.git/modules: left empty"; } \
+    && ok "--submodules on a bare clone without modules/: the evidence says the module is missing" \
+    || not_ok "--submodules on a bare clone without modules/: the evidence says the module is missing"
+cp -R "$R/.git/modules" "$TEST_TMP/sub.git/modules"
+bp bisect --repo "$TEST_TMP/sub.git" --good "$first" --bad main --submodules --run "$SUBPRED" --log "$TEST_TMP/our.log"
+{ assert_rc 0 && assert_stdout "^$(mark "$R" 57) is the first bad commit" && same_as_git; } \
+    && ok "--submodules on a bare repository with modules/: git's steps" \
+    || not_ok "--submodules on a bare repository with modules/: git's steps"
+
+# ---- --paths: only what the command reads ------------------------------------
+R=$TEST_TMP/linear
+first=$(mark "$R" 1)
+git_bisect "$R" main "$first"
+bp bisect --repo "$R" --good "$first" --bad main --run "test ! -e counter.txt || exit 200; $PRED" \
+    --paths 'src/*' --paths build.txt --json
+json_evals=$(sed -n 's/^  "evaluations" : \([0-9]*\),$/\1/p' "$TEST_TMP/out")
+bp bisect --repo "$R" --good "$first" --bad main --run "test ! -e counter.txt || exit 200; $PRED" \
+    --paths 'src/*' --paths build.txt --log "$TEST_TMP/our.log"
+{ assert_rc 0 && same_as_git && [ "$json_evals" -eq 2 ] \
+    && assert_stderr "; only paths matching 'src/\*', 'build.txt';"; } \
+    && ok "--paths: only matching files exported, git's steps, cached by them (2 runs of the command)" \
+    || not_ok "--paths: only matching files exported, git's steps, cached by them (2 runs of the command)"
+bp bisect --repo "$R" --good "$first" --bad main --run true --paths ../etc
+{ assert_rc 2 && assert_one_line_error "path glob '../etc' cannot match inside a tree"; } \
+    && ok "--paths outside the tree: usage, exit 2, one line" || not_ok "--paths outside the tree: usage, exit 2, one line"
+bp bisect --repo "$R" --good "$first" --bad main --predicate content --path a --pattern b --paths 'x'
+{ assert_rc 2 && assert_one_line_error "go with --predicate run"; } \
+    && ok "--paths without the run predicate: usage, exit 2" || not_ok "--paths without the run predicate: usage, exit 2"
+
+# ---- read-only: nothing is written into --repo ---------------------------------
+# snapshot DIR: every file's path, mode and content hash, and every directory
+snapshot() { (cd "$1" && find . -printf '%y %m %p\n' | LC_ALL=C sort && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha1sum); }
+R=$TEST_TMP/sub
+first=$(mark "$R" 1)
+git -C "$R" commit-graph write --reachable 2>/dev/null
+snapshot "$R/.git" >"$TEST_TMP/before"
+snapshot "$TEST_TMP/sub.git" >"$TEST_TMP/before.bare"
+ro_ok=1
+for repo in "$R" "$TEST_TMP/sub.git"; do
+    for how in "--predicate content --path src/feature.c --pattern bug" "--run true" "--submodules --run true" \
+               "--paths src --run true" ""; do
+        bp bisect --repo "$repo" --good "$first" --bad main $how
+        [ "$rc" -le 3 ] || ro_ok=0
+    done
+done
+{ [ $ro_ok -eq 1 ] && snapshot "$R/.git" | cmp -s - "$TEST_TMP/before" \
+    && snapshot "$TEST_TMP/sub.git" | cmp -s - "$TEST_TMP/before.bare"; } \
+    && ok "objects, refs, packed-refs, index, config, modules: byte-identical after content, run, --submodules, --paths, repro" \
+    || { diag "changed:"; snapshot "$R/.git" | diff "$TEST_TMP/before" - | head -n 5 | sed 's/^/#   /' >&2; \
+         not_ok "objects, refs, packed-refs, index, config, modules: byte-identical after content, run, --submodules, --paths, repro"; }
+
+# a repository nobody can write: chmod -R a-w, and for root (whom modes do
+# not stop) a read-only bind mount in a private mount namespace
+RO=$TEST_TMP/ro
+cp -R "$R" "$RO"
+chmod -R a-w "$RO"
+ro_run() {
+    if [ "$(id -u)" -eq 0 ]; then
+        rc=0
+        unshare -m sh -c 'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" "$1" || exit 99
+                          shift; exec "$@"' sh "$RO" "$BACKPORT" "$@" >"$TEST_TMP/out" 2>"$TEST_TMP/err" || rc=$?
+    else
+        bp "$@"
+    fi
+}
+if [ "$(id -u)" -eq 0 ] && ! unshare -m sh -c 'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" "$1" && ! touch "$1/x"' sh "$RO" 2>/dev/null; then
+    skip "read-only repository: root, and no private mount namespace to make it read-only (unshare -m)"
+    skip "read-only repository: root, and no private mount namespace to make it read-only (unshare -m)"
+else
+    ro_run bisect --repo "$RO" --good "$first" --bad main --predicate content --path src/feature.c --pattern 'bug\(\)'
+    { assert_rc 0 && assert_stdout "^$(mark "$R" 80) is the first bad commit"; } \
+        && ok "read-only repository: content predicate" || not_ok "read-only repository: content predicate"
+    ro_run bisect --repo "$RO" --good "$first" --bad main --submodules --run "$SUBPRED"
+    { assert_rc 0 && assert_stdout "^$(mark "$R" 57) is the first bad commit"; } \
+        && ok "read-only repository: run predicate with --submodules" || not_ok "read-only repository: run predicate with --submodules"
+fi
+chmod -R u+w "$RO"
+
+# a repository of another user: git refuses it (safe.directory), and says so
+if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
+    OWN=$TEST_TMP/theirs
+    cp -R "$TEST_TMP/linear" "$OWN"
+    chown -R nobody "$OWN"
+    first=$(mark "$TEST_TMP/linear" 1)
+    bp bisect --repo "$OWN" --good "$first" --bad main --predicate content --path src/feature.c --pattern 'bug\(\)'
+    { assert_rc 3 && assert_one_line_error "belongs to another user, which git refuses too: trust it with .git config --global --add safe.directory $OWN."; } \
+        && ok "another user's repository: exit 3, one line naming safe.directory" \
+        || not_ok "another user's repository: exit 3, one line naming safe.directory"
+    git config --global --add safe.directory "$OWN"
+    bp bisect --repo "$OWN" --good "$first" --bad main --predicate content --path src/feature.c --pattern 'bug\(\)'
+    { assert_rc 0 && assert_stdout "^$(mark "$TEST_TMP/linear" 211) is the first bad commit"; } \
+        && ok "... and once trusted with safe.directory, it is bisected" || not_ok "... and once trusted with safe.directory, it is bisected"
+    rm -rf "$OWN"
+else
+    skip "another user's repository: needs root and a user nobody to hand a copy to"
+    skip "another user's repository: needs root and a user nobody to hand a copy to"
+fi
 
 # ---- bad input ----------------------------------------------------------
 R=$TEST_TMP/linear

@@ -1,93 +1,50 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The run predicate: any command, with `git bisect run`'s exit conventions,
- * run in a checkout of its own.  The checkout lives in a temporary directory
- * outside the user's tree, is written with git_checkout_tree() (target
- * directory) through a second, bare handle on the repository whose index
- * lives in memory, and is updated per step against the tree checked out
- * before.  The bare handle matters twice: libgit2 1.5 resolves every path
- * of a non-bare work tree with realpath() for attribute lookups (hundreds of
- * thousands of readlink calls on a 10,000-file tree), and the user's work
- * tree is never even read.  The price: .gitattributes filters (eol, ident)
- * are not applied, as in a bare checkout.  The user's work tree and index are
- * never touched.  Cached by tree id: two commits with the same tree get the
- * same answer without running the command again. */
+ * run in a scratch tree of its own.  The scratch tree lives in a temporary
+ * directory outside the user's tree and is one directory for the whole
+ * bisection: each step writes only the files that differ between the tree
+ * checked out before and the next (sources/tree-sync.h), as git's checkout
+ * does, with no index and nothing written into the repository.  Submodules
+ * stay empty directories unless asked for, then come from the repository's
+ * own modules/.  With path globs only the matching files are written, and
+ * the answer is cached by those files alone; otherwise by the commit's tree
+ * id: commits with the same tree (or the same matching files) get the same
+ * answer without running the command again.
+ *
+ * The command may leave files behind (build outputs): they stay between
+ * steps unless the next tree puts something where they are, as with git.  It
+ * should not change tracked files: those are rewritten only when the tree
+ * changes them. */
+#include "base/fs.h"
 #include "engines/bisect/bisect-predicate.h"
+#include "sources/tree-sync.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <unistd.h>
 
-#include <git2/sys/repository.h>
-
 typedef struct {
   BpBisectPredicate parent;
   char *command;
-  char *dir;            /* the temporary checkout */
-  git_repository *own;  /* our bare handle on the same objects, with an
-                         * in-memory index */
-  git_tree *checked_out; /* the tree in dir, the baseline for the next update */
+  char *dir;            /* the scratch tree */
+  BpTreeSync *sync;
 } RunPredicate;
 
 static gboolean
 run_key (BpBisectPredicate *self, git_commit *commit, git_oid *key, GError **error)
 {
-  *key = *git_commit_tree_id (commit);
-  return TRUE;
-}
-
-static gboolean
-checkout (RunPredicate *rp, git_commit *commit, GError **error)
-{
-  git_tree *tree = NULL;
-  if (git_tree_lookup (&tree, rp->own, git_commit_tree_id (commit)) < 0)
-    {
-      g_set_error (error, BP_BISECT_ERROR, BP_BISECT_ERROR_GIT, "reading a tree: %s",
-                   git_error_last () ? git_error_last ()->message : "libgit2 error");
-      return FALSE;
-    }
-  git_checkout_options opts = GIT_CHECKOUT_OPTIONS_INIT;
-  opts.checkout_strategy = GIT_CHECKOUT_FORCE | GIT_CHECKOUT_DONT_UPDATE_INDEX
-                           | GIT_CHECKOUT_NO_REFRESH | GIT_CHECKOUT_DISABLE_PATHSPEC_MATCH;
-  opts.target_directory = rp->dir;
-  git_index *empty = NULL;
-  if (rp->checked_out)
-    opts.baseline = rp->checked_out;
-  else
-    {
-      if (git_index_new (&empty) < 0)
-        {
-          git_tree_free (tree);
-          g_set_error (error, BP_BISECT_ERROR, BP_BISECT_ERROR_GIT, "creating an index");
-          return FALSE;
-        }
-      opts.baseline_index = empty;
-    }
-  int rc = git_checkout_tree (rp->own, (git_object *) tree, &opts);
-  git_index_free (empty);
-  if (rc < 0)
-    {
-      git_tree_free (tree);
-      g_set_error (error, BP_BISECT_ERROR, BP_BISECT_ERROR_GIT, "checking out into %s: %s",
-                   rp->dir, git_error_last () ? git_error_last ()->message : "libgit2 error");
-      return FALSE;
-    }
-  if (rp->checked_out)
-    git_tree_free (rp->checked_out);
-  rp->checked_out = tree;
-  return TRUE;
-}
-
-static gboolean
-run_evaluate (BpBisectPredicate *self, git_commit *commit, const git_oid *key,
-              BpBisectVerdict *verdict, char **evidence, GCancellable *cancellable,
-              GError **error)
-{
   RunPredicate *rp = (RunPredicate *) self;
-  if (!checkout (rp, commit, error))
-    return FALSE;
+  g_autoptr(GError) local = NULL;
+  if (bp_tree_sync_key (rp->sync, git_commit_tree_id (commit), key, &local))
+    return TRUE;
+  g_set_error (error, BP_BISECT_ERROR, BP_BISECT_ERROR_GIT, "%s", local->message);
+  return FALSE;
+}
 
-  char hex[GIT_OID_HEXSZ + 1];
-  git_oid_tostr (hex, sizeof hex, git_commit_id (commit));
+static gboolean
+run_command (RunPredicate *rp, const char *hex, int *code, GCancellable *cancellable,
+             GError **error)
+{
   g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
   g_subprocess_launcher_set_cwd (launcher, rp->dir);
   /* the command's output is progress, not our data: send it to stderr */
@@ -96,7 +53,7 @@ run_evaluate (BpBisectPredicate *self, git_commit *commit, const git_oid *key,
     g_subprocess_launcher_take_stdout_fd (launcher, err_fd);
   g_subprocess_launcher_setenv (launcher, "BACKPORT_BISECT_COMMIT", hex, TRUE);
   g_subprocess_launcher_setenv (launcher, "BACKPORT_BISECT_REPO",
-                                git_repository_path (self->repo), TRUE);
+                                git_repository_path (rp->parent.repo), TRUE);
   g_autoptr(GError) local = NULL;
   g_autoptr(GSubprocess) proc = g_subprocess_launcher_spawn (launcher, &local, "/bin/sh", "-c",
                                                              rp->command, NULL);
@@ -108,11 +65,38 @@ run_evaluate (BpBisectPredicate *self, git_commit *commit, const git_oid *key,
     }
   if (!g_subprocess_wait (proc, cancellable, error))
     return FALSE;
-  int code;
   if (g_subprocess_get_if_exited (proc))
-    code = g_subprocess_get_exit_status (proc);
+    *code = g_subprocess_get_exit_status (proc);
   else
-    code = 128 + g_subprocess_get_term_sig (proc);
+    *code = 128 + g_subprocess_get_term_sig (proc);
+  return TRUE;
+}
+
+static gboolean
+run_evaluate (BpBisectPredicate *self, git_commit *commit, const git_oid *key,
+              BpBisectVerdict *verdict, char **evidence, GCancellable *cancellable,
+              GError **error)
+{
+  RunPredicate *rp = (RunPredicate *) self;
+  char hex[GIT_OID_HEXSZ + 1];
+  git_oid_tostr (hex, sizeof hex, git_commit_id (commit));
+  BpTreeSyncStats stats;
+  g_autoptr(GError) local = NULL;
+  if (!bp_tree_sync_update (rp->sync, git_commit_tree_id (commit), &stats, cancellable, &local))
+    {
+      if (*bp_bisect_interrupted_flag ())
+        {
+          g_set_error (error, BP_BISECT_ERROR, BP_BISECT_ERROR_ABORT, "interrupted by signal %d",
+                       (int) *bp_bisect_interrupted_flag ());
+          return FALSE;
+        }
+      g_set_error (error, BP_BISECT_ERROR, BP_BISECT_ERROR_GIT, "checking out %.12s into %s: %s",
+                   hex, rp->dir, local->message);
+      return FALSE;
+    }
+  int code = 0;
+  if (!run_command (rp, hex, &code, cancellable, error))
+    return FALSE;
   if (code >= 128)
     {
       g_set_error (error, BP_BISECT_ERROR, BP_BISECT_ERROR_ABORT,
@@ -126,7 +110,13 @@ run_evaluate (BpBisectPredicate *self, git_commit *commit, const git_oid *key,
     *verdict = BP_VERDICT_SKIP;
   else
     *verdict = BP_VERDICT_BAD;
-  *evidence = g_strdup_printf ("'%s' exited %d", rp->command, code);
+  if (stats.submodules_missing > 0)
+    *evidence = g_strdup_printf ("'%s' exited %d (%u submodule%s not in %s: left empty)",
+                                 rp->command, code, stats.submodules_missing,
+                                 stats.submodules_missing == 1 ? "" : "s",
+                                 bp_tree_sync_modules_dir (rp->sync));
+  else
+    *evidence = g_strdup_printf ("'%s' exited %d", rp->command, code);
   return TRUE;
 }
 
@@ -134,50 +124,66 @@ static void
 run_finalize (BpBisectPredicate *self)
 {
   RunPredicate *rp = (RunPredicate *) self;
-  if (rp->checked_out)
-    git_tree_free (rp->checked_out);
-  if (rp->own)
-    git_repository_free (rp->own);
+  g_clear_pointer (&rp->sync, bp_tree_sync_free);
   if (rp->dir)
-    {
-      /* rm -rf: the command may have created anything in its checkout */
-      const char *argv[] = { "rm", "-rf", "--", rp->dir, NULL };
-      g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL,
-                    NULL, NULL);
-    }
+    bp_fs_rm_rf (rp->dir, NULL);   /* whatever the command made in it too */
   g_free (rp->dir);
   g_free (rp->command);
+}
+
+/* The progress line that says where commands run and what they get. */
+static char *
+describe (RunPredicate *rp, const BpRunPredicateOptions *o)
+{
+  GString *s = g_string_new (NULL);
+  g_string_append_printf (s, "run: in scratch tree %s (only what changes between steps is written)",
+                          rp->dir);
+  if (o && o->paths && o->paths[0])
+    {
+      g_autofree char *globs = g_strjoinv ("', '", (char **) o->paths);
+      g_string_append_printf (s, "; only paths matching '%s'", globs);
+    }
+  if (o && o->submodules)
+    g_string_append_printf (s, "; submodules checked out from %s",
+                            bp_tree_sync_modules_dir (rp->sync));
+  else
+    g_string_append (s, "; submodules not checked out (empty directories)");
+  return g_string_free (s, FALSE);
+}
+
+BpBisectPredicate *
+bp_bisect_predicate_run_new_full (git_repository *repo, const char *command,
+                                  const BpRunPredicateOptions *options, GError **error)
+{
+  BpTreeSyncOptions so = { options ? options->paths : NULL, options && options->submodules,
+                           bp_bisect_interrupted_flag () };
+  g_autofree char *dir = g_dir_make_tmp ("backport-bisect-XXXXXX", error);
+  if (dir == NULL)
+    return NULL;
+  g_autoptr(GError) local = NULL;
+  BpTreeSync *sync = bp_tree_sync_new (repo, dir, &so, &local);
+  if (sync == NULL)
+    {
+      g_rmdir (dir);
+      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, local->message);
+      return NULL;
+    }
+  RunPredicate *rp = (RunPredicate *)
+    bp_bisect_predicate_alloc (sizeof (RunPredicate), "run", repo);
+  rp->command = g_strdup (command);
+  rp->dir = g_steal_pointer (&dir);
+  rp->sync = sync;
+  rp->parent.key = run_key;
+  rp->parent.evaluate = run_evaluate;
+  rp->parent.finalize = run_finalize;
+  rp->parent.note = describe (rp, options);
+  return &rp->parent;
 }
 
 BpBisectPredicate *
 bp_bisect_predicate_run_new (git_repository *repo, const char *command, GError **error)
 {
-  g_autofree char *dir = g_dir_make_tmp ("backport-bisect-XXXXXX", error);
-  if (dir == NULL)
-    return NULL;
-  git_repository *own = NULL;
-  git_index *index = NULL;
-  if (git_repository_open_bare (&own, git_repository_path (repo)) < 0
-      || git_index_new (&index) < 0
-      || git_repository_set_index (own, index) < 0)
-    {
-      g_set_error (error, BP_BISECT_ERROR, BP_BISECT_ERROR_GIT, "preparing a checkout in %s: %s",
-                   dir, git_error_last () ? git_error_last ()->message : "libgit2 error");
-      git_index_free (index);
-      git_repository_free (own);
-      g_rmdir (dir);
-      return NULL;
-    }
-  git_index_free (index);
-  RunPredicate *rp = (RunPredicate *)
-    bp_bisect_predicate_alloc (sizeof (RunPredicate), "run", repo);
-  rp->command = g_strdup (command);
-  rp->dir = g_steal_pointer (&dir);
-  rp->own = own;
-  rp->parent.key = run_key;
-  rp->parent.evaluate = run_evaluate;
-  rp->parent.finalize = run_finalize;
-  return &rp->parent;
+  return bp_bisect_predicate_run_new_full (repo, command, NULL, error);
 }
 
 const char *

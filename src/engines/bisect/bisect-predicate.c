@@ -51,6 +51,7 @@ bp_bisect_predicate_free (BpBisectPredicate *self)
   if (self->finalize)
     self->finalize (self);
   g_hash_table_unref (self->cache);
+  g_free (self->note);
   g_free (self);
 }
 

@@ -3,15 +3,16 @@
  * of evidence.  One kind per file:
  *   bisect-predicate-content.c  a pattern on the blob at a path
  *   bisect-predicate-run.c      any command, `git bisect run` exit codes, in a
- *                               private checkout outside the user's tree
- *   bisect-predicate-repro.c    the reproducer's tree policy on the file that
- *                               defines vfio_container_dma_map
+ *                               scratch tree outside the user's tree
+ * and the reproducer's own, in engines/repro/bisect-predicate-repro.c (it
+ * alone knows what the fix is about; this module only declares it).
  * Results are cached by the object they depend on (blob or tree id), so
  * commits whose relevant content did not change cost nothing. */
 #pragma once
 
 #include <gio/gio.h>
 #include <git2.h>
+#include <signal.h>
 
 #include "engines/bisect/bisect.h"
 
@@ -30,6 +31,8 @@ struct BpBisectPredicate {
                         BpBisectVerdict *verdict, char **evidence, GCancellable *cancellable,
                         GError **error);
   void (*finalize) (BpBisectPredicate *self);
+  char *note;                      /* one line on how it works, shown once at the
+                                    * start (NULL: none); freed with the predicate */
 };
 
 /* Verdict for COMMIT, from the cache when the key object was seen before.
@@ -51,20 +54,34 @@ BpBisectPredicate *bp_bisect_predicate_content_new (git_repository *repo, const 
                                                     const char *regex, gboolean invert,
                                                     GError **error);
 
-/* run: COMMAND through /bin/sh -c in a temporary checkout (created outside
- * the user's tree, updated per step, removed by free).  Exit 0 good, 125
- * skip, 1..127 bad, 128 and above (or a signal) aborts.  Its output goes to
- * our stderr. */
+/* run: COMMAND through /bin/sh -c in a scratch tree (a temporary directory
+ * outside the user's tree, updated per step with only what changed,
+ * removed by free).  Exit 0 good, 125 skip, 1..127 bad, 128 and above (or a
+ * signal) aborts.  Its output goes to our stderr.  Cached by tree id, or by
+ * the matching files when PATHS are given. */
+typedef struct {
+  const char *const *paths;        /* globs: export only these (NULL: all) */
+  gboolean submodules;             /* check submodules out from <gitdir>/modules */
+} BpRunPredicateOptions;
+
+BpBisectPredicate *bp_bisect_predicate_run_new_full (git_repository *repo, const char *command,
+                                                     const BpRunPredicateOptions *options,
+                                                     GError **error);
+/* The same with no options: every path, submodules left empty. */
 BpBisectPredicate *bp_bisect_predicate_run_new (git_repository *repo, const char *command,
                                                 GError **error);
 /* Where the run predicate checks commits out. */
 const char *bp_bisect_predicate_run_dir (BpBisectPredicate *self);
 
-/* repro: the reproducer's tree policy (bp_repro_tree_decision) on the file
- * defining vfio_container_dma_map in the commit's tree, for private
- * (share=off) RAM: by file is bad, by address good, no function or a
- * decision that does not compile is skip. */
+/* repro: the reproducer's tree policy on the code the fix is about, read
+ * from each commit's tree: bad where the code shows the bug, good where it
+ * does not, skip where that code is absent or cannot be judged.  Defined in
+ * engines/repro/bisect-predicate-repro.c. */
 BpBisectPredicate *bp_bisect_predicate_repro_new (git_repository *repo, GError **error);
+
+/* The flag bp_bisect_run's SIGINT/SIGTERM handler sets (non-zero: stop),
+ * for predicates whose work between two steps can be long. */
+const volatile sig_atomic_t *bp_bisect_interrupted_flag (void);
 
 /* Helpers shared by the implementations. */
 /* Blob id at PATH in COMMIT's tree; FALSE (no error) when absent. */

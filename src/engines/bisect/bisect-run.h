@@ -44,6 +44,13 @@ typedef struct {
   const char *line;             /* passed to PROGRESS as is */
   BpBisectProgress progress;    /* one line of progress, no newline (NULL: quiet) */
   gpointer progress_data;
+  /* git bisect run has no bound on skips, nor has this by default: */
+  gboolean limit_skips;         /* TRUE: stop with BP_BISECT_ERROR_TOO_MANY_SKIPS ... */
+  int max_skips;                /* ... when the predicate skips more than this many commits */
+  /* A run whose every test was skipped: FALSE fails with
+   * BP_BISECT_ERROR_ALL_SKIPPED; TRUE ends as AMBIGUOUS with decided 0 and
+   * every candidate a suspect, as git lists them. */
+  gboolean all_skipped_outcome;
 } BpBisectRunOptions;
 
 typedef enum {
@@ -59,6 +66,7 @@ typedef struct {
   gboolean replayed;            /* from the replayed log, not tested */
   int left;                     /* tested: revisions left after this one */
   int steps;                    /* tested: roughly this many steps to go */
+  double seconds;               /* tested: time the predicate took (0 when cached) */
 } BpBisectStep;
 
 typedef struct {
@@ -84,6 +92,8 @@ typedef struct {
   guint evaluations;
   guint cache_hits;
   double seconds;
+  guint decided;                /* good and bad verdicts, replayed ones included */
+  guint skipped;                /* skip verdicts of the predicate (not replayed) */
 } BpBisectOutcome;
 
 void bp_bisect_outcome_free (BpBisectOutcome *outcome);

@@ -13,8 +13,7 @@
  *  - once anything was skipped: all candidates sorted by that distance
  *    (descending, then by id), and when the best is skipped, git's
  *    pseudo-random skip_away() among the untested ones. */
-#include "engines/bisect/bisect.h"
-#include "base/bp-git.h"
+#include "engines/bisect/bisect-private.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -177,47 +176,38 @@ lookup (BpBisect *b, const git_oid *oid)
 
 /* ---- git's limited walk order ------------------------------------------ */
 
-/* Priority queue of node indices: newest committer date first; equal dates
- * in queueing order (git's commit_list_insert_by_date puts a commit after
- * those of the same date already queued). */
-typedef struct {
-  int node;
-  gint64 date;
-  guint seq;
-} QItem;
-
 static gboolean
-q_before (const QItem *a, const QItem *b)
+q_before (const BpQItem *a, const BpQItem *b)
 {
   if (a->date != b->date)
     return a->date > b->date;
   return a->seq < b->seq;
 }
 
-static void
-q_push (GArray *heap, QItem item)
+void
+bp_q_push (GArray *heap, BpQItem item)
 {
   g_array_append_val (heap, item);
-  QItem *h = (QItem *) heap->data;
+  BpQItem *h = (BpQItem *) heap->data;
   guint i = heap->len - 1;
   while (i > 0)
     {
       guint p = (i - 1) / 2;
       if (!q_before (&h[i], &h[p]))
         break;
-      QItem t = h[i]; h[i] = h[p]; h[p] = t;
+      BpQItem t = h[i]; h[i] = h[p]; h[p] = t;
       i = p;
     }
 }
 
-static QItem
-q_pop (GArray *heap)
+BpQItem
+bp_q_pop (GArray *heap)
 {
-  QItem *h = (QItem *) heap->data;
-  QItem top = h[0];
+  BpQItem *h = (BpQItem *) heap->data;
+  BpQItem top = h[0];
   h[0] = h[heap->len - 1];
   g_array_set_size (heap, heap->len - 1);
-  h = (QItem *) heap->data;
+  h = (BpQItem *) heap->data;
   guint i = 0, n = heap->len;
   for (;;)
     {
@@ -228,7 +218,7 @@ q_pop (GArray *heap)
         m = r;
       if (m == i)
         break;
-      QItem t = h[i]; h[i] = h[m]; h[m] = t;
+      BpQItem t = h[i]; h[i] = h[m]; h[m] = t;
       i = m;
     }
   return top;
@@ -244,15 +234,15 @@ interesting (BpBisect *b, int node)
 static guint
 collect_candidates (BpBisect *b)
 {
-  g_autoptr(GArray) heap = g_array_new (FALSE, FALSE, sizeof (QItem));
+  g_autoptr(GArray) heap = g_array_new (FALSE, FALSE, sizeof (BpQItem));
   g_autofree int *newest_first = g_new (int, b->n);
   memset (b->in_list, 0, b->n);
   guint seq = 0, count = 0;
   b->in_list[b->bad] = 1;  /* "SEEN" */
-  q_push (heap, (QItem) { b->bad, b->nodes[b->bad].date, seq++ });
+  bp_q_push (heap, (BpQItem) { b->bad, b->nodes[b->bad].date, seq++ });
   while (heap->len > 0)
     {
-      QItem it = q_pop (heap);
+      BpQItem it = bp_q_pop (heap);
       newest_first[count++] = it.node;
       const Node *c = &b->nodes[it.node];
       for (guint i = 0; i < c->n_parents; i++)
@@ -261,7 +251,7 @@ collect_candidates (BpBisect *b)
           if (interesting (b, p) && !b->in_list[p])
             {
               b->in_list[p] = 1;
-              q_push (heap, (QItem) { p, b->nodes[p].date, seq++ });
+              bp_q_push (heap, (BpQItem) { p, b->nodes[p].date, seq++ });
             }
           if (b->first_parent)
             break;
@@ -625,363 +615,9 @@ bp_bisect_mark (BpBisect *b, const git_oid *oid, BpBisectVerdict verdict, GError
   return TRUE;
 }
 
-/* ---- building the range from a repository ------------------------------ */
-
-static gboolean
-git_fail (GError **error, const char *what)
+void
+bp_bisect_set_goods (BpBisect *b, const git_oid *goods, guint n)
 {
-  return bp_git_error (error, BP_BISECT_ERROR, BP_BISECT_ERROR_GIT, what);
-}
-
-static gboolean
-resolve (git_repository *repo, const char *rev, git_oid *out, GError **error)
-{
-  git_object *obj = NULL;
-  if (git_revparse_single (&obj, repo, rev) < 0)
-    {
-      g_set_error (error, BP_BISECT_ERROR, BP_BISECT_ERROR_REV,
-                   "unknown revision '%s': give a commit id, tag or branch of this repository", rev);
-      return FALSE;
-    }
-  git_object *peeled = NULL;
-  int rc = git_object_peel (&peeled, obj, GIT_OBJECT_COMMIT);
-  git_object_free (obj);
-  if (rc < 0)
-    {
-      g_set_error (error, BP_BISECT_ERROR, BP_BISECT_ERROR_REV,
-                   "revision '%s' does not name a commit", rev);
-      return FALSE;
-    }
-  *out = *git_object_id (peeled);
-  git_object_free (peeled);
-  return TRUE;
-}
-
-
-/* ---- git's limited revision walk (revision.c limit_list) ---------------
- * bad is interesting, goods are not; commits are taken newest first, an
- * uninteresting commit makes its parents uninteresting, and the walk stops
- * (after git's five commits of slop) once only uninteresting commits are
- * queued.  Each commit is read once, straight from the object database. */
-
-#define W_UNINTERESTING 1
-#define W_SEEN 2
-#define W_PARSED 4
-#define SLOP 5
-
-typedef struct {
-  git_oid oid;
-  gint64 date;
-  guint n_parents;
-  int *parents;         /* walk node indices, once parsed */
-  guint8 flags;
-} WNode;
-
-typedef struct {
-  git_repository *repo;
-  git_odb *odb;
-  GArray *nodes;        /* WNode */
-  GHashTable *index;    /* oid -> index + 1 (keys point into a chunk) */
-  GPtrArray *oid_chunks;
-  GArray *heap;         /* QItem over walk nodes */
-  GArray *emitted;      /* int: interesting commits in the order taken */
-  guint seq;
-} Walk;
-
-#define WNODE(w, i) (&g_array_index ((w)->nodes, WNode, (i)))
-
-static Walk *
-walk_new (git_repository *repo)
-{
-  Walk *w = g_new0 (Walk, 1);
-  w->repo = repo;
-  w->nodes = g_array_new (FALSE, FALSE, sizeof (WNode));
-  w->index = g_hash_table_new (bp_oid_hash, bp_oid_equal);
-  w->oid_chunks = g_ptr_array_new_with_free_func (g_free);
-  w->heap = g_array_new (FALSE, FALSE, sizeof (QItem));
-  w->emitted = g_array_new (FALSE, FALSE, sizeof (int));
-  return w;
-}
-
-static void
-walk_free (Walk *w)
-{
-  for (guint i = 0; i < w->nodes->len; i++)
-    g_free (WNODE (w, i)->parents);
-  g_array_unref (w->nodes);
-  g_hash_table_unref (w->index);
-  g_ptr_array_unref (w->oid_chunks);
-  g_array_unref (w->heap);
-  g_array_unref (w->emitted);
-  if (w->odb)
-    git_odb_free (w->odb);
-  g_free (w);
-}
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Walk, walk_free)
-
-static int
-walk_node (Walk *w, const git_oid *oid)
-{
-  int i = GPOINTER_TO_INT (g_hash_table_lookup (w->index, oid)) - 1;
-  if (i >= 0)
-    return i;
-  WNode n = { *oid, 0, 0, NULL, 0 };
-  g_array_append_val (w->nodes, n);
-  i = (int) w->nodes->len - 1;
-  /* hash keys must not move when the node array grows */
-  git_oid *key = g_memdup2 (oid, sizeof *oid);
-  g_ptr_array_add (w->oid_chunks, key);
-  g_hash_table_insert (w->index, key, GINT_TO_POINTER (i + 1));
-  return i;
-}
-
-/* Parents and committer time from the raw commit. */
-static gboolean
-walk_parse (Walk *w, int i, GError **error)
-{
-  if (WNODE (w, i)->flags & W_PARSED)
-    return TRUE;
-  if (w->odb == NULL && git_repository_odb (&w->odb, w->repo) < 0)
-    return git_fail (error, "opening the object database");
-  git_odb_object *obj = NULL;
-  git_oid oid = WNODE (w, i)->oid;
-  if (git_odb_read (&obj, w->odb, &oid) < 0)
-    return git_fail (error, "reading a commit");
-  if (git_odb_object_type (obj) != GIT_OBJECT_COMMIT)
-    {
-      git_odb_object_free (obj);
-      g_set_error (error, BP_BISECT_ERROR, BP_BISECT_ERROR_GIT, "object is not a commit");
-      return FALSE;
-    }
-  const char *p = git_odb_object_data (obj);
-  const char *end = p + git_odb_object_size (obj);
-  g_autoptr(GArray) parents = g_array_new (FALSE, FALSE, sizeof (int));
-  gint64 date = 0;
-  while (p < end && *p != '\n')
-    {
-      const char *eol = memchr (p, '\n', end - p);
-      if (eol == NULL)
-        eol = end;
-      if (eol - p >= 7 + GIT_OID_HEXSZ && memcmp (p, "parent ", 7) == 0)
-        {
-          git_oid po;
-          if (git_oid_fromstrn (&po, p + 7, GIT_OID_HEXSZ) == 0)
-            {
-              int pi = walk_node (w, &po);
-              g_array_append_val (parents, pi);
-            }
-        }
-      else if (eol - p > 10 && memcmp (p, "committer ", 10) == 0)
-        {
-          const char *gt = p;
-          for (const char *q = p; q < eol; q++)
-            if (*q == '>')
-              gt = q;
-          date = g_ascii_strtoll (gt + 1, NULL, 10);
-        }
-      p = eol + 1;
-    }
-  git_odb_object_free (obj);
-  WNode *n = WNODE (w, i);
-  n->date = date;
-  n->n_parents = parents->len;
-  n->parents = (int *) g_array_free (g_steal_pointer (&parents), FALSE);
-  n->flags |= W_PARSED;
-  return TRUE;
-}
-
-static void
-walk_push (Walk *w, int i)
-{
-  WNODE (w, i)->flags |= W_SEEN;
-  q_push (w->heap, (QItem) { i, WNODE (w, i)->date, w->seq++ });
-}
-
-/* mark_parents_uninteresting(): through the parents already parsed */
-static void
-walk_mark_parents_uninteresting (Walk *w, int i)
-{
-  g_autoptr(GArray) stack = g_array_new (FALSE, FALSE, sizeof (int));
-  const WNode *n = WNODE (w, i);
-  for (guint k = 0; k < n->n_parents; k++)
-    g_array_append_val (stack, n->parents[k]);
-  while (stack->len > 0)
-    {
-      int c = g_array_index (stack, int, stack->len - 1);
-      g_array_set_size (stack, stack->len - 1);
-      WNode *cn = WNODE (w, c);
-      if (cn->flags & W_UNINTERESTING)
-        continue;
-      cn->flags |= W_UNINTERESTING;
-      for (guint k = 0; k < cn->n_parents; k++)
-        g_array_append_val (stack, cn->parents[k]);
-    }
-}
-
-static gboolean
-walk_everybody_uninteresting (Walk *w)
-{
-  for (guint k = 0; k < w->heap->len; k++)
-    if (!(WNODE (w, g_array_index (w->heap, QItem, k).node)->flags & W_UNINTERESTING))
-      return FALSE;
-  return TRUE;
-}
-
-static gboolean
-limit_walk (Walk *w, const git_oid *bad, GArray *goods, gboolean first_parent, GError **error)
-{
-  int bi = walk_node (w, bad);
-  if (!walk_parse (w, bi, error))
-    return FALSE;
-  walk_push (w, bi);
-  for (guint k = 0; k < goods->len; k++)
-    {
-      int gi = walk_node (w, &g_array_index (goods, git_oid, k));
-      if (!walk_parse (w, gi, error))
-        return FALSE;
-      WNODE (w, gi)->flags |= W_UNINTERESTING;
-      if (!(WNODE (w, gi)->flags & W_SEEN))
-        walk_push (w, gi);
-    }
-  gint64 date = G_MAXINT64;
-  int slop = SLOP;
-  while (w->heap->len > 0)
-    {
-      QItem it = q_pop (w->heap);
-      int c = it.node;
-      gboolean unint = (WNODE (w, c)->flags & W_UNINTERESTING) != 0;
-      guint np = WNODE (w, c)->n_parents;
-      for (guint k = 0; k < np; k++)
-        {
-          int p = WNODE (w, c)->parents[k];
-          if (unint)
-            {
-              WNODE (w, p)->flags |= W_UNINTERESTING;
-              if (!walk_parse (w, p, error))
-                return FALSE;
-              walk_mark_parents_uninteresting (w, p);
-            }
-          else if (!walk_parse (w, p, error))
-            return FALSE;
-          if (!(WNODE (w, p)->flags & W_SEEN))
-            walk_push (w, p);
-          if (!unint && first_parent)
-            break;
-        }
-      if (unint)
-        {
-          walk_mark_parents_uninteresting (w, c);
-          /* still_interesting() */
-          if (w->heap->len == 0)
-            slop = 0;
-          else
-            {
-              gint64 newest = g_array_index (w->heap, QItem, 0).date;
-              if (date <= newest || !walk_everybody_uninteresting (w))
-                slop = SLOP;
-              else
-                slop--;
-            }
-          if (slop)
-            continue;
-          break;
-        }
-      date = WNODE (w, c)->date;
-      g_array_append_val (w->emitted, c);
-    }
-  return TRUE;
-}
-
-BpBisect *
-bp_bisect_new (git_repository *repo, const char *bad, const char *const *goods,
-               gboolean first_parent, GError **error)
-{
-  if (git_repository_is_shallow (repo))
-    {
-      g_set_error (error, BP_BISECT_ERROR, BP_BISECT_ERROR_SHALLOW,
-                   "%s is a shallow clone: bisection needs the whole history (git fetch --unshallow)",
-                   git_repository_path (repo));
-      return NULL;
-    }
-  if (goods == NULL || goods[0] == NULL)
-    {
-      g_set_error (error, BP_BISECT_ERROR, BP_BISECT_ERROR_REV, "no good revision given");
-      return NULL;
-    }
-  git_oid bad_oid;
-  if (!resolve (repo, bad, &bad_oid, error))
-    return NULL;
-  g_autoptr(GArray) good_oids = g_array_new (FALSE, FALSE, sizeof (git_oid));
-  for (guint i = 0; goods[i]; i++)
-    {
-      git_oid g;
-      if (!resolve (repo, goods[i], &g, error))
-        return NULL;
-      if (git_oid_equal (&g, &bad_oid))
-        {
-          g_set_error (error, BP_BISECT_ERROR, BP_BISECT_ERROR_NOT_ANCESTOR,
-                       "good '%s' and bad '%s' are the same commit", goods[i], bad);
-          return NULL;
-        }
-      int rc = git_graph_descendant_of (repo, &bad_oid, &g);
-      if (rc < 0)
-        {
-          git_fail (error, "ancestry check");
-          return NULL;
-        }
-      if (rc == 0)
-        {
-          g_set_error (error, BP_BISECT_ERROR, BP_BISECT_ERROR_NOT_ANCESTOR,
-                       "good '%s' is not an ancestor of bad '%s': swap them or pick an older good",
-                       goods[i], bad);
-          return NULL;
-        }
-      g_array_append_val (good_oids, g);
-    }
-
-  g_autoptr(Walk) w = walk_new (repo);
-  if (!limit_walk (w, &bad_oid, good_oids, first_parent, error))
-    return NULL;
-
-  /* the candidates: emitted and still interesting */
-  g_autofree int *remap = g_new (int, w->nodes->len);
-  for (guint i = 0; i < w->nodes->len; i++)
-    remap[i] = -1;
-  guint n = 0;
-  for (guint k = 0; k < w->emitted->len; k++)
-    {
-      int wi = g_array_index (w->emitted, int, k);
-      if (!(WNODE (w, wi)->flags & W_UNINTERESTING))
-        remap[wi] = (int) n++;
-    }
-  if (n == 0)
-    {
-      g_set_error (error, BP_BISECT_ERROR, BP_BISECT_ERROR_NOT_ANCESTOR,
-                   "nothing to bisect between the good revisions and '%s'", bad);
-      return NULL;
-    }
-  g_autofree BpBisectNode *nodes = g_new0 (BpBisectNode, n);
-  g_autoptr(GPtrArray) parent_arrays = g_ptr_array_new_with_free_func (g_free);
-  int bad_index = -1;
-  for (guint wi = 0; wi < w->nodes->len; wi++)
-    {
-      int i = remap[wi];
-      if (i < 0)
-        continue;
-      const WNode *wn = WNODE (w, wi);
-      int *parents = g_new (int, MAX (wn->n_parents, 1));
-      for (guint k = 0; k < wn->n_parents; k++)
-        parents[k] = remap[wn->parents[k]];
-      g_ptr_array_add (parent_arrays, parents);
-      nodes[i].oid = wn->oid;
-      nodes[i].date = wn->date;
-      nodes[i].n_parents = wn->n_parents;
-      nodes[i].parents = parents;
-      if (git_oid_equal (&wn->oid, &bad_oid))
-        bad_index = i;
-    }
-  g_assert (bad_index >= 0);
-  BpBisect *b = bp_bisect_new_from_nodes (nodes, n, bad_index, first_parent);
-  g_array_append_vals (b->goods, good_oids->data, good_oids->len);
-  return b;
+  g_array_set_size (b->goods, 0);
+  g_array_append_vals (b->goods, goods, n);
 }

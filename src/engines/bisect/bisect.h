@@ -30,6 +30,7 @@ typedef enum {
   BP_BISECT_ERROR_REPLAY,        /* a log that cannot be replayed */
   BP_BISECT_ERROR_GIT,           /* libgit2 failed */
   BP_BISECT_ERROR_BAD_SKIPPED,   /* the bad commit itself was skipped */
+  BP_BISECT_ERROR_TOO_MANY_SKIPS, /* more skips than the caller allowed */
 } BpBisectErrorCode;
 
 typedef enum {
