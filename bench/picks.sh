@@ -1,7 +1,7 @@
 #!/bin/sh
 # Replay a stable line's real picks, and judge them against what the
 # qemu-stable maintainers committed.
-#   sh bench/picks.sh REPO RANGE [--limit N]
+#   sh bench/picks.sh REPO RANGE [--limit N] [--queue]
 #   e.g. sh bench/picks.sh ~/qemu 'v10.0.0..v10.0.3 ^v10.1.0'
 # For each commit C of RANGE whose message says "(cherry picked from commit
 # M)" with M in REPO: pick M (all of them, in order, when C names several)
@@ -10,14 +10,26 @@
 # (GNU patch, default fuzz).  Counts per tool: identical, applied but
 # different, needs a human (conflict, refused), and backport's present /
 # not-needed verdicts; the median time per pick against git cherry-pick.
+# With --queue, also the way a maintainer picks a release's worth: every M
+# of RANGE in one queue onto RANGE's base, one `backport pick` against
+# `git cherry-pick -x` one commit after another (skipping what conflicts),
+# total time side by side.
 # REPO is never written: the tools work in a shared clone in a temporary
 # directory.  Env BACKPORT: the binary (default build/src/backport).
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 bin=${BACKPORT:-$here/build/src/backport}
 [ $# -ge 2 ] || { echo "usage: sh bench/picks.sh REPO RANGE [--limit N]" >&2; exit 2; }
-repo=$1 range=$2 limit=0
-[ "${3:-}" = --limit ] && limit=${4:-0}
+repo=$1 range=$2 limit=0 queue=0
+shift 2
+while [ $# -gt 0 ]; do
+    case $1 in
+        --limit) limit=$2; shift ;;
+        --queue) queue=1 ;;
+        *) echo "bench/picks.sh: unknown option $1" >&2; exit 2 ;;
+    esac
+    shift
+done
 [ -x "$bin" ] || { echo "bench/picks.sh: build first (meson setup build && ninja -C build), or set BACKPORT" >&2; exit 3; }
 git -C "$repo" rev-parse --git-dir >/dev/null 2>&1 || { echo "bench/picks.sh: $repo is not a git repository" >&2; exit 3; }
 command -v patch >/dev/null || { echo "bench/picks.sh: needs GNU patch" >&2; exit 3; }
@@ -115,3 +127,30 @@ done
 awk -v b="$med_backport" -v g="$med_git" 'BEGIN { if (b > 0) printf "backport is %.2fx git cherry-pick per pick (median %d ms against %d ms)\n", g / b, b, g }'
 # The picks where backport's tree differs from git's outcome, for reading.
 awk '$2 != $3 { print "  " substr($1, 1, 10) ": backport " $2 ", git " $3 ", patch " $4 }' "$work/rows"
+
+[ $queue = 1 ] || exit 0
+# ---- one queue: the whole line's picks onto the range's base -----------------
+base=$(git -C "$clone" rev-list --reverse --boundary $range | sed -n 's/^-//p' | head -n 1)
+all=$(awk '{ print $1 }' "$work/rows" | while read -r c; do
+          git -C "$clone" log -1 --format=%B "$c" | sed -n 's/^(cherry picked from commit \([0-9a-f]\{40\}\))$/\1/p'
+      done)
+count=$(echo "$all" | wc -w)
+t0=$(now)
+"$bin" pick --repo "$clone" --onto "$base" --json $all >"$work/queue.json" 2>/dev/null || true
+t1=$(now)
+bp_total=$(ms "$t0" "$t1")
+bp_applied=$(jq '[.picks[] | select(.verdict == "applied")] | length' "$work/queue.json")
+git -C "$wt" checkout -q -f --detach "$base" && git -C "$wt" clean -qfdx
+g_applied=0
+t0=$(now)
+for m in $all; do
+    if git -C "$wt" cherry-pick -x "$m" >/dev/null 2>&1; then
+        g_applied=$((g_applied + 1))
+    else
+        git -C "$wt" cherry-pick --skip >/dev/null 2>&1 || git -C "$wt" cherry-pick --abort >/dev/null 2>&1 || true
+    fi
+done
+t1=$(now)
+git_total=$(ms "$t0" "$t1")
+echo "one queue of $count picks onto ${base%"${base#??????????}"}: backport $bp_total ms ($bp_applied applied), git cherry-pick $git_total ms ($g_applied applied)"
+awk -v b="$bp_total" -v g="$git_total" -v n="$count" 'BEGIN { if (b > 0) printf "queue: backport is %.1fx git cherry-pick (%.1f ms against %.1f ms a pick)\n", g / b, b / n, g / n }'
