@@ -4,11 +4,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <glib-unix.h>
 
 #include "cli/bp-commands.h"
 #include "base/bp-error.h"
 #include "engines/build/build.h"
+#include "report/check-report.h"
 #include "model/fixpack.h"
 #include "report/report.h"
 
@@ -50,15 +50,18 @@ progress (const char *line, const char *message, gpointer data)
   G_UNLOCK (progress);
 }
 
-static gboolean
-on_signal (gpointer data)
+/* 0 compiles, 1 the series breaks the build (or does not apply), 3 the
+ * tree cannot be built or is broken before the series. */
+static int
+exit_of (BpCheckOutcome outcome)
 {
-  GCancellable *cancellable = data;
-  G_LOCK (progress);
-  fprintf (stderr, "check: interrupted, stopping every build it started\n");
-  G_UNLOCK (progress);
-  g_cancellable_cancel (cancellable);
-  return G_SOURCE_CONTINUE;
+  switch (outcome)
+    {
+    case BP_CHECK_OUTCOME_COMPILES: return BP_EXIT_OK;
+    case BP_CHECK_OUTCOME_BREAKS: return BP_EXIT_FOUND;
+    case BP_CHECK_OUTCOME_CANNOT: return BP_EXIT_MISSING;
+    }
+  return BP_EXIT_MISSING;
 }
 
 static void
@@ -209,20 +212,22 @@ BP_CMD (check)
     .timeout = (guint) opt_timeout,
     .progress = progress,
   };
-  /* Builds run in their own process groups: a ^C reaches only us, and we
-   * stop them. */
-  guint sigint = g_unix_signal_add (SIGINT, on_signal, cancellable);
-  guint sigterm = g_unix_signal_add (SIGTERM, on_signal, cancellable);
+  /* Builds run in their own process groups: a ^C reaches only us, and
+   * main.c's cancel stops them. */
   bp_build_check_lines (jobs, &options, cancellable);
-  g_source_remove (sigint);
-  g_source_remove (sigterm);
 
   guint n_found = 0, n_missing = 0;
-  int exit_code = bp_check_jobs_exit (jobs, &n_found, &n_missing);
+  for (guint i = 0; i < jobs->len; i++)
+    {
+      int code = exit_of (bp_check_job_outcome (jobs->pdata[i]));
+      n_found += code == BP_EXIT_FOUND;
+      n_missing += code == BP_EXIT_MISSING;
+    }
+  int exit_code = n_found ? BP_EXIT_FOUND : n_missing ? BP_EXIT_MISSING : BP_EXIT_OK;
 
   if (opt_json)
     {
-      g_autoptr(JsonNode) root = bp_check_jobs_to_json (jobs, exit_code);
+      g_autoptr(JsonNode) root = bp_check_jobs_to_json (jobs, exit_of, exit_code);
       bp_json_print (root);
     }
   else

@@ -5,7 +5,7 @@
 #include "base/git-autoptr.h"
 #include "base/version.h"
 #include "sources/release-tags.h"
-#include "sources/trees.h"
+#include <gio/gio.h>
 
 void
 bp_release_tag_free (BpReleaseTag *t)
@@ -32,7 +32,7 @@ bp_release_tags_by_line (git_repository *repo, GError **error)
   git_strarray tags = { 0 };
   if (git_tag_list_match (&tags, "v*", repo) != 0)
     {
-      bp_git_error (error, BP_TREES_ERROR, BP_TREES_ERROR_REPO, "cannot list the repository's tags");
+      bp_git_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot list the repository's tags");
       return NULL;
     }
   for (size_t i = 0; i < tags.count; i++)

@@ -3,7 +3,7 @@
 #include <signal.h>
 #include <string.h>
 
-#include "report/report.h"
+#include "base/json.h"
 #include "report/verify-model.h"
 #include "verify/verify-worker.h"
 

@@ -3,7 +3,7 @@
 # predicate script.
 . "$(dirname "$0")/libtest.sh"
 command -v git >/dev/null 2>&1 || plan_skip "no git to compare with"
-plan 53
+plan 54
 
 GEN="$FIXTURES/gen-bisect-history.sh"
 export GIT_CONFIG_NOSYSTEM=1 HOME="$TEST_TMP"
@@ -481,5 +481,24 @@ if sh "$FIXTURES/debian-source.sh" 10.0.13 "$OLD" --shared 2>"$TEST_TMP/why" \
 else
     skip "repro predicate: $(tail -n 1 "$TEST_TMP/why")"
 fi
+
+# ---- interrupted: the command's process group dies, the scratch tree goes -------
+R=$TEST_TMP/sig
+git init -q -b main "$R"
+for i in 1 2 3 4 5 6; do echo "$i" >"$R/f"; git -C "$R" add f; git -C "$R" -c user.name=T -c user.email=t@example.org commit -qm "c$i"; done
+sigtmp=$TEST_TMP/sigtmp; mkdir -p "$sigtmp"
+TMPDIR=$sigtmp "$BACKPORT" bisect --repo "$R" --good main~5 --bad main --predicate run \
+    --run "echo \$\$ >>'$TEST_TMP/sig.pids'; exec sleep 30" >"$TEST_TMP/out" 2>"$TEST_TMP/err" &
+bgpid=$!
+i=0; while [ ! -s "$TEST_TMP/sig.pids" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+kill -INT $bgpid
+rc=0; wait $bgpid || rc=$?
+sleep 0.3
+cmdpid=$(head -n 1 "$TEST_TMP/sig.pids" 2>/dev/null || echo 0)
+{ [ "$rc" -eq 130 ] && assert_stderr 'interrupted by signal 2' && [ "$cmdpid" -gt 0 ] && ! kill -0 "$cmdpid" 2>/dev/null \
+    && [ -z "$(ls -A "$sigtmp")" ]; } \
+    && ok "SIGINT during a run step: exit 130, the command killed, the scratch tree removed" \
+    || { diag "exit $rc, command $cmdpid alive: $(kill -0 "$cmdpid" 2>/dev/null && echo yes || echo no), left: $(ls -A "$sigtmp")"; \
+         not_ok "SIGINT during a run step: exit 130, the command killed, the scratch tree removed"; }
 
 finish

@@ -312,8 +312,9 @@ kill -INT "$bgpid"
 wait "$bgpid" || rc=$?
 pid=$(cat "$BP_TEST_PIDFILE" 2>/dev/null || echo 0)
 sleep 0.5
-{ assert_rc 3 && assert_stderr 'interrupted' && [ "$pid" -gt 0 ] && ! alive "$pid"; } \
-  && ok "SIGINT stops the build and its children" || not_ok "SIGINT stops the build and its children"
+# every command: an interrupt ends with 128 + the signal, after cleaning up
+{ assert_rc 130 && assert_stderr 'interrupted by signal 2' && [ "$pid" -gt 0 ] && ! alive "$pid"; } \
+  && ok "SIGINT stops the build and its children, exit 130" || not_ok "SIGINT stops the build and its children, exit 130"
 unset BP_TEST_PIDFILE
 
 # ---------------------------------------------------------------- part 2

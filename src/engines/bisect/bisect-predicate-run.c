@@ -16,6 +16,7 @@
  * should not change tracked files: those are rewritten only when the tree
  * changes them. */
 #include "base/fs.h"
+#include "base/subprocess.h"
 #include "engines/bisect/bisect-predicate.h"
 #include "sources/tree-sync.h"
 
@@ -45,31 +46,22 @@ static gboolean
 run_command (RunPredicate *rp, const char *hex, int *code, GCancellable *cancellable,
              GError **error)
 {
-  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
-  g_subprocess_launcher_set_cwd (launcher, rp->dir);
-  /* the command's output is progress, not our data: send it to stderr */
-  int err_fd = dup (STDERR_FILENO);
-  if (err_fd >= 0)
-    g_subprocess_launcher_take_stdout_fd (launcher, err_fd);
-  g_subprocess_launcher_setenv (launcher, "BACKPORT_BISECT_COMMIT", hex, TRUE);
-  g_subprocess_launcher_setenv (launcher, "BACKPORT_BISECT_REPO",
-                                git_repository_path (rp->parent.repo), TRUE);
+  g_autofree char *commit = g_strdup_printf ("BACKPORT_BISECT_COMMIT=%s", hex);
+  g_autofree char *repo = g_strdup_printf ("BACKPORT_BISECT_REPO=%s", git_repository_path (rp->parent.repo));
+  const char *env[] = { commit, repo, NULL };
+  /* the command's output is progress, not our data: it goes to stderr; its
+   * process group dies with a cancel, as git's would with ^C */
+  BpRunOptions o = { .cwd = rp->dir, .env = env, .to_stderr = TRUE };
+  const char *argv[] = { "/bin/sh", "-c", rp->command, NULL };
   g_autoptr(GError) local = NULL;
-  g_autoptr(GSubprocess) proc = g_subprocess_launcher_spawn (launcher, &local, "/bin/sh", "-c",
-                                                             rp->command, NULL);
-  if (proc == NULL)
-    {
-      g_set_error (error, BP_BISECT_ERROR, BP_BISECT_ERROR_ABORT,
-                   "cannot run '%s': %s", rp->command, local->message);
-      return FALSE;
-    }
-  if (!g_subprocess_wait (proc, cancellable, error))
-    return FALSE;
-  if (g_subprocess_get_if_exited (proc))
-    *code = g_subprocess_get_exit_status (proc);
+  if (bp_run (argv, &o, NULL, code, cancellable, &local))
+    return TRUE;
+  if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_propagate_error (error, g_steal_pointer (&local));
   else
-    *code = 128 + g_subprocess_get_term_sig (proc);
-  return TRUE;
+    g_set_error (error, BP_BISECT_ERROR, BP_BISECT_ERROR_ABORT, "cannot run '%s': %s", rp->command,
+                 local->message);
+  return FALSE;
 }
 
 static gboolean
@@ -84,10 +76,9 @@ run_evaluate (BpBisectPredicate *self, git_commit *commit, const git_oid *key,
   g_autoptr(GError) local = NULL;
   if (!bp_tree_sync_update (rp->sync, git_commit_tree_id (commit), &stats, cancellable, &local))
     {
-      if (*bp_bisect_interrupted_flag ())
+      if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         {
-          g_set_error (error, BP_BISECT_ERROR, BP_BISECT_ERROR_ABORT, "interrupted by signal %d",
-                       (int) *bp_bisect_interrupted_flag ());
+          g_propagate_error (error, g_steal_pointer (&local));
           return FALSE;
         }
       g_set_error (error, BP_BISECT_ERROR, BP_BISECT_ERROR_GIT, "checking out %.12s into %s: %s",
@@ -155,8 +146,7 @@ BpBisectPredicate *
 bp_bisect_predicate_run_new_full (git_repository *repo, const char *command,
                                   const BpRunPredicateOptions *options, GError **error)
 {
-  BpTreeSyncOptions so = { options ? options->paths : NULL, options && options->submodules,
-                           bp_bisect_interrupted_flag () };
+  BpTreeSyncOptions so = { options ? options->paths : NULL, options && options->submodules, NULL };
   g_autofree char *dir = g_dir_make_tmp ("backport-bisect-XXXXXX", error);
   if (dir == NULL)
     return NULL;

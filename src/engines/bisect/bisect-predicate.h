@@ -79,10 +79,6 @@ const char *bp_bisect_predicate_run_dir (BpBisectPredicate *self);
  * engines/repro/bisect-predicate-repro.c. */
 BpBisectPredicate *bp_bisect_predicate_repro_new (git_repository *repo, GError **error);
 
-/* The flag bp_bisect_run's SIGINT/SIGTERM handler sets (non-zero: stop),
- * for predicates whose work between two steps can be long. */
-const volatile sig_atomic_t *bp_bisect_interrupted_flag (void);
-
 /* Helpers shared by the implementations. */
 /* Blob id at PATH in COMMIT's tree; FALSE (no error) when absent. */
 gboolean bp_bisect_blob_at (git_commit *commit, const char *path, git_oid *out, GError **error);

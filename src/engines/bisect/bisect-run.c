@@ -1,39 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The bisection driver (see bisect-run.h): the loop around bp_bisect_next()
  * and a predicate: replay a log first, test, mark, write the log as it goes
- * (bisect-log.c), stop on a signal between steps, and build the outcome
+ * (bisect-log.c), stop between steps when cancelled (main.c cancels on
+ * SIGINT/SIGTERM), and build the outcome
  * (bisect-outcome.c). */
 #include "engines/bisect/bisect-log.h"
 
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
-
-static volatile sig_atomic_t interrupted = 0;
-
-static void
-on_signal (int sig)
-{
-  interrupted = sig;
-}
-
-const volatile sig_atomic_t *
-bp_bisect_interrupted_flag (void)
-{
-  return &interrupted;
-}
-
-static gboolean
-check_interrupted (GError **error)
-{
-  if (!interrupted)
-    return TRUE;
-  g_set_error (error, BP_BISECT_ERROR, BP_BISECT_ERROR_ABORT, "interrupted by signal %d",
-               (int) interrupted);
-  return FALSE;
-}
-
 
 static void
 progress (const BpBisectRunOptions *o, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
@@ -95,23 +70,6 @@ append_step (GArray *steps, git_repository *repo, const git_oid *oid, BpBisectVe
   g_array_append_val (steps, rs);
 }
 
-/* Restores SIGINT and SIGTERM when it goes out of scope. */
-typedef struct {
-  gboolean set;
-  struct sigaction old_int, old_term;
-} Signals;
-
-static void
-signals_restore (Signals *s)
-{
-  if (!s->set)
-    return;
-  sigaction (SIGINT, &s->old_int, NULL);
-  sigaction (SIGTERM, &s->old_term, NULL);
-  s->set = FALSE;
-}
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Signals, signals_restore)
-
 /* Replay OPTS' marks, then test until the end.  Fills STEPS, NEXT and
  * COUNTS: tested, decided (good or bad, replayed included), skipped. */
 static gboolean
@@ -119,14 +77,6 @@ drive (git_repository *repo, BpBisect *b, BpBisectPredicate *pred, const BpBisec
        BpBisectLog *log, GArray *steps, BpBisectNext *next, guint counts[3],
        GCancellable *cancellable, GError **error)
 {
-  g_auto(Signals) sig = { FALSE };
-  struct sigaction sa = { 0 };
-  sa.sa_handler = on_signal;
-  interrupted = 0;
-  sigaction (SIGINT, &sa, &sig.old_int);
-  sigaction (SIGTERM, &sa, &sig.old_term);
-  sig.set = TRUE;
-
   if (pred->note)
     progress (o, "%s", pred->note);
   guint replayed_decisions = 0;
@@ -177,7 +127,7 @@ drive (git_repository *repo, BpBisect *b, BpBisectPredicate *pred, const BpBisec
       guint evals_before = pred->evaluations;
       gint64 t0 = g_get_monotonic_time ();
       gboolean ok = bp_bisect_predicate_test (pred, commit, &verdict, &evidence, cancellable, error)
-                    && check_interrupted (error);
+                    && !g_cancellable_set_error_if_cancelled (cancellable, error);
       git_commit_free (commit);
       if (!ok)
         return FALSE;

@@ -148,20 +148,18 @@ void bp_check_job_free (BpCheckJob *job);
  * job is done; cancelling stops every build. */
 void bp_build_check_lines (GPtrArray *jobs, const BpCheckOptions *options, GCancellable *cancellable);
 
-/* The exit code of one line: 0 compiles, 1 the series breaks the build (or
- * does not apply), 3 cannot build or already broken. */
-int bp_check_job_exit (const BpCheckJob *job);
-/* The exit code of all of JOBS, and how many lines had 1 and 3. */
-int bp_check_jobs_exit (GPtrArray *jobs, guint *n_found, guint *n_missing);
-/* "compiles", ..., "cannot-build", "interrupted". */
-const char *bp_check_job_verdict (const BpCheckJob *job);
-/* One sentence on how the line went. */
-char *bp_check_job_sentence (const BpCheckJob *job);
+/* How a line's check ended, for the caller to turn into an exit code. */
+typedef enum {
+  BP_CHECK_OUTCOME_COMPILES,   /* every touched object compiles with the series */
+  BP_CHECK_OUTCOME_BREAKS,     /* the series breaks the build, or does not apply */
+  BP_CHECK_OUTCOME_CANNOT,     /* the tree cannot be built here, or is broken before */
+} BpCheckOutcome;
 
+BpCheckOutcome bp_check_job_outcome (const BpCheckJob *job);
+
+/* C compiles with the series but with warnings it did not have. */
+gboolean bp_compile_result_warns_anew (const BpCompileResult *c);
 /* C compiles before the series and fails, or warns anew, with it. */
 gboolean bp_compile_result_breaks (const BpCompileResult *c);
 /* The status after the series as shown: "warnings" when it warns anew. */
 const char *bp_compile_result_after_status (const BpCompileResult *c);
-
-/* JOBS as JSON: { "lines": [...], "exit": EXIT_CODE }. */
-JsonNode *bp_check_jobs_to_json (GPtrArray *jobs, int exit_code);
