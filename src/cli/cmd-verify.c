@@ -80,7 +80,9 @@ on_trees_progress (const char *line, BpTreesProgressKind kind, const char *messa
 static gboolean
 finish (GPtrArray *reports, BpFixPack *pack, GError **error)
 {
-  int code = bp_verify_exit_code (reports, opt_strict);
+  BpVerifyOutcome outcome = bp_verify_outcome (reports, opt_strict);
+  int code = outcome == BP_VERIFY_NOTHING ? BP_EXIT_MISSING
+           : outcome == BP_VERIFY_FAILED ? BP_EXIT_FOUND : BP_EXIT_OK;
   g_autoptr(JsonNode) identity = NULL;
   if (pack)
     {

@@ -85,8 +85,8 @@ bp_line_report_set (BpLineReport *r, BpStepKind kind, BpStepState state,
   s->evidence = evidence;
 }
 
-int
-bp_verify_exit_code (GPtrArray *reports, gboolean strict)
+BpVerifyOutcome
+bp_verify_outcome (GPtrArray *reports, gboolean strict)
 {
   gboolean any_tree = FALSE, any_fail = FALSE;
   for (guint i = 0; i < reports->len; i++)
@@ -104,8 +104,8 @@ bp_verify_exit_code (GPtrArray *reports, gboolean strict)
         }
     }
   if (!any_tree)
-    return 3;
-  return any_fail ? 1 : 0;
+    return BP_VERIFY_NOTHING;
+  return any_fail ? BP_VERIFY_FAILED : BP_VERIFY_PROVEN;
 }
 
 /* ---- JSON ---------------------------------------------------------------- */

@@ -55,9 +55,14 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (BpLineReport, bp_line_report_free)
 void bp_line_report_set (BpLineReport *report, BpStepKind kind, BpStepState state,
                          const char *cell, const char *detail, JsonNode *evidence);
 
-/* The exit code for these lines: 3 when no line had a tree, 1 when any step
- * failed (or, with STRICT, was skipped on an affected line), else 0. */
-int bp_verify_exit_code (GPtrArray *reports, gboolean strict);
+/* How these lines went, for the caller's exit code. */
+typedef enum {
+  BP_VERIFY_PROVEN,    /* every step proved what it had to */
+  BP_VERIFY_FAILED,    /* a step failed (or, with STRICT, could not run on a line with a tree) */
+  BP_VERIFY_NOTHING,   /* no line had a tree */
+} BpVerifyOutcome;
+
+BpVerifyOutcome bp_verify_outcome (GPtrArray *reports, gboolean strict);
 
 /* JSON: one document {"backport":..., "pack":..., "lines":[...], "exit":N}. */
 JsonNode *bp_verify_to_json (GPtrArray *reports, JsonNode *pack_identity, int exit_code);

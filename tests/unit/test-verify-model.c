@@ -30,14 +30,14 @@ static void
 test_exit_rules (void)
 {
   g_autoptr(GPtrArray) r = sample ();
-  g_assert_cmpint (bp_verify_exit_code (r, FALSE), ==, 0);
+  g_assert_cmpint (bp_verify_outcome (r, FALSE), ==, BP_VERIFY_PROVEN);
   /* a skipped step on a line with a tree is not a proof under --strict */
-  g_assert_cmpint (bp_verify_exit_code (r, TRUE), ==, 1);
+  g_assert_cmpint (bp_verify_outcome (r, TRUE), ==, BP_VERIFY_FAILED);
   BpLineReport *a = g_ptr_array_index (r, 0);
   bp_line_report_set (a, BP_STEP_CHECK, BP_STEP_FAIL, "the series breaks the build", "error: x", NULL);
-  g_assert_cmpint (bp_verify_exit_code (r, FALSE), ==, 1);
+  g_assert_cmpint (bp_verify_outcome (r, FALSE), ==, BP_VERIFY_FAILED);
   a->has_tree = FALSE;
-  g_assert_cmpint (bp_verify_exit_code (r, FALSE), ==, 3);
+  g_assert_cmpint (bp_verify_outcome (r, FALSE), ==, BP_VERIFY_NOTHING);
 }
 
 static void
