@@ -25,3 +25,11 @@ BP_CMD (pack);
 /* Parse a command's options with the common conventions: --help prints the
  * summary, unknown options are usage errors (exit 2). */
 gboolean bp_cmd_parse (GOptionContext *context, int *argc, char ***argv, GError **error);
+
+/* The libraries say what is wrong; a command says which of its options
+ * mends it: when *ERROR is DOMAIN/CODE, append HINT to its message. */
+void bp_cmd_hint (GError **error, GQuark domain, int code, const char *hint);
+
+/* The fix pack NAME (NULL: the only bundled one), hinting at --pack when
+ * there are several. */
+struct _BpFixPack *bp_cmd_load_pack (const char *name, GError **error);

@@ -169,7 +169,7 @@ BP_CMD (apply)
       return FALSE;
     }
 
-  g_autoptr(BpFixPack) pack = bp_fixpack_load_default (opt_pack, error);
+  g_autoptr(BpFixPack) pack = bp_cmd_load_pack (opt_pack, error);
   if (pack == NULL)
     return FALSE;
   g_autofree char *version = tree_version (opt_tree);

@@ -155,7 +155,7 @@ BP_CMD (check)
     return bp_usage (error, "one LINE at a time (or --all with --tree-for LINE=DIR)");
   const char *line_name = argc == 2 ? argv[1] : NULL;
 
-  g_autoptr(BpFixPack) pack = bp_fixpack_load_default (pack_name, error);
+  g_autoptr(BpFixPack) pack = bp_cmd_load_pack (pack_name, error);
   if (pack == NULL)
     return FALSE;
 
@@ -215,6 +215,13 @@ BP_CMD (check)
   /* Builds run in their own process groups: a ^C reaches only us, and
    * main.c's cancel stops them. */
   bp_build_check_lines (jobs, &options, cancellable);
+  for (guint i = 0; i < jobs->len; i++)
+    {
+      BpCheckJob *job = jobs->pdata[i];
+      bp_cmd_hint (&job->error, BP_BUILD_ERROR, BP_BUILD_ERROR_TIMEOUT, " (see --timeout)");
+      bp_cmd_hint (&job->error, BP_BUILD_ERROR, BP_BUILD_ERROR_BUSY, "; use --build-dir for a separate one");
+      bp_cmd_hint (&job->error, BP_BUILD_ERROR, BP_BUILD_ERROR_NESTED, ": give --build-dir outside the tree");
+    }
 
   guint n_found = 0, n_missing = 0;
   for (guint i = 0; i < jobs->len; i++)

@@ -35,7 +35,7 @@ BP_CMD (export)
     return bp_usage (error, "--format must be quilt, dep3, mbox or rpm%s%s",
                      opt_format ? ", not " : "", opt_format ? opt_format : "");
 
-  g_autoptr(BpFixPack) pack = bp_fixpack_load_default (opt_pack, error);
+  g_autoptr(BpFixPack) pack = bp_cmd_load_pack (opt_pack, error);
   if (pack == NULL)
     return FALSE;
   BpFixLine *line = bp_fixpack_get_line (pack, argv[1], error);

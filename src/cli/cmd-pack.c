@@ -90,7 +90,11 @@ BP_CMD (pack)
   };
   g_autoptr(BpPackNewResult) r = bp_pack_new (repo, &o, cancellable, error);
   if (r == NULL)
-    return FALSE;
+    {
+      bp_cmd_hint (error, BP_PACK_ERROR, BP_PACK_ERROR_EXISTS, "; pass --force to replace it");
+      bp_cmd_hint (error, BP_PACK_ERROR, BP_PACK_ERROR_NO_CULPRIT, " with --culprit COMMIT");
+      return FALSE;
+    }
   if (opt_json)
     {
       print_json (r);

@@ -78,7 +78,12 @@ BP_CMD (pick)
   g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func ((GDestroyNotify) bp_pick_item_free);
   for (int i = 1; i < argc; i++)
     if (!bp_pick_input_add (repo, argv[i], trailer, items, error))
-      return FALSE;
+      {
+        bp_cmd_hint (error, BP_PICK_ERROR, BP_PICK_ERROR_DAMAGED,
+                     " with `backport import FILE --tree DIR -o FIXED`");
+        bp_cmd_hint (error, BP_PICK_ERROR, BP_PICK_ERROR_NO_REPO, " (give --repo DIR)");
+        return FALSE;
+      }
 
   BpPickOptions options = {
     .onto = opt_onto, .tree_dir = opt_tree, .quilt = opt_quilt, .branch = opt_branch,
@@ -86,7 +91,10 @@ BP_CMD (pick)
   };
   g_autoptr(GPtrArray) results = bp_pick_run (repo, g_steal_pointer (&items), &options, cancellable, error);
   if (results == NULL)
-    return FALSE;
+    {
+      bp_cmd_hint (error, BP_PICK_ERROR, BP_PICK_ERROR_EXISTS, "; choose another name, or pass --force to move it");
+      return FALSE;
+    }
   gboolean done = bp_pick_results_all_done (results);
   if (opt_json)
     {

@@ -47,7 +47,7 @@ BP_CMD (show)
   if (argc != 2)
     return bp_usage (error, "give one LINE, e.g. `backport show 10.2`");
 
-  g_autoptr(BpFixPack) pack = bp_fixpack_load_default (opt_pack, error);
+  g_autoptr(BpFixPack) pack = bp_cmd_load_pack (opt_pack, error);
   if (pack == NULL)
     return FALSE;
   BpFixLine *line = bp_fixpack_get_line (pack, argv[1], error);

@@ -247,7 +247,7 @@ BP_CMD (status)
   if (opt_tree && patterns->len > 1)
     return bp_usage (error, "--refs needs a repository, not --tree");
 
-  g_autoptr(BpFixPack) pack = bp_fixpack_load_default (opt_pack, error);
+  g_autoptr(BpFixPack) pack = bp_cmd_load_pack (opt_pack, error);
   if (pack == NULL)
     return FALSE;
 

@@ -177,7 +177,7 @@ BP_CMD (verify)
   if (opt_merge)
     return merge (argc, argv, error);
 
-  g_autoptr(BpFixPack) pack = bp_fixpack_load_default (opt_pack, error);
+  g_autoptr(BpFixPack) pack = bp_cmd_load_pack (opt_pack, error);
   if (pack == NULL)
     return FALSE;
   g_autoptr(GPtrArray) lines = g_ptr_array_new ();
@@ -227,5 +227,12 @@ BP_CMD (verify)
                                                      cancellable, error);
   if (reports == NULL)
     return FALSE;
+  /* Bisecting needs the history: the pipeline leaves the step to say so. */
+  for (guint i = 0; !opt_repo && i < reports->len; i++)
+    {
+      BpLineReport *r = reports->pdata[i];
+      if (r->has_tree && !r->steps[BP_STEP_BISECT].ran)
+        bp_line_report_set (r, BP_STEP_BISECT, BP_STEP_SKIP, "needs --repo (history)", NULL, NULL);
+    }
   return finish (reports, pack, error);
 }

@@ -458,7 +458,7 @@ bp_fixpack_load_default (const char *name, GError **error)
       if (strchr (name, '/') || strcmp (name, "..") == 0 || strcmp (name, ".") == 0)
         {
           g_set_error (error, BP_FIXPACK_ERROR, BP_FIXPACK_ERROR_NOT_FOUND,
-                       "--pack %s: a pack is named by its directory name, without '/'", name);
+                       "'%s' is not a pack name: a pack is named by its directory name, without '/'", name);
           return NULL;
         }
       g_autoptr(GPtrArray) roots = bp_fixpack_roots ();
@@ -479,9 +479,10 @@ bp_fixpack_load_default (const char *name, GError **error)
   g_autoptr(GPtrArray) found = packs_in (root);
   if (found->len != 1)
     {
-      g_set_error (error, BP_FIXPACK_ERROR, BP_FIXPACK_ERROR_NOT_FOUND,
+      g_set_error (error, BP_FIXPACK_ERROR,
+                   found->len == 0 ? BP_FIXPACK_ERROR_NOT_FOUND : BP_FIXPACK_ERROR_SEVERAL,
                    found->len == 0 ? "%s: no fix pack (a directory with fix.ini); set BACKPORT_PACKS"
-                                   : "%s: several fix packs: name one with --pack", root);
+                                   : "%s: several fix packs", root);
       return NULL;
     }
   g_autofree char *dir = g_build_filename (root, g_ptr_array_index (found, 0), NULL);

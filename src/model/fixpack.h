@@ -13,6 +13,7 @@ typedef enum {
   BP_FIXPACK_ERROR_NOT_FOUND,    /* no such pack or line */
   BP_FIXPACK_ERROR_INVALID,      /* fix.ini or series is wrong */
   BP_FIXPACK_ERROR_PATCH,        /* a patch file is unreadable or does not parse */
+  BP_FIXPACK_ERROR_SEVERAL,      /* no pack named, and there are several */
 } BpFixPackErrorCode;
 
 typedef enum {

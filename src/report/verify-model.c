@@ -184,7 +184,7 @@ bp_verify_from_json (JsonNode *root, const char *source, GPtrArray *reports, GEr
   if (lines_node == NULL || !JSON_NODE_HOLDS_ARRAY (lines_node))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                   "%s: not a `backport verify --json` document (no \"lines\" array)", source);
+                   "%s: not a backport verify JSON document (no \"lines\" array)", source);
       return FALSE;
     }
   JsonArray *lines = json_node_get_array (lines_node);

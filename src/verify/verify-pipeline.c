@@ -64,14 +64,7 @@ bp_verify_pipeline (BpFixPack *pack, const char *const *names, const BpVerifyPla
         return NULL;
     }
   if (o->repo)
-    bp_verify_bisect (pack, reports, o, cancellable);
-  else
-    for (guint i = 0; i < reports->len; i++)
-      {
-        BpLineReport *r = reports->pdata[i];
-        if (r->has_tree)
-          bp_line_report_set (r, BP_STEP_BISECT, BP_STEP_SKIP, "needs --repo (history)", NULL, NULL);
-      }
+    bp_verify_bisect (pack, reports, o, cancellable);   /* without one, BISECT stays not run */
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return NULL;
   return g_steal_pointer (&reports);

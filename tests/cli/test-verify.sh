@@ -70,7 +70,7 @@ bp verify --merge "$TEST_TMP"/v-*.json
 { assert_rc 1 && row 10.1 | grep -q FAIL; } && ok "--merge with a failing line: exit 1" || not_ok "--merge with a failing line: exit 1"
 echo '{"not": "ours"}' >"$TEST_TMP/bad.json"
 bp verify --merge "$TEST_TMP/bad.json"
-{ assert_rc 3 && assert_one_line_error 'bad.json: not a `backport verify --json` document'; } \
+{ assert_rc 3 && assert_one_line_error 'bad.json: not a backport verify JSON document'; } \
   && ok "--merge of a foreign document: one line, exit 3" || not_ok "--merge of a foreign document: one line, exit 3"
 
 # With a repository: trees from its tags, and a bisection that must land on

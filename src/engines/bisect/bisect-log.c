@@ -54,7 +54,7 @@ bp_bisect_log_start (BpBisectLog *log, BpBisect *b)
 {
   if (log->f == NULL)
     return;
-  fprintf (log->f, "# backport bisect log: replay with `backport bisect --replay FILE`"
+  fprintf (log->f, "# backport bisect log, in git's format: git bisect replay (or backport's replay) reads it"
                    " or `git bisect replay FILE`\n");
   g_autofree char *bad = bp_bisect_hex (bp_bisect_bad (b));
   g_autofree char *bad_subject = bp_bisect_subject (log->repo, bp_bisect_bad (b));
@@ -66,7 +66,7 @@ bp_bisect_log_start (BpBisectLog *log, BpBisect *b)
       g_autofree char *s = bp_bisect_subject (log->repo, &g_array_index (goods, git_oid, i));
       fprintf (log->f, "# good: [%s] %s\n", g, s);
     }
-  fprintf (log->f, "git bisect start%s '%s'", bp_bisect_first_parent (b) ? " '--first-parent'" : "", bad);
+  fprintf (log->f, "git bisect start%s '%s'", bp_bisect_first_parent (b) ? " '--first-parent'" : "", bad);   /* git's syntax */
   for (guint i = 0; i < goods->len; i++)
     {
       g_autofree char *g = bp_bisect_hex (&g_array_index (goods, git_oid, i));
@@ -122,7 +122,7 @@ bp_bisect_log_parse (const char *file, char **bad, GPtrArray *goods, gboolean *f
   g_autoptr(GError) local = NULL;
   if (!g_file_get_contents (file, &text, NULL, &local))
     {
-      g_set_error (error, BP_BISECT_ERROR, BP_BISECT_ERROR_REPLAY, "cannot read --replay %s: %s",
+      g_set_error (error, BP_BISECT_ERROR, BP_BISECT_ERROR_REPLAY, "cannot read the bisect log %s: %s",
                    file, local->message);
       return FALSE;
     }
@@ -147,7 +147,7 @@ bp_bisect_log_parse (const char *file, char **bad, GPtrArray *goods, gboolean *f
           gboolean revs_seen = FALSE;
           for (int i = 3; i < argc; i++)
             {
-              if (strcmp (argv[i], "--first-parent") == 0)
+              if (strcmp (argv[i], "--first-parent") == 0)   /* git's syntax */
                 *first_parent = TRUE;
               else if (strcmp (argv[i], "--no-checkout") == 0)
                 continue;
@@ -215,7 +215,7 @@ bp_bisect_log_parse (const char *file, char **bad, GPtrArray *goods, gboolean *f
   if (*bad == NULL || goods->len == 0)
     {
       g_set_error (error, BP_BISECT_ERROR, BP_BISECT_ERROR_REPLAY,
-                   "--replay %s names no bad and good commits to start from", file);
+                   "the bisect log %s names no bad and good commits to start from", file);
       return FALSE;
     }
   return TRUE;

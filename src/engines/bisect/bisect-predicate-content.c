@@ -99,7 +99,7 @@ bp_bisect_predicate_content_new (git_repository *repo, const char *path, const c
   if (re == NULL)
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "--pattern '%s' is not a valid regular expression: %s", regex, local->message);
+                   "'%s' is not a valid regular expression: %s", regex, local->message);
       return NULL;
     }
   ContentPredicate *cp = (ContentPredicate *)

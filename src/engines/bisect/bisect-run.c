@@ -87,7 +87,7 @@ drive (git_repository *repo, BpBisect *b, BpBisectPredicate *pred, const BpBisec
       if (git_revparse_single (&obj, repo, m->rev) < 0)
         {
           g_set_error (error, BP_BISECT_ERROR, BP_BISECT_ERROR_REPLAY,
-                       "--replay %s: unknown commit %s", o->replay, m->rev);
+                       "the bisect log %s names an unknown commit %s", o->replay, m->rev);
           return FALSE;
         }
       git_oid oid = *git_object_id (obj);
@@ -169,7 +169,7 @@ bp_bisect_run (git_repository *repo, BpBisect *b, BpBisectPredicate *pred,
       if (log.f == NULL)
         {
           g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno),
-                       "cannot write --log %s: %s", o->log, g_strerror (errno));
+                       "cannot write the bisect log %s: %s", o->log, g_strerror (errno));
           return NULL;
         }
     }

@@ -58,7 +58,7 @@ compile_entry (BpBuildCheck *ck, const BpCompileEntry *e, const char *phase, BpC
     {
       if (g_error_matches (local, BP_BUILD_ERROR, BP_BUILD_ERROR_TIMEOUT))
         g_set_error (error, BP_BUILD_ERROR, BP_BUILD_ERROR_TIMEOUT,
-                     "compiling %s ran past its deadline of %u s and was killed (see --timeout)",
+                     "compiling %s ran past its deadline of %u s and was killed",
                      e->rel, ck->timeout);
       else
         g_propagate_error (error, g_steal_pointer (&local));

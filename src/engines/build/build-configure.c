@@ -510,7 +510,7 @@ bp_build_configure (BpBuildCheck *ck, GCancellable *cancellable, GError **error)
       if (g_error_matches (local, BP_BUILD_ERROR, BP_BUILD_ERROR_TIMEOUT))
         {
           g_set_error (error, BP_BUILD_ERROR, BP_BUILD_ERROR_TIMEOUT,
-                       "configure of %s ran past its deadline of %u s and was killed (see --timeout)",
+                       "configure of %s ran past its deadline of %u s and was killed",
                        ck->tree, ck->timeout);
           return FALSE;
         }

@@ -282,7 +282,7 @@ bp_build_headers_build (BpBuildCheck *ck, BpBuildHeaders *h, GHashTable *set, GC
     {
       if (g_error_matches (local, BP_BUILD_ERROR, BP_BUILD_ERROR_TIMEOUT))
         g_set_error (error, BP_BUILD_ERROR, BP_BUILD_ERROR_TIMEOUT,
-                     "generating headers in %s ran past its deadline of %u s and was killed (see --timeout)",
+                     "generating headers in %s ran past its deadline of %u s and was killed",
                      ck->build, ck->timeout);
       else
         g_propagate_error (error, g_steal_pointer (&local));

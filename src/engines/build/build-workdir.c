@@ -41,7 +41,7 @@ bp_build_take_lock (BpBuildCheck *ck, GCancellable *cancellable, GError **error)
       if (g_get_monotonic_time () > deadline)
         {
           g_set_error (error, BP_BUILD_ERROR, BP_BUILD_ERROR_BUSY,
-                       "another check has held %s for %u s; use --build-dir for a separate one",
+                       "another check has held %s for %u s",
                        ck->work, ck->timeout);
           close (fd);
           return -1;
@@ -118,8 +118,8 @@ bp_build_work_dir_apart (const char *tree, const char *work, GError **error)
   gboolean nested = path_within (rwork, rtree) || path_within (rtree, rwork);
   if (nested)
     {
-      g_set_error (error, BP_BUILD_ERROR, BP_BUILD_ERROR_NOT_A_TREE,
-                   "the work directory %s and the tree %s are inside one another: give --build-dir outside the tree",
+      g_set_error (error, BP_BUILD_ERROR, BP_BUILD_ERROR_NESTED,
+                   "the work directory %s and the tree %s are inside one another",
                    work, tree);
       return FALSE;
     }

@@ -406,7 +406,7 @@ bp_build_check (BpFixLine *line, const char *tree, const BpCheckOptions *options
   if (!g_file_test (tree, G_FILE_TEST_IS_DIR))
     {
       g_set_error (error, BP_BUILD_ERROR, BP_BUILD_ERROR_NOT_A_TREE,
-                   "%s is not a directory: give the unpacked source tree with --tree", tree);
+                   "%s is not a directory: give the unpacked source tree", tree);
       return NULL;
     }
   g_autoptr(BpCheckResult) res = g_new0 (BpCheckResult, 1);

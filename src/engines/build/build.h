@@ -35,6 +35,7 @@ typedef enum {
   BP_BUILD_ERROR_NO_OBJECT,           /* no file the series touches is compiled here */
   BP_BUILD_ERROR_BUSY,                /* another check holds the work directory */
   BP_BUILD_ERROR_FAILED,              /* I/O, generating headers, ninja itself */
+  BP_BUILD_ERROR_NESTED,              /* the work directory and the tree are inside one another */
 } BpBuildErrorCode;
 
 typedef enum {

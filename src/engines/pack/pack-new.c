@@ -17,14 +17,7 @@
 #include "model/fixpack.h"
 #include "sources/release-tags.h"
 
-#define BP_PACK_ERROR (bp_pack_error_quark ())
 G_DEFINE_QUARK (bp-pack-error-quark, bp_pack_error)
-
-enum {
-  BP_PACK_ERROR_INPUT,     /* no such fix, no culprit, no release tags */
-  BP_PACK_ERROR_EXISTS,    /* a pack of that name exists (no --force) */
-  BP_PACK_ERROR_IO,
-};
 
 static void
 line_free (BpPackNewLine *l)
@@ -114,7 +107,7 @@ choose_lines (git_repository *repo, GPtrArray *tags, const BpPackNewOptions *o, 
           if (t == NULL)
             {
               g_set_error (error, BP_PACK_ERROR, BP_PACK_ERROR_INPUT,
-                           "--lines %s: the repository has no release tag v%s.N", *l, *l);
+                           "line %s: the repository has no release tag v%s.N", *l, *l);
               g_ptr_array_unref (chosen);
               return NULL;
             }
@@ -285,7 +278,7 @@ choose_culprit (git_repository *repo, const BpPackNewOptions *o, const BpPickIte
     {
       char *c = resolve_commit (repo, o->culprit);
       if (c == NULL)
-        g_set_error (error, BP_PACK_ERROR, BP_PACK_ERROR_INPUT, "--culprit %s: not a commit of the repository",
+        g_set_error (error, BP_PACK_ERROR, BP_PACK_ERROR_INPUT, "culprit %s: not a commit of the repository",
                      o->culprit);
       return c;
     }
@@ -295,10 +288,10 @@ choose_culprit (git_repository *repo, const BpPackNewOptions *o, const BpPickIte
       if (strlen (f) == GIT_OID_HEXSZ)
         return g_strdup (f);
     }
-  g_set_error (error, BP_PACK_ERROR, BP_PACK_ERROR_INPUT,
+  g_set_error (error, BP_PACK_ERROR, BP_PACK_ERROR_NO_CULPRIT,
                item->fixes && item->fixes->len
-                 ? "%s: its Fixes: commit is not in the repository; fetch it, or give --culprit COMMIT"
-                 : "%s has no Fixes: trailer naming the commit that brought the bug; give --culprit COMMIT",
+                 ? "%s: its Fixes: commit is not in the repository; fetch it, or name the culprit"
+                 : "%s has no Fixes: trailer naming the commit that brought the bug: name the culprit",
                o->from);
   return NULL;
 }
@@ -313,7 +306,7 @@ move_into_place (const char *tmp, const char *dest, gboolean force, GError **err
       old = g_strdup_printf ("%s.old-%d", dest, (int) getpid ());
       if (!force || g_rename (dest, old) != 0)
         {
-          g_set_error (error, BP_PACK_ERROR, BP_PACK_ERROR_EXISTS, "%s exists; pass --force to replace it", dest);
+          g_set_error (error, BP_PACK_ERROR, BP_PACK_ERROR_EXISTS, "%s exists", dest);
           return FALSE;
         }
     }
@@ -374,7 +367,7 @@ bp_pack_new (git_repository *repo, const BpPackNewOptions *o, GCancellable *canc
   g_autofree char *dest = g_build_filename (root, o->name, NULL);
   if (!o->force && g_file_test (dest, G_FILE_TEST_EXISTS))
     {
-      g_set_error (error, BP_PACK_ERROR, BP_PACK_ERROR_EXISTS, "%s exists; pass --force to replace it", dest);
+      g_set_error (error, BP_PACK_ERROR, BP_PACK_ERROR_EXISTS, "%s exists", dest);
       return NULL;
     }
   g_autoptr(BpPickItem) item = load_fix (repo, o->from, error);

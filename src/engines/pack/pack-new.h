@@ -24,6 +24,16 @@
 
 #include "engines/pick/pick-run.h"
 
+#define BP_PACK_ERROR (bp_pack_error_quark ())
+GQuark bp_pack_error_quark (void);
+
+typedef enum {
+  BP_PACK_ERROR_INPUT,      /* no such fix, no release tags */
+  BP_PACK_ERROR_NO_CULPRIT, /* no Fixes: trailer the repository resolves */
+  BP_PACK_ERROR_EXISTS,     /* a pack of that name exists (no force) */
+  BP_PACK_ERROR_IO,
+} BpPackErrorCode;
+
 typedef struct {
   const char *name;           /* the pack's directory name */
   const char *from;           /* a commit of the repository, or a patch/mail file */

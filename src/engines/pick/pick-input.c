@@ -332,9 +332,8 @@ bp_pick_items_from_file (git_repository *repo, const char *path, GPtrArray *item
       BpImported *imp = imported->pdata[i];
       if (imp->damaged)
         {
-          g_set_error (error, BP_PICK_ERROR, BP_PICK_ERROR_INPUT,
-                       "%s: the patch lost its whitespace; repair it first with "
-                       "`backport import %s --tree DIR -o FILE`", path, path);
+          g_set_error (error, BP_PICK_ERROR, BP_PICK_ERROR_DAMAGED,
+                       "%s: the patch lost its whitespace; repair it against a tree first", path);
           return FALSE;
         }
       g_autofree char *label = imported->len > 1 ? g_strdup_printf ("%s#%u", path, i + 1) : g_strdup (path);
@@ -398,7 +397,7 @@ add_range (git_repository *repo, const char *range, const GRegex *trailer, GPtrA
   if (added == 0)
     {
       g_set_error (error, BP_PICK_ERROR, BP_PICK_ERROR_INPUT, "%s holds no commit to pick%s", range,
-                   trailer ? " that matches --trailer" : "");
+                   trailer ? " that matches the trailer filter" : "");
       return FALSE;
     }
   return TRUE;
@@ -420,8 +419,8 @@ bp_pick_input_add (git_repository *repo, const char *pick, const GRegex *trailer
     }
   if (repo == NULL)
     {
-      g_set_error (error, BP_PICK_ERROR, BP_PICK_ERROR_INPUT,
-                   "%s: no such file, and no repository to find it as a commit in (give --repo DIR)", pick);
+      g_set_error (error, BP_PICK_ERROR, BP_PICK_ERROR_NO_REPO,
+                   "%s: no such file, and no repository to find it as a commit in", pick);
       return FALSE;
     }
   if (strstr (pick, ".."))

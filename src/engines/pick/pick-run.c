@@ -420,7 +420,7 @@ write_commit (Run *run, BpPickResult *r, GError **error)
   if (git_signature_default (&committer, run->repo) != 0)
     {
       g_set_error (error, BP_PICK_ERROR, BP_PICK_ERROR_TARGET,
-                   "no committer identity for --branch: set user.name and user.email (git config)");
+                   "no committer identity for the branch's commits: set user.name and user.email (git config)");
       return FALSE;
     }
   g_autoptr(git_signature) author = NULL;
@@ -582,7 +582,7 @@ open_target (Run *run, GError **error)
           || git_object_peel (&peeled, obj, GIT_OBJECT_COMMIT) != 0)
         {
           g_set_error (error, BP_PICK_ERROR, BP_PICK_ERROR_TARGET,
-                       "--onto %s: not a commit of the repository", o->onto);
+                       "%s: not a commit of the repository", o->onto);
           return FALSE;
         }
       run->start = *git_object_id (peeled);
@@ -623,20 +623,20 @@ check_branch (Run *run, GError **error)
     return TRUE;
   if (run->options->onto == NULL)
     {
-      g_set_error (error, BP_PICK_ERROR, BP_PICK_ERROR_TARGET, "--branch goes with --onto REV");
+      g_set_error (error, BP_PICK_ERROR, BP_PICK_ERROR_TARGET, "a branch starts at a revision: commits need one");
       return FALSE;
     }
   g_autofree char *ref = g_strdup_printf ("refs/heads/%s", branch);
   if (!git_reference_is_valid_name (ref))
     {
-      g_set_error (error, BP_PICK_ERROR, BP_PICK_ERROR_TARGET, "--branch %s: not a valid branch name", branch);
+      g_set_error (error, BP_PICK_ERROR, BP_PICK_ERROR_TARGET, "%s: not a valid branch name", branch);
       return FALSE;
     }
   g_autoptr(git_reference) existing = NULL;
   if (git_reference_lookup (&existing, run->repo, ref) == 0 && !run->options->force)
     {
       g_set_error (error, BP_PICK_ERROR, BP_PICK_ERROR_EXISTS,
-                   "branch %s already exists; choose another name, or pass --force to move it", branch);
+                   "branch %s already exists", branch);
       return FALSE;
     }
   return TRUE;
@@ -712,12 +712,12 @@ bp_pick_run (git_repository *repo, GPtrArray *items, const BpPickOptions *option
   run.picked = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   if ((options->onto == NULL) == (options->tree_dir == NULL))
     {
-      g_set_error (error, BP_PICK_ERROR, BP_PICK_ERROR_TARGET, "give one target: --onto REV or --tree DIR");
+      g_set_error (error, BP_PICK_ERROR, BP_PICK_ERROR_TARGET, "a pick goes onto one target: a revision or a directory");
       return NULL;
     }
   if (options->onto && repo == NULL)
     {
-      g_set_error (error, BP_PICK_ERROR, BP_PICK_ERROR_TARGET, "--onto needs a repository (--repo DIR)");
+      g_set_error (error, BP_PICK_ERROR, BP_PICK_ERROR_TARGET, "picking onto a revision needs its repository");
       return NULL;
     }
   if (options->in_memory && repo)

@@ -34,7 +34,7 @@ bp_pick_target_new_dir (const char *dir, GError **error)
   if (real == NULL || !g_file_test (real, G_FILE_TEST_IS_DIR))
     {
       g_set_error (error, BP_PICK_ERROR, BP_PICK_ERROR_TARGET,
-                   "%s is not a directory; give --tree the top of a source tree", dir);
+                   "%s is not a directory: give the top of a source tree", dir);
       return NULL;
     }
   BpPickTarget *t = g_new0 (BpPickTarget, 1);

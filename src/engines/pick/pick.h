@@ -41,6 +41,8 @@ typedef enum {
   BP_PICK_ERROR_EXISTS,     /* the branch exists and --force was not given */
   BP_PICK_ERROR_GIT,        /* libgit2 failed */
   BP_PICK_ERROR_UNSAFE,     /* a path that leaves the tree */
+  BP_PICK_ERROR_DAMAGED,    /* a pasted patch lost its whitespace: import it against a tree */
+  BP_PICK_ERROR_NO_REPO,    /* a PICK that could only be a commit, and no repository */
 } BpPickErrorCode;
 
 typedef enum {
