@@ -147,6 +147,8 @@ bp_verify_to_json (GPtrArray *reports, JsonNode *pack_identity, int exit_code)
           json_builder_begin_object (b);
           bp_json_add_string (b, "state", state_names[s->state]);
           bp_json_add_string (b, "cell", s->cell);
+          json_builder_set_member_name (b, "ran");
+          json_builder_add_boolean_value (b, s->ran);
           bp_json_add_string (b, "detail", s->detail);
           json_builder_set_member_name (b, "evidence");
           if (s->evidence)
@@ -227,6 +229,8 @@ bp_verify_from_json (JsonNode *root, const char *source, GPtrArray *reports, GEr
           JsonNode *ev = json_object_get_member (s, "evidence");
           bp_line_report_set (r, k, st, cell ? cell : "-", detail,
                               ev && !JSON_NODE_HOLDS_NULL (ev) ? json_node_copy (ev) : NULL);
+          /* a step never reached stays so (older documents: reached) */
+          r->steps[k].ran = json_object_get_boolean_member_with_default (s, "ran", TRUE);
         }
       g_ptr_array_add (reports, g_steal_pointer (&r));
     }
