@@ -50,6 +50,7 @@ typedef struct Worker {
 
 struct BpCommitReader {
   git_odb *odb;
+  GStrv dirs;      /* the object directories whose packs are read */
   GArray *packs;   /* Pack */
   struct Worker *single;   /* for single objects (bp_commit_reader_object) */
   guint since_release;     /* single objects read since pages were given back */
@@ -98,13 +99,9 @@ pack_open (const char *idx_path, Pack *pk)
   return pk->pack_size >= 12 + 20 && memcmp (pk->pack, "PACK", 4) == 0;
 }
 
-BpCommitReader *
-bp_commit_reader_new (git_odb *odb, const char *objects_dir)
+static void
+open_packs (BpCommitReader *r, const char *objects_dir)
 {
-  BpCommitReader *r = g_new0 (BpCommitReader, 1);
-  r->odb = odb;
-  r->packs = g_array_new (FALSE, TRUE, sizeof (Pack));
-  g_array_set_clear_func (r->packs, pack_clear);
   g_autofree char *dir_path = g_build_filename (objects_dir, "pack", NULL);
   g_autoptr(GDir) dir = g_dir_open (dir_path, 0, NULL);
   for (const char *name; dir && (name = g_dir_read_name (dir));)
@@ -118,7 +115,50 @@ bp_commit_reader_new (git_odb *odb, const char *objects_dir)
       else
         pack_clear (&pk);
     }
+}
+
+BpCommitReader *
+bp_commit_reader_new (git_odb *odb, const char *const *object_dirs)
+{
+  BpCommitReader *r = g_new0 (BpCommitReader, 1);
+  r->odb = odb;
+  r->dirs = g_strdupv ((char **) object_dirs);
+  r->packs = g_array_new (FALSE, TRUE, sizeof (Pack));
+  g_array_set_clear_func (r->packs, pack_clear);
+  for (guint i = 0; r->dirs[i]; i++)
+    open_packs (r, r->dirs[i]);
   return r;
+}
+
+GStrv
+bp_object_dirs (const char *objects_dir)
+{
+  g_autoptr(GPtrArray) dirs = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (dirs, g_canonicalize_filename (objects_dir, NULL));
+  /* objects/info/alternates: one directory a line, relative to the objects
+   * directory; alternates may have their own (git allows 5 levels) */
+  for (guint i = 0; i < dirs->len && dirs->len < 16; i++)
+    {
+      g_autofree char *file = g_build_filename (g_ptr_array_index (dirs, i), "info", "alternates", NULL);
+      g_autofree char *text = NULL;
+      if (!g_file_get_contents (file, &text, NULL, NULL))
+        continue;
+      g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
+      for (guint l = 0; lines[l]; l++)
+        {
+          char *line = g_strstrip (lines[l]);
+          if (!*line || *line == '#')
+            continue;
+          g_autofree char *dir = g_canonicalize_filename (line, g_ptr_array_index (dirs, i));
+          gboolean seen = FALSE;
+          for (guint k = 0; k < dirs->len; k++)
+            seen |= strcmp (g_ptr_array_index (dirs, k), dir) == 0;
+          if (!seen && g_file_test (dir, G_FILE_TEST_IS_DIR))
+            g_ptr_array_add (dirs, g_steal_pointer (&dir));
+        }
+    }
+  g_ptr_array_add (dirs, NULL);
+  return (GStrv) g_ptr_array_steal (dirs, NULL);
 }
 
 void
@@ -130,6 +170,7 @@ bp_commit_reader_free (BpCommitReader *reader)
     inflateEnd (&reader->single->z);
   g_free (reader->single);
   g_array_unref (reader->packs);
+  g_strfreev (reader->dirs);
   g_free (reader);
 }
 
@@ -502,21 +543,23 @@ bp_commit_reader_object (BpCommitReader *reader, const git_oid *oid, git_object_
 }
 
 void
-bp_commit_reader_release (BpCommitReader *reader, const char *objects_dir)
+bp_commit_reader_release (BpCommitReader *reader)
 {
   release_all (reader, TRUE);
   /* libgit2 maps the same packs and indexes, and keeps what it touched */
   g_autofree char *maps = NULL;
   if (!g_file_get_contents ("/proc/self/maps", &maps, NULL, NULL))
     return;
-  g_autofree char *prefix = g_build_filename (objects_dir, "pack", "pack-", NULL);
   g_auto(GStrv) lines = g_strsplit (maps, "\n", -1);
   for (guint i = 0; lines[i]; i++)
     {
       const char *path = strchr (lines[i], '/');
       guint64 from, to;
       char perms[8];
-      if (path == NULL || !g_str_has_prefix (path, prefix)
+      gboolean ours = FALSE;
+      for (guint d = 0; path && reader->dirs[d] && !ours; d++)
+        ours = g_str_has_prefix (path, reader->dirs[d]) && strstr (path + strlen (reader->dirs[d]), "/pack/pack-");
+      if (!ours
           || sscanf (lines[i], "%" G_GINT64_MODIFIER "x-%" G_GINT64_MODIFIER "x %7s", &from, &to, perms) != 3
           || perms[1] == 'w')
         continue;

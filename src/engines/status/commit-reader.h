@@ -20,8 +20,13 @@
 
 typedef struct BpCommitReader BpCommitReader;
 
-/* Read commits of ODB, whose own packs are in OBJECTS_DIR/pack. */
-BpCommitReader *bp_commit_reader_new (git_odb *odb, const char *objects_dir);
+/* Read commits of ODB, from the packs of OBJECT_DIRS (NULL-terminated: the
+ * repository's objects directory and its alternates, bp_object_dirs()). */
+BpCommitReader *bp_commit_reader_new (git_odb *odb, const char *const *object_dirs);
+
+/* OBJECTS_DIR and the alternates it names (objects/info/alternates, and
+ * theirs), canonical, first the repository's own. */
+GStrv bp_object_dirs (const char *objects_dir);
 void bp_commit_reader_free (BpCommitReader *reader);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BpCommitReader, bp_commit_reader_free)
 
@@ -49,10 +54,10 @@ BpCommitReadResult bp_commit_reader_read (BpCommitReader *reader, const git_oid 
 guint8 *bp_commit_reader_object (BpCommitReader *reader, const git_oid *oid, git_object_t *type, gsize *len);
 
 /* Give back the pages of every pack and index mapped in this process (by
- * this reader, and by libgit2 for OBJECTS_DIR): they are page cache, and
+ * this reader, and by libgit2 for the same directories): they are page cache, and
  * touching them again only maps them again.  Call between the steps of a
  * scan, never while another thread reads objects. */
-void bp_commit_reader_release (BpCommitReader *reader, const char *objects_dir);
+void bp_commit_reader_release (BpCommitReader *reader);
 
 /* TRUE when OID is in a pack or in the object database. */
 gboolean bp_commit_reader_has (BpCommitReader *reader, const git_oid *oid);

@@ -44,7 +44,7 @@ step (BpScan *s, const char *what, gint64 t0)
   /* each step ends with the pack pages it touched given back: the scan of
    * a big history stays within a few tens of MiB */
   if (s->reader)
-    bp_commit_reader_release (s->reader, s->objects_dir);
+    bp_commit_reader_release (s->reader);
   if (g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN))
     return;
   g_autofree char *st = NULL;
@@ -61,8 +61,8 @@ graph_source (BpScan *s, const char *why_not)
   if (s->cg)
     return g_strdup_printf ("commit-graph (%u commits in %u file%s)", bp_commit_graph_size (s->cg),
                             bp_commit_graph_layers (s->cg), bp_commit_graph_layers (s->cg) == 1 ? "" : "s");
-  return g_strdup_printf ("no commit-graph%s%s: parents from the status index and the objects",
-                          why_not ? " used (" : "", why_not ? why_not : "");
+  return g_strdup_printf ("no commit-graph%s%s%s: parents from the status index and the objects",
+                          why_not ? " used (" : "", why_not ? why_not : "", why_not ? ")" : "");
 }
 
 /* The status index, then git's commit-graph (not hashed again when the
@@ -74,14 +74,23 @@ open_sources (BpScan *s, const BpHistoryOptions *options)
   const char *common = git_repository_commondir (s->repo);
   g_autofree char *index_file = bp_status_cache_file (options ? options->cache_dir : NULL, common);
   s->cache = bp_status_cache_load (index_file, common, &s->cache_note);
-  s->reader = bp_commit_reader_new (s->odb, s->objects_dir);
+  g_auto(GStrv) dirs = bp_object_dirs (s->objects_dir);
+  s->reader = bp_commit_reader_new (s->odb, (const char *const *) dirs);
   s->probe_fp = bp_status_probe_fingerprint (s->pack);
+  /* the repository's own graph, else its alternates' (as git does) */
   char *why = NULL;
-  g_autofree char *stamp = NULL;
-  s->cg = bp_commit_graph_open (s->objects_dir, bp_status_cache_note (s->cache, BP_CACHE_NONE, BP_NOTE_GRAPH),
-                                &stamp, &why);
+  for (guint i = 0; dirs[i] && s->cg == NULL; i++)
+    {
+      g_autofree char *stamp = NULL, *not_used = NULL;
+      s->cg = bp_commit_graph_open (dirs[i], bp_status_cache_note (s->cache, BP_CACHE_NONE, BP_NOTE_GRAPH),
+                                    &stamp, &not_used);
+      if (s->cg)
+        bp_status_cache_set_note (s->cache, BP_CACHE_NONE, BP_NOTE_GRAPH, stamp);
+      if (why == NULL)
+        why = g_steal_pointer (&not_used);
+    }
   if (s->cg)
-    bp_status_cache_set_note (s->cache, BP_CACHE_NONE, BP_NOTE_GRAPH, stamp);
+    g_clear_pointer (&why, g_free);
   return why;
 }
 
