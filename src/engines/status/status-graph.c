@@ -23,7 +23,8 @@ bp_status_graph_init (BpStatusGraph *g, const BpCommitGraph *cg)
   g->csr = g_array_new (FALSE, FALSE, sizeof (guint32));
   g->reach = g_byte_array_new ();
   g_byte_array_set_size (g->reach, g->n_cg);
-  memset (g->reach->data, 0, g->n_cg);
+  if (g->n_cg)
+    memset (g->reach->data, 0, g->n_cg);
 }
 
 void
