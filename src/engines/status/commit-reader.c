@@ -6,6 +6,7 @@
  * type and size in a varint (type in bits 4-6 of the first byte), then the
  * zlib stream; an OFS_DELTA entry has the distance back to its base first. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -130,11 +131,25 @@ bp_commit_reader_new (git_odb *odb, const char *const *object_dirs)
   return r;
 }
 
+/* PATH made absolute (against BASE) with its symlinks resolved, as the
+ * kernel names mapped files; as given when it cannot be resolved. */
+static char *
+real_dir (const char *path, const char *base)
+{
+  g_autofree char *abs = g_canonicalize_filename (path, base);
+  char *real = realpath (abs, NULL);
+  if (real == NULL)
+    return g_steal_pointer (&abs);
+  char *dup = g_strdup (real);
+  free (real);
+  return dup;
+}
+
 GStrv
 bp_object_dirs (const char *objects_dir)
 {
   g_autoptr(GPtrArray) dirs = g_ptr_array_new_with_free_func (g_free);
-  g_ptr_array_add (dirs, g_canonicalize_filename (objects_dir, NULL));
+  g_ptr_array_add (dirs, real_dir (objects_dir, NULL));
   /* objects/info/alternates: one directory a line, relative to the objects
    * directory; alternates may have their own (git allows 5 levels) */
   for (guint i = 0; i < dirs->len && dirs->len < 16; i++)
@@ -149,7 +164,7 @@ bp_object_dirs (const char *objects_dir)
           char *line = g_strstrip (lines[l]);
           if (!*line || *line == '#')
             continue;
-          g_autofree char *dir = g_canonicalize_filename (line, g_ptr_array_index (dirs, i));
+          g_autofree char *dir = real_dir (line, g_ptr_array_index (dirs, i));
           gboolean seen = FALSE;
           for (guint k = 0; k < dirs->len; k++)
             seen |= strcmp (g_ptr_array_index (dirs, k), dir) == 0;

@@ -114,9 +114,11 @@ static void
 save_index (BpScan *s, BpStatusReport *report)
 {
   g_autoptr(GError) local = NULL;
-  if (!bp_status_cache_save (s->cache, &local) && report->cache_note == NULL)
-    report->cache_note = g_strdup_printf ("status index not written (%s): the next run reads everything again",
-                                          local->message);
+  if (bp_status_cache_save (s->cache, &local))
+    return;
+  g_autofree char *old = g_steal_pointer (&report->cache_note);
+  report->cache_note = g_strdup_printf ("%s%sstatus index not written (%s): the next run reads everything again",
+                                        old ? old : "", old ? "; " : "", local->message);
 }
 
 BpStatusReport *

@@ -63,17 +63,24 @@ bp_status_find_trailers (BpScan *s, GError **error)
         if (((BpPatch *) g_ptr_array_index (line->patches, j))->subject)
           g_ptr_array_add (subjects, ((BpPatch *) g_ptr_array_index (line->patches, j))->subject);
     }
-  g_autoptr(GHashTable) hashes = g_hash_table_new (g_direct_hash, g_direct_equal);
+  g_autoptr(GArray) hashes = g_array_new (FALSE, FALSE, sizeof (guint32));
   for (guint i = 0; i < subjects->len; i++)
     {
       const char *sub = g_ptr_array_index (subjects, i);
-      g_hash_table_add (hashes, GUINT_TO_POINTER (bp_subject_hash (sub, strlen (sub))));
+      guint32 h = bp_subject_hash (sub, strlen (sub));
+      g_array_append_val (hashes, h);
     }
   g_autofree char *culprit_prefix = g_strndup (s->pack->culprit_id, 7);
   for (guint i = 0; i < s->graph.order->len; i++)
     {
       guint32 node = g_array_index (s->graph.order, guint32, i);
-      if (!g_hash_table_contains (hashes, GUINT_TO_POINTER (bp_scan_facts (s, node)->subject_hash)))
+      const BpCacheCommit *cc = bp_scan_facts (s, node);
+      if (cc->n_links)
+        g_array_append_val (s->linked, node);   /* for the picks and reverts that follow */
+      gboolean hit = FALSE;
+      for (guint h = 0; h < hashes->len && !hit; h++)
+        hit = g_array_index (hashes, guint32, h) == cc->subject_hash;
+      if (!hit)
         continue;
       git_oid oid;
       bp_status_graph_oid (&s->graph, node, &oid);
@@ -91,9 +98,9 @@ bp_status_follow_picks (BpScan *s)
 {
   /* the picks in the history, once */
   g_autoptr(GArray) picks = g_array_new (FALSE, FALSE, sizeof (guint32));   /* node, link index pairs */
-  for (guint i = 0; i < s->graph.order->len; i++)
+  for (guint i = 0; i < s->linked->len; i++)
     {
-      guint32 node = g_array_index (s->graph.order, guint32, i);
+      guint32 node = g_array_index (s->linked, guint32, i);
       BpCacheCommit *cc = bp_scan_facts (s, node);
       for (guint l = 0; l < cc->n_links; l++)
         if (g_array_index (s->cache->links, BpCacheLink, cc->first_link + l).kind == BP_LINK_PICK)

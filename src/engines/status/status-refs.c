@@ -53,8 +53,27 @@ peel (BpScan *s, git_reference *ref, git_oid *out)
       git_oid_cpy (out, target);
       return 0;
     }
+  /* an annotated tag (a chain of them, at most a few): "object <id>" lines */
+  git_oid id;
+  git_oid_cpy (&id, target ? target : &(git_oid) { { 0 } });
+  for (guint depth = 0; target && depth < 8; depth++)
+    {
+      git_object_t type = GIT_OBJECT_INVALID;
+      gsize len = 0;
+      g_autofree char *data = (char *) bp_commit_reader_object (s->reader, &id, &type, &len);
+      if (data == NULL)
+        return GIT_ENOTFOUND;
+      if (type == GIT_OBJECT_COMMIT)
+        {
+          git_oid_cpy (out, &id);
+          return 0;
+        }
+      if (type != GIT_OBJECT_TAG || len < 7 + GIT_OID_HEXSZ || memcmp (data, "object ", 7) != 0
+          || git_oid_fromstrn (&id, data + 7, GIT_OID_HEXSZ) < 0)
+        return GIT_EINVALIDSPEC;   /* a tag of a tree or a blob: no commit */
+    }
   g_autoptr(git_object) obj = NULL;
-  int rc = git_reference_peel (&obj, ref, GIT_OBJECT_COMMIT);
+  int rc = git_reference_peel (&obj, ref, GIT_OBJECT_COMMIT);   /* symbolic, or deeper */
   if (rc == 0)
     git_oid_cpy (out, git_object_id (obj));
   return rc;
@@ -122,7 +141,7 @@ add_glob (BpScan *s, GPtrArray *names, const char *glob, gboolean defaults, guin
       const char *shortname = short_name (refname, &kind);
       if (!g_pattern_spec_match_string (spec, refname) && !g_pattern_spec_match_string (spec, shortname))
         continue;
-      /* the default "v*" means release tags: v10.1.0, not vfio-next-20250702 */
+      /* the default "v*" means release tags: v10.1.0, not a pull-request tag */
       if (defaults && strcmp (kind, "tag") == 0 && !(shortname[0] == 'v' && g_ascii_isdigit (shortname[1])))
         continue;
       g_autoptr(git_reference) ref = NULL;

@@ -60,6 +60,7 @@ bp_scan_init (BpScan *s, BpFixPack *pack, const char *path)
   g_array_set_clear_func (s->specials, special_clear);
   s->fact = g_array_new (FALSE, FALSE, sizeof (guint32));
   s->touching = g_array_new (FALSE, FALSE, sizeof (guint32));
+  s->linked = g_array_new (FALSE, FALSE, sizeof (guint32));
   s->trees = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, g_free);
 }
 
@@ -76,6 +77,7 @@ bp_scan_clear (BpScan *s)
   g_clear_pointer (&s->specials, g_array_unref);
   g_clear_pointer (&s->fact, g_array_unref);
   g_clear_pointer (&s->touching, g_array_unref);
+  g_clear_pointer (&s->linked, g_array_unref);
   g_clear_pointer (&s->trees, g_hash_table_unref);
   g_clear_pointer (&s->objects_dir, g_free);
   g_clear_pointer (&s->graph_note, g_free);

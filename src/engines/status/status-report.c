@@ -156,7 +156,7 @@ bp_status_version_cmp (const char *a, const char *b)
   return g_strcmp0 (a, b);
 }
 
-/* A release tag (v10.1.0, v10.1.0-rc0), not vfio-pull-x or v-next. */
+/* A release tag (v10.1.0, v10.1.0-rc0), not a pull-request tag or v-next. */
 gboolean
 bp_status_is_release (const char *name)
 {

@@ -83,6 +83,7 @@ typedef struct {
   GArray *targets;            /* BpPidTarget */
   GArray *specials;           /* BpSpecial */
   GArray *touching;           /* guint32: nodes that change the pack's files (examined ones) */
+  GArray *linked;             /* guint32: nodes whose message picks or reverts (bp_status_find_trailers) */
   guint n_read;               /* commits read from the object store in this run */
   guint n_candidates;         /* commits whose patch-id was compared */
   guint64 probe_fp;           /* what the probe's answers depend on in the pack */

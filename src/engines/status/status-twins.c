@@ -355,9 +355,9 @@ bp_status_find_reverts (BpScan *s, GError **error)
         reverts_of (s, j);
     }
   /* and those that say so ("This reverts commit X."), clean or not */
-  for (guint i = 0; i < s->graph.order->len; i++)
+  for (guint i = 0; i < s->linked->len; i++)
     {
-      guint32 node = g_array_index (s->graph.order, guint32, i);
+      guint32 node = g_array_index (s->linked, guint32, i);
       BpCacheCommit *cc = bp_scan_facts (s, node);
       for (guint l = 0; l < cc->n_links; l++)
         {
