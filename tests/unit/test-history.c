@@ -191,6 +191,9 @@ test_commit_graph (void)
   if (!make_history ())
     {
       g_test_skip ("git could not make the history");
+      g_autofree char *rm = g_strdup_printf ("rm -rf '%s'", graph_dir);
+      g_free (sh (rm));
+      g_clear_pointer (&graph_dir, g_free);
       return;
     }
   g_autofree char *objects = g_build_filename (graph_dir, ".git", "objects", NULL);

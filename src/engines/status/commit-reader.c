@@ -1,36 +1,21 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Commits straight from the packs: see commit-reader.h.
- *
- * Pack index v2: "\377tOc" 2, fanout[256], ids[n], crc[n], offset32[n]
- * (high bit: index into offset64), offset64[], two checksums.  Pack entry:
- * type and size in a varint (type in bits 4-6 of the first byte), then the
- * zlib stream; an OFS_DELTA entry has the distance back to its base first. */
+/* Commits straight from the packs: see commit-reader.h.  The packs
+ * themselves (index lookups, entries, deltas) are pack-file.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <unistd.h>
-#include <zlib.h>
 
 #include <gio/gio.h>
 
 #include "base/history-git.h"
 #include "engines/status/commit-reader.h"
+#include "engines/status/pack-file.h"
 
 #define OBJ_COMMIT 1
-#define OBJ_OFS_DELTA 6
-#define MAX_OBJECT (64u << 20)    /* no commit is this big; larger goes through libgit2 */
-#define MAX_DEPTH 64
-#define RELEASE_STEP (16u << 20)  /* give pages back every 16 MiB read */
+#define RELEASE_STEP (4u << 20)   /* give pages back every 4 MiB of pack read */
 #define THREADED_MIN 4096         /* below this, one thread */
-
-typedef struct {
-  GMappedFile *idx_file, *pack_file;
-  const guint8 *fanout, *ids, *ofs32, *ofs64;
-  guint32 n, n_big;
-  const guint8 *pack;
-  gsize pack_size;
-} Pack;
+#define SINGLE_RELEASE 128        /* single objects read between giving pages back */
 
 typedef struct {
   guint64 key;     /* pack << 48 | offset */
@@ -51,54 +36,14 @@ typedef struct Worker {
 
 struct BpCommitReader {
   git_odb *odb;
-  GStrv dirs;      /* the object directories whose packs are read */
-  GArray *packs;   /* Pack */
-  struct Worker *single;   /* for single objects (bp_commit_reader_object) */
+  GStrv dirs;              /* the object directories whose packs are read */
+  GArray *packs;           /* BpPackFile */
+  Worker *single;          /* for single objects (bp_commit_reader_object) */
   guint since_release;     /* single objects read since pages were given back */
 };
 
-static guint32
-be32 (const guint8 *p)
-{
-  return (guint32) p[0] << 24 | (guint32) p[1] << 16 | (guint32) p[2] << 8 | p[3];
-}
-
-static void
-pack_clear (gpointer p)
-{
-  Pack *pk = p;
-  g_clear_pointer (&pk->idx_file, g_mapped_file_unref);
-  g_clear_pointer (&pk->pack_file, g_mapped_file_unref);
-}
-
-/* Map IDX and its .pack; FALSE (the pack is left to libgit2) if either
- * is not what it should be. */
-static gboolean
-pack_open (const char *idx_path, Pack *pk)
-{
-  g_autofree char *base = g_strndup (idx_path, strlen (idx_path) - 4);
-  g_autofree char *pack_path = g_strconcat (base, ".pack", NULL);
-  pk->idx_file = g_mapped_file_new (idx_path, FALSE, NULL);
-  pk->pack_file = pk->idx_file ? g_mapped_file_new (pack_path, FALSE, NULL) : NULL;
-  if (pk->pack_file == NULL)
-    return FALSE;
-  const guint8 *idx = (const guint8 *) g_mapped_file_get_contents (pk->idx_file);
-  gsize size = g_mapped_file_get_length (pk->idx_file);
-  if (size < 8 + 1024 + 40 || memcmp (idx, "\377tOc", 4) != 0 || be32 (idx + 4) != 2)
-    return FALSE;
-  pk->fanout = idx + 8;
-  pk->n = be32 (pk->fanout + 255 * 4);
-  gsize fixed = 8 + 1024 + (gsize) pk->n * 28 + 40;
-  if (size < fixed || (size - fixed) % 8)
-    return FALSE;
-  pk->ids = pk->fanout + 1024;
-  pk->ofs32 = pk->ids + (gsize) pk->n * 24;   /* after ids and crcs */
-  pk->ofs64 = pk->ofs32 + (gsize) pk->n * 4;
-  pk->n_big = (guint32) ((size - fixed) / 8);
-  pk->pack = (const guint8 *) g_mapped_file_get_contents (pk->pack_file);
-  pk->pack_size = g_mapped_file_get_length (pk->pack_file);
-  return pk->pack_size >= 12 + 20 && memcmp (pk->pack, "PACK", 4) == 0;
-}
+#define KEY_OFFSET(key) ((key) & ((G_GUINT64_CONSTANT (1) << 48) - 1))
+#define KEY_PACK(r, key) (&g_array_index ((r)->packs, BpPackFile, (guint) ((key) >> 48)))
 
 static void
 open_packs (BpCommitReader *r, const char *objects_dir)
@@ -110,11 +55,11 @@ open_packs (BpCommitReader *r, const char *objects_dir)
       if (!g_str_has_suffix (name, ".idx") || r->packs->len >= 0xffff)
         continue;
       g_autofree char *path = g_build_filename (dir_path, name, NULL);
-      Pack pk = { 0 };
-      if (pack_open (path, &pk))
+      BpPackFile pk = { 0 };
+      if (bp_pack_file_open (path, &pk) && pk.pack_size < G_GUINT64_CONSTANT (1) << 48)
         g_array_append_val (r->packs, pk);
       else
-        pack_clear (&pk);
+        bp_pack_file_clear (&pk);
     }
 }
 
@@ -124,8 +69,8 @@ bp_commit_reader_new (git_odb *odb, const char *const *object_dirs)
   BpCommitReader *r = g_new0 (BpCommitReader, 1);
   r->odb = odb;
   r->dirs = g_strdupv ((char **) object_dirs);
-  r->packs = g_array_new (FALSE, TRUE, sizeof (Pack));
-  g_array_set_clear_func (r->packs, pack_clear);
+  r->packs = g_array_new (FALSE, TRUE, sizeof (BpPackFile));
+  g_array_set_clear_func (r->packs, bp_pack_file_clear);
   for (guint i = 0; r->dirs[i]; i++)
     open_packs (r, r->dirs[i]);
   return r;
@@ -193,184 +138,16 @@ bp_commit_reader_free (BpCommitReader *reader)
 static gboolean
 locate (const BpCommitReader *r, const git_oid *oid, guint64 *key)
 {
-  const guint8 *id = oid->id;
   for (guint i = 0; i < r->packs->len; i++)
     {
-      const Pack *pk = &g_array_index (r->packs, Pack, i);
-      guint32 lo = id[0] ? be32 (pk->fanout + (id[0] - 1) * 4) : 0, hi = be32 (pk->fanout + id[0] * 4);
-      while (lo < hi)
+      guint64 ofs;
+      if (bp_pack_file_find (&g_array_index (r->packs, BpPackFile, i), oid, &ofs))
         {
-          guint32 mid = lo + (hi - lo) / 2;
-          int c = memcmp (pk->ids + (gsize) mid * 20, id, 20);
-          if (c < 0)
-            lo = mid + 1;
-          else if (c > 0)
-            hi = mid;
-          else
-            {
-              guint64 ofs = be32 (pk->ofs32 + (gsize) mid * 4);
-              if (ofs & 0x80000000u)
-                {
-                  guint32 big = (guint32) (ofs & 0x7fffffffu);
-                  if (big >= pk->n_big)
-                    return FALSE;
-                  ofs = (guint64) be32 (pk->ofs64 + (gsize) big * 8) << 32 | be32 (pk->ofs64 + (gsize) big * 8 + 4);
-                }
-              if (ofs < 12 || ofs >= pk->pack_size - 20 || ofs >= G_GUINT64_CONSTANT (1) << 48)
-                return FALSE;
-              *key = (guint64) i << 48 | ofs;
-              return TRUE;
-            }
-        }
-    }
-  return FALSE;
-}
-
-/* ------------------------------------------------------------ one entry */
-
-/* Inflate exactly SIZE bytes from IN (at most AVAIL bytes); NULL if the
- * stream is not that. */
-static guint8 *
-inflate_exact (z_stream *z, const guint8 *in, gsize avail, gsize size)
-{
-  g_autofree guint8 *out = g_malloc (size + 1);
-  if (inflateReset (z) != Z_OK)
-    return NULL;
-  z->next_in = (Bytef *) in;
-  z->avail_in = (uInt) MIN (avail, (gsize) G_MAXUINT32);
-  z->next_out = out;
-  z->avail_out = (uInt) size + 1;
-  if (inflate (z, Z_FINISH) != Z_STREAM_END || z->total_out != size)
-    return NULL;
-  return g_steal_pointer (&out);
-}
-
-static gboolean
-varint (const guint8 **p, const guint8 *end, gsize *value)
-{
-  gsize v = 0;
-  for (guint shift = 0; *p < end && shift < 64; shift += 7)
-    {
-      guint8 c = *(*p)++;
-      v |= (gsize) (c & 0x7f) << shift;
-      if (!(c & 0x80))
-        {
-          *value = v;
+          *key = (guint64) i << 48 | ofs;
           return TRUE;
         }
     }
   return FALSE;
-}
-
-/* git's delta format: base size, result size, then copy/insert ops. */
-static guint8 *
-delta_apply (const guint8 *base, gsize base_len, const guint8 *d, gsize d_len, gsize *out_len)
-{
-  const guint8 *end = d + d_len;
-  gsize src, dst;
-  if (!varint (&d, end, &src) || !varint (&d, end, &dst) || src != base_len || dst > MAX_OBJECT)
-    return NULL;
-  g_autofree guint8 *out = g_malloc (dst + 1);
-  gsize pos = 0;
-  while (d < end)
-    {
-      guint8 op = *d++;
-      if (op & 0x80)
-        {
-          gsize off = 0, len = 0;
-          for (guint b = 0; b < 4; b++)
-            if (op & (1u << b))
-              {
-                if (d >= end)
-                  return NULL;
-                off |= (gsize) *d++ << (8 * b);
-              }
-          for (guint b = 0; b < 3; b++)
-            if (op & (0x10u << b))
-              {
-                if (d >= end)
-                  return NULL;
-                len |= (gsize) *d++ << (8 * b);
-              }
-          if (len == 0)
-            len = 0x10000;
-          if (off > base_len || len > base_len - off || len > dst - pos)
-            return NULL;
-          memcpy (out + pos, base + off, len);
-          pos += len;
-        }
-      else if (op)
-        {
-          if (op > (gsize) (end - d) || op > dst - pos)
-            return NULL;
-          memcpy (out + pos, d, op);
-          d += op;
-          pos += op;
-        }
-      else
-        return NULL;
-    }
-  if (pos != dst)
-    return NULL;
-  *out_len = dst;
-  return g_steal_pointer (&out);
-}
-
-/* The object at OFS of PK, fully resolved; NULL to leave it to libgit2. */
-static guint8 *
-entry_read (Worker *w, const Pack *pk, guint64 ofs, guint depth, int *type, gsize *size)
-{
-  const guint8 *p = pk->pack + ofs, *end = pk->pack + pk->pack_size - 20;
-  if (depth > MAX_DEPTH || p >= end)
-    return NULL;
-  guint8 c = *p++;
-  *type = (c >> 4) & 7;
-  gsize len = c & 15;
-  for (guint shift = 4; c & 0x80; shift += 7)
-    {
-      if (p >= end || shift > 57)
-        return NULL;
-      c = *p++;
-      len |= (gsize) (c & 0x7f) << shift;
-    }
-  if (len > MAX_OBJECT)
-    return NULL;
-  if (*type >= 1 && *type <= 4)
-    {
-      *size = len;
-      return inflate_exact (&w->z, p, (gsize) (end - p), len);
-    }
-  if (*type != OBJ_OFS_DELTA)
-    return NULL;   /* REF_DELTA (base by id) and anything odd: libgit2 */
-  if (p >= end)
-    return NULL;
-  c = *p++;
-  guint64 back = c & 0x7f;
-  while (c & 0x80)
-    {
-      if (p >= end || back > (G_GUINT64_CONSTANT (1) << 48))
-        return NULL;
-      c = *p++;
-      back = ((back + 1) << 7) | (c & 0x7f);
-    }
-  if (back == 0 || back > ofs)
-    return NULL;
-  g_autofree guint8 *delta = inflate_exact (&w->z, p, (gsize) (end - p), len);
-  gsize base_len;
-  g_autofree guint8 *base = delta ? entry_read (w, pk, ofs - back, depth + 1, type, &base_len) : NULL;
-  if (base == NULL)
-    return NULL;
-  return delta_apply (base, base_len, delta, len, size);
-}
-
-/* Give the pages of [FROM, TO) of a mapping back: they are only page cache. */
-static void
-release (const guint8 *map, guint64 from, guint64 to)
-{
-  gsize page = (gsize) sysconf (_SC_PAGESIZE);
-  guint64 a = (from + page - 1) / page * page, b = to / page * page;
-  if (b > a)
-    madvise ((void *) (map + a), (gsize) (b - a), MADV_DONTNEED);
 }
 
 /* Give back the pages of every index (and with PACKS, every pack). */
@@ -378,12 +155,7 @@ static void
 release_all (BpCommitReader *r, gboolean packs)
 {
   for (guint p = 0; p < r->packs->len; p++)
-    {
-      const Pack *pk = &g_array_index (r->packs, Pack, p);
-      release (pk->fanout - 8, 0, g_mapped_file_get_length (pk->idx_file));
-      if (packs)
-        release (pk->pack, 0, pk->pack_size);
-    }
+    bp_pack_file_release (&g_array_index (r->packs, BpPackFile, p), 0, packs ? G_MAXUINT64 : 0, TRUE);
 }
 
 static gpointer
@@ -395,18 +167,18 @@ worker_run (gpointer data)
   for (guint i = 0; i < w->n && !w->refused; i++)
     {
       guint pack_index = (guint) (w->items[i].key >> 48);
-      guint64 ofs = w->items[i].key & ((G_GUINT64_CONSTANT (1) << 48) - 1);
-      const Pack *pk = &g_array_index (w->r->packs, Pack, pack_index);
+      guint64 ofs = KEY_OFFSET (w->items[i].key);
+      const BpPackFile *pk = KEY_PACK (w->r, w->items[i].key);
       if (pack_index != last_pack)
         last_pack = pack_index, released = ofs;
       else if (ofs - released > RELEASE_STEP)
         {
-          release (pk->pack, released, ofs);
+          bp_pack_file_release (pk, released, ofs, FALSE);
           released = ofs;
         }
       int type = 0;
       gsize size = 0;
-      g_autofree guint8 *data = entry_read (w, pk, ofs, 0, &type, &size);
+      g_autofree guint8 *data = bp_pack_file_read (pk, &w->z, ofs, &type, &size);
       if (data == NULL || type != OBJ_COMMIT)
         {
           g_array_append_val (w->fallback, i);
@@ -535,12 +307,11 @@ bp_commit_reader_object (BpCommitReader *reader, const git_oid *oid, git_object_
   if (reader->single->r && locate (reader, oid, &key))
     {
       int t = 0;
-      const Pack *pk = &g_array_index (reader->packs, Pack, (guint) (key >> 48));
-      guint8 *data = entry_read (reader->single, pk, key & ((G_GUINT64_CONSTANT (1) << 48) - 1), 0, &t, len);
+      guint8 *data = bp_pack_file_read (KEY_PACK (reader, key), &reader->single->z, KEY_OFFSET (key), &t, len);
       if (data && t >= 1 && t <= 4)
         {
           *type = (git_object_t) t;   /* git's and libgit2's numbers agree: commit 1 .. tag 4 */
-          if (++reader->since_release > 128)   /* objects: a delta chain touches many pages */
+          if (++reader->since_release > SINGLE_RELEASE)   /* a delta chain touches many pages */
             {
               release_all (reader, TRUE);
               reader->since_release = 0;
