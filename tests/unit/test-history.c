@@ -7,7 +7,7 @@
 
 #include <glib/gstdio.h>
 
-#include "engines/status/commit-graph.h"
+#include "base/commit-graph.h"
 #include "engines/status/history.h"
 #include "engines/status/status-probe.h"
 #include "debian-trees.h"

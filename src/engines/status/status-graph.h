@@ -12,7 +12,7 @@
 #include <glib.h>
 #include <git2.h>
 
-#include "engines/status/commit-graph.h"
+#include "base/commit-graph.h"
 
 #define BP_NODE_NONE G_MAXUINT32
 

@@ -18,7 +18,7 @@
 #include <glib.h>
 #include <git2.h>
 
-#include "engines/status/commit-graph.h"
+#include "base/commit-graph.h"
 #include "engines/status/commit-reader.h"
 #include "engines/status/history.h"
 #include "engines/status/status-cache.h"

@@ -17,7 +17,7 @@
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 
-#include "engines/status/commit-graph.h"
+#include "base/commit-graph.h"
 
 #define HASH_LEN 20
 #define CDAT_LEN (HASH_LEN + 16)
