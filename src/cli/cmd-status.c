@@ -2,10 +2,12 @@
 /* backport status: per line, tag and branch, is the culprit there, is the
  * fix there, and the verdict with its evidence.
  *
- * Exit codes: 0 when no scanned ref is affected with the fix missing; 1 when
- * at least one is (the check found the problem: DESIGN.md); 2 usage; 3 bad
- * or missing input (not a repository, not a QEMU tree, unknown ref, shallow
- * or partial clone, missing objects).  "unknown" verdicts do not fail. */
+ * Exit codes: 0 when no scanned ref is affected with the fix missing and none
+ * is unknown; 1 when one is affected (the check found the problem:
+ * DESIGN.md), or unknown without --unknown-ok (0 promises "nothing
+ * affected", which an unknown ref does not show); 2 usage; 3 bad or missing
+ * input (not a repository, not a QEMU tree, unknown ref, shallow or partial
+ * clone, missing objects, a --tree whose code cannot be read). */
 #include <stdio.h>
 #include <string.h>
 
@@ -20,6 +22,8 @@ static char *opt_tree;
 static char **opt_refs;
 static char *opt_pack;
 static gboolean opt_json;
+static gboolean opt_unknown_ok;
+static char *opt_cache;
 
 static GOptionEntry entries[] = {
   { "repo", 0, 0, G_OPTION_ARG_FILENAME, &opt_repo, "QEMU git repository (default: the current directory)", "DIR" },
@@ -29,6 +33,10 @@ static GOptionEntry entries[] = {
     "default: tags v*, branches stable-*, staging-*, master, main)", "PATTERN" },
   { "pack", 0, 0, G_OPTION_ARG_STRING, &opt_pack, "Fix pack name (default: the only one)", "NAME" },
   { "json", 0, 0, G_OPTION_ARG_NONE, &opt_json, "Print JSON", NULL },
+  { "unknown-ok", 0, 0, G_OPTION_ARG_NONE, &opt_unknown_ok,
+    "Exit 0 even when some ref is unknown (its code cannot be read)", NULL },
+  { "cache", 0, 0, G_OPTION_ARG_FILENAME, &opt_cache,
+    "Where the status index is kept (default $XDG_CACHE_HOME/backport; the index goes to DIR/status/)", "DIR" },
   { NULL }
 };
 
@@ -76,12 +84,18 @@ add_ref (JsonBuilder *b, const BpRefStatus *r)
   json_builder_add_boolean_value (b, r->fix_present);
   json_builder_set_member_name (b, "evidence");
   add_evidence (b, r->fix_evidence);
+  json_builder_set_member_name (b, "in_history");
+  json_builder_add_boolean_value (b, r->fix_in_history);
+  json_builder_set_member_name (b, "reverted_by");
+  add_evidence (b, r->revert_evidence);
   json_builder_end_object (b);
   json_builder_set_member_name (b, "probe");
   json_builder_begin_object (b);
   bp_json_add_string (b, "state", bp_probe_state_to_string (r->probe.state));
   bp_json_add_string (b, "file", r->probe.file);
   bp_json_add_string (b, "detail", r->probe.detail);
+  json_builder_set_member_name (b, "partial");
+  json_builder_add_boolean_value (b, r->probe.partial);
   json_builder_end_object (b);
   json_builder_end_object (b);
 }
@@ -106,6 +120,9 @@ print_json (const BpStatusReport *report, const BpFixPack *pack)
   json_builder_add_int_value (b, report->n_commits);
   json_builder_set_member_name (b, "patch_id_candidates");
   json_builder_add_int_value (b, report->n_candidates);
+  json_builder_set_member_name (b, "read");
+  json_builder_add_int_value (b, report->n_read);
+  bp_json_add_string (b, "graph", report->graph_note);
   json_builder_set_member_name (b, "seconds");
   json_builder_add_double_value (b, report->seconds);
   json_builder_end_object (b);
@@ -169,8 +186,8 @@ print_text (const BpStatusReport *report, const BpFixPack *pack)
     printf (", fix first in %s", report->fix_first_tag);
   printf ("\n");
   if (report->history)
-    printf ("%u refs, %u commits read, %u patch-id candidates, %.2f s\n", report->n_refs,
-            report->n_commits, report->n_candidates, report->seconds);
+    printf ("%u refs, %u commits (%u read, the rest from the status index), %u patch-id candidates, %.2f s\n",
+            report->n_refs, report->n_commits, report->n_read, report->n_candidates, report->seconds);
   if (report->history_note)
     printf ("note: %s\n", report->history_note);
 
@@ -206,9 +223,47 @@ print_text (const BpStatusReport *report, const BpFixPack *pack)
                              : r->probe.state == BP_PROBE_FIXED ? g_strdup ("content") : g_strdup ("-");
       printf ("  %-24s %-9s %-26s %-22s %s\n", r->name, r->version ? r->version : "?", verdict,
               report->history ? culprit : (r->culprit_present ? "content" : "-"), fix);
-      if (r->verdict == BP_STATUS_UNKNOWN || !report->history)
+      if (r->verdict == BP_STATUS_UNKNOWN || !report->history || (r->verdict == BP_STATUS_AFFECTED && r->fix_in_history))
         printf ("    why: %s\n", r->why);
     }
+}
+
+/* Exit 1 for affected refs, and for unknown ones unless --unknown-ok; exit 3
+ * when a --tree's code cannot be read. */
+static gboolean
+verdict_exit (const BpStatusReport *report, GError **error)
+{
+  guint affected = 0, unknown = 0;
+  const BpRefStatus *unreadable = NULL;
+  for (guint i = 0; i < report->refs->len; i++)
+    {
+      const BpRefStatus *r = g_ptr_array_index (report->refs, i);
+      affected += r->verdict == BP_STATUS_AFFECTED;
+      unknown += r->verdict == BP_STATUS_UNKNOWN;
+      if (r->probe.state == BP_PROBE_UNREADABLE && unreadable == NULL)
+        unreadable = r;
+    }
+  if (!report->history && unreadable)
+    {
+      g_set_error (error, BP_EXIT_ERROR, BP_EXIT_MISSING,
+                   "%s: unknown: %s (restore the file, or give --tree a whole QEMU source tree)",
+                   report->path, unreadable->probe.detail);
+      return FALSE;
+    }
+  if (affected)
+    {
+      g_set_error (error, BP_EXIT_ERROR, BP_EXIT_FOUND, "%u of %u refs are affected with the fix missing%s",
+                   affected, report->refs->len, unknown && !opt_unknown_ok ? ", and some are unknown" : "");
+      return FALSE;
+    }
+  if (unknown && !opt_unknown_ok)
+    {
+      g_set_error (error, BP_EXIT_ERROR, BP_EXIT_FOUND,
+                   "%u of %u refs are unknown (the probe cannot read their code: see \"why\"); "
+                   "--unknown-ok accepts that", unknown, report->refs->len);
+      return FALSE;
+    }
+  return TRUE;
 }
 
 BP_CMD (status)
@@ -217,16 +272,20 @@ BP_CMD (status)
   g_clear_pointer (&opt_tree, g_free);
   g_clear_pointer (&opt_refs, g_strfreev);
   g_clear_pointer (&opt_pack, g_free);
-  opt_json = FALSE;
+  g_clear_pointer (&opt_cache, g_free);
+  opt_json = opt_unknown_ok = FALSE;
   g_autoptr(GOptionContext) context = g_option_context_new ("[PATTERN...] - where the bug lives and where it is fixed");
   g_option_context_add_main_entries (context, entries, NULL);
   g_option_context_set_description (context,
     "For each tag and branch of a QEMU repository (or one plain source tree):\n"
     "is the culprit there, is the fix there, what the code says, and the verdict:\n"
-    "not-affected, affected (fix missing), fixed (by which commit) or unknown (why).\n\n"
-    "Exit status: 0 nothing affected, 1 some ref is affected with the fix missing,\n"
-    "2 usage, 3 unusable input (not a repository or QEMU tree, unknown ref,\n"
-    "shallow or partial clone, missing objects).");
+    "not-affected, affected (fix missing), fixed (by which commit) or unknown (why).\n"
+    "The code decides: a ref whose code shows the bug is affected even when a fix\n"
+    "commit is in its history (reverted, or only partly applied).\n\n"
+    "Exit status: 0 nothing affected and nothing unknown, 1 some ref is affected\n"
+    "with the fix missing (or unknown, without --unknown-ok), 2 usage, 3 unusable\n"
+    "input (not a repository or QEMU tree, unknown ref, shallow or partial clone,\n"
+    "missing objects, a tree whose code cannot be read).");
   if (!bp_cmd_parse (context, &argc, &argv, error))
     return FALSE;
   if (opt_repo && opt_tree)
@@ -252,27 +311,21 @@ BP_CMD (status)
     return FALSE;
 
   g_autoptr(BpStatusReport) report = NULL;
+  BpHistoryOptions options = { .cache_dir = opt_cache };
   if (opt_tree)
     report = bp_history_scan_tree (opt_tree, pack, error);
   else
-    report = bp_history_scan_repo (opt_repo ? opt_repo : ".", pack,
-                                   (const char *const *) patterns->pdata, error);
+    report = bp_history_scan_repo_with (opt_repo ? opt_repo : ".", pack,
+                                        (const char *const *) patterns->pdata, &options, error);
   if (report == NULL)
     return FALSE;
+  if (report->cache_note)
+    fprintf (stderr, "backport status: %s\n", report->cache_note);
 
   if (opt_json)
     print_json (report, pack);
   else
     print_text (report, pack);
-
-  guint affected = 0;
-  for (guint i = 0; i < report->refs->len; i++)
-    affected += ((BpRefStatus *) g_ptr_array_index (report->refs, i))->verdict == BP_STATUS_AFFECTED;
-  if (affected)
-    {
-      g_set_error (error, BP_EXIT_ERROR, BP_EXIT_FOUND, "%u of %u refs are affected with the fix missing",
-                   affected, report->refs->len);
-      return FALSE;
-    }
-  return TRUE;
+  fflush (stdout);
+  return verdict_exit (report, error);
 }

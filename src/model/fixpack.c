@@ -10,6 +10,7 @@
 
 #include "base/version.h"
 #include "bp-config.h"
+#include "base/path-safety.h"
 
 G_DEFINE_QUARK (bp-fixpack-error-quark, bp_fixpack_error)
 
@@ -55,6 +56,9 @@ bp_fixpack_free (BpFixPack *pack)
   g_free (pack->helper);
   g_free (pack->bug_pattern);
   g_free (pack->reproducer);
+  g_free (pack->guard);
+  g_free (pack->function_dir);
+  g_free (pack->bug_summary);
   g_clear_pointer (&pack->trailers, g_ptr_array_unref);
   g_clear_pointer (&pack->lines, g_ptr_array_unref);
   g_free (pack);
@@ -127,6 +131,31 @@ ini_optional (const Ini *ini, const char *group, const char *key)
   if (v && *g_strstrip (v) == '\0')
     g_clear_pointer (&v, g_free);
   return v;
+}
+
+/* The content probe's keys (all optional; see fix.ini): guard= the call
+ * that makes the by-pattern path safe, dir= the directory holding the
+ * function, bug-summary= how texts name the buggy path.  dir= is a path in
+ * the tree, so it must stay inside it; it is kept with a trailing '/'. */
+static gboolean
+load_probe_keys (BpFixPack *pack, const Ini *ini, GError **error)
+{
+  pack->guard = ini_optional (ini, "fix", "guard");
+  pack->bug_summary = ini_optional (ini, "fix", "bug-summary");
+  g_autofree char *dir = ini_optional (ini, "fix", "dir");
+  if (dir == NULL)
+    return TRUE;
+  while (g_str_has_suffix (dir, "/") && strlen (dir) > 1)
+    dir[strlen (dir) - 1] = '\0';
+  if (!bp_path_is_safe (dir, NULL))
+    {
+      g_set_error (error, BP_FIXPACK_ERROR, BP_FIXPACK_ERROR_INVALID,
+                   "%s:%u: dir '%s' must be a relative path inside the tree (no '..', not absolute)",
+                   ini->path, ini_line (ini, "fix", "dir"), dir);
+      return FALSE;
+    }
+  pack->function_dir = g_strconcat (dir, "/", NULL);
+  return TRUE;
 }
 
 /* "10.2" -> 10 * 1000 + 2, for ordering lines; -1 for no line name. */
@@ -362,6 +391,8 @@ bp_fixpack_load (const char *dir, GError **error)
   pack->upstream_id = ini_optional (&ini, "fix", "upstream");
   pack->helper = ini_optional (&ini, "fix", "helper");
   pack->bug_pattern = ini_optional (&ini, "fix", "bug-pattern");
+  if (!load_probe_keys (pack, &ini, error))
+    return NULL;
   const char *ids[] = { pack->culprit_id, pack->upstream_id };
   const char *keys[] = { "culprit", "upstream" };
   for (guint i = 0; i < G_N_ELEMENTS (ids); i++)

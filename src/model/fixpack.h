@@ -60,6 +60,10 @@ struct _BpFixPack {
   char *bug_pattern;    /* text present in the function while buggy: dma_map_file */
   char *reproducer;     /* the reproducer this pack has ("vfio-dma-map"), NULL: none
                            (verify says "no reproducer in pack", bisect uses content) */
+  char *guard;          /* a call that, in the function or its helper, makes the
+                           pattern safe (the fix's check); NULL: no specific probe */
+  char *function_dir;   /* directory holding the function, with a trailing '/', or NULL */
+  char *bug_summary;    /* how texts say what the pattern does ("maps by file"), or NULL */
   GPtrArray *trailers;  /* char* "Key: value", in posting order */
   GPtrArray *lines;     /* BpFixLine*, newest line first */
 };

@@ -243,9 +243,10 @@ bp_patch_id_from_git_diff (git_diff *diff, git_oid *out, GError **error)
   return ok;
 }
 
-gboolean
-bp_patch_id_from_commit (git_repository *repo, const git_oid *commit_id,
-                         git_oid *out, GError **error)
+/* The patch-id of COMMIT_ID against its first parent, or of the reverse. */
+static gboolean
+commit_patch_id (git_repository *repo, const git_oid *commit_id, gboolean reverse,
+                 git_oid *out, GError **error)
 {
   g_autoptr(git_commit) commit = NULL;
   if (git_commit_lookup (&commit, repo, commit_id) < 0)
@@ -268,11 +269,25 @@ bp_patch_id_from_commit (git_repository *repo, const git_oid *commit_id,
   git_diff_options opts = GIT_DIFF_OPTIONS_INIT;
   opts.flags = GIT_DIFF_INDENT_HEURISTIC;
   g_autoptr(git_diff) diff = NULL;
-  if (git_diff_tree_to_tree (&diff, repo, parent_tree, tree, &opts) < 0)
+  if (git_diff_tree_to_tree (&diff, repo, reverse ? tree : parent_tree, reverse ? parent_tree : tree, &opts) < 0)
     return git_fail (error, "diffing a commit");
   git_diff_find_options fopts = GIT_DIFF_FIND_OPTIONS_INIT;
   fopts.flags = GIT_DIFF_FIND_RENAMES;
   if (git_diff_find_similar (diff, &fopts) < 0)
     return git_fail (error, "finding renames");
   return bp_patch_id_from_git_diff (diff, out, error);
+}
+
+gboolean
+bp_patch_id_from_commit (git_repository *repo, const git_oid *commit_id,
+                         git_oid *out, GError **error)
+{
+  return commit_patch_id (repo, commit_id, FALSE, out, error);
+}
+
+gboolean
+bp_patch_id_from_commit_reverse (git_repository *repo, const git_oid *commit_id,
+                                 git_oid *out, GError **error)
+{
+  return commit_patch_id (repo, commit_id, TRUE, out, error);
 }

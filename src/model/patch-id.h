@@ -39,3 +39,9 @@ gboolean bp_patch_id_from_git_diff (git_diff *diff, git_oid *out, GError **error
  * renames and every other change match git (tests/unit/test-patch-id.c). */
 gboolean bp_patch_id_from_commit (git_repository *repo, const git_oid *commit,
                                   git_oid *out, GError **error);
+
+/* The patch-id of COMMIT's change undone (its parent's tree against its
+ * own), as bp_patch_id_from_commit() computes it: the patch-id a clean
+ * `git revert COMMIT` has.  Merges are refused the same way. */
+gboolean bp_patch_id_from_commit_reverse (git_repository *repo, const git_oid *commit,
+                                          git_oid *out, GError **error);

@@ -3,15 +3,17 @@
 . "$(dirname "$0")/libtest.sh"
 command -v jq >/dev/null || plan_skip "jq is not installed (tools/install-deps.sh installs it)"
 command -v git >/dev/null || plan_skip "git is not installed"
-plan 36
+plan 45
 
-export GIT_CONFIG_NOSYSTEM=1 HOME="$TEST_TMP"
+# the Debian trees come from the shared fetch cache, found before HOME moves
+export BP_TEST_CACHE="${BP_TEST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/backport-tests}"
+export GIT_CONFIG_NOSYSTEM=1 HOME="$TEST_TMP" XDG_CACHE_HOME="$TEST_TMP/cache"
 git config --global user.name T && git config --global user.email t@example.org
 git config --global protocol.file.allow always
 
 repo="$TEST_TMP/repo.git"
 packs="$TEST_TMP/packs"
-sh "$FIXTURES/gen-history.sh" --commits 600 --tags 25 --pack "$packs" "$repo" >"$TEST_TMP/ids" 2>"$TEST_TMP/gen.err" \
+sh "$FIXTURES/gen-history.sh" --commits 600 --tags 25 --pack "$packs" --probe-keys "$repo" >"$TEST_TMP/ids" 2>"$TEST_TMP/gen.err" \
     || { cat "$TEST_TMP/gen.err" >&2; plan_skip "gen-history.sh failed"; }
 . "$TEST_TMP/ids"
 export BACKPORT_PACKS="$packs"
@@ -134,7 +136,11 @@ bp status --repo "$repo" --json
 git --git-dir="$repo" tag -d vfio-pull-20250702 >/dev/null
 
 bp status --repo "$repo" --refs staging-11.1
-assert_rc 0 && ok "unknown alone does not fail (exit 0)" || not_ok "unknown alone does not fail (exit 0)"
+{ assert_rc 1 && assert_one_line_error "1 of 1 refs are unknown .*--unknown-ok"; } \
+    && ok "unknown alone: exit 1 (0 would promise nothing is affected), says --unknown-ok" \
+    || not_ok "unknown alone: exit 1 (0 would promise nothing is affected), says --unknown-ok"
+bp status --repo "$repo" --refs staging-11.1 --unknown-ok
+assert_rc 0 && ok "unknown with --unknown-ok: exit 0" || not_ok "unknown with --unknown-ok: exit 0"
 
 bp status --repo "$repo" --refs no-such-ref
 { assert_rc 3 && assert_one_line_error "unknown ref 'no-such-ref'"; } \
@@ -147,6 +153,91 @@ BACKPORT_PACKS="$TEST_TMP/packs-up" bp status --repo "$repo" --json
 { assert_rc 1 && expect up "$(j .upstream)" "$master_fix" && expect how "$(ref master '.fix.evidence[0].how')" id &&
   expect by "$(ref stable-11.0 .fixed_by)" "$fix_11_0" && expect how "$(ref stable-11.0 '.fix.evidence[0].how')" cherry-pick; } \
     && ok "pack with an upstream id: found by id, picks of it still found" || not_ok "pack with an upstream id: found by id, picks of it still found"
+
+# Content overrides history (issue 18): simulated qemu-stable backports on
+# branches of a non-bare clone, as a stable maintainer would make them.
+clone="$TEST_TMP/clone"
+git clone -q "$repo" "$clone" && git -C "$clone" config user.name T && git -C "$clone" config user.email t@example.org
+culprit_short=$(echo "$culprit" | cut -c1-12)
+(
+    cd "$clone" || exit 1
+    # the fix with its trailers (git am), then reverted
+    git checkout -q -b am-revert v10.2.1 && git am -q "$packs/vfio-map-file-private/11.0/0001-fix.patch" &&
+        git revert --no-edit HEAD >/dev/null &&
+    # the fix without a trailer (found by patch-id), then reverted
+    git checkout -q -b pid-revert v10.2.1 && git apply "$packs/vfio-map-file-private/10.2/0001-fix.patch" &&
+        git commit -qam "vfio: keep private RAM away from the file path" && git revert --no-edit HEAD >/dev/null &&
+    # only the helper added: the call site still maps by file; the message is the fix's
+    git checkout -q -b helper-only v10.2.1 &&
+        git show v10.2.2:hw/vfio/container.c | awk '/^static bool vfio_container_can_dma_map_file/,/^}/' >"$TEST_TMP/helper" &&
+        awk 'FNR == NR { h = h $0 "\n"; next } /^int vfio_container_dma_map\(/ { printf "%s\n", h } { print }' \
+            "$TEST_TMP/helper" hw/vfio/container.c >"$TEST_TMP/helper.c" && cp "$TEST_TMP/helper.c" hw/vfio/container.c &&
+        git commit -qam "vfio/container: Use dma_map_file() only for shared RAM and RAM devices" \
+            -m "Fixes: $culprit_short (\"vfio/iommufd: use IOMMU_IOAS_MAP_FILE\")"
+) || diag "making the backport branches failed"
+am_fix=$(git -C "$clone" rev-parse am-revert~1) am_revert=$(git -C "$clone" rev-parse am-revert)
+pid_fix=$(git -C "$clone" rev-parse pid-revert~1) pid_revert=$(git -C "$clone" rev-parse pid-revert)
+helper_fix=$(git -C "$clone" rev-parse helper-only)
+short() { echo "$1" | cut -c1-12; }
+
+bp status --repo "$clone" --refs am-revert --json
+{ assert_rc 1 && assert_one_line_error "1 of 1 refs are affected with the fix missing" &&
+  expect v "$(ref am-revert .verdict)" affected && expect present "$(ref am-revert .fix.present)" false &&
+  expect hist "$(ref am-revert .fix.in_history)" true && expect how "$(ref am-revert '.fix.evidence[0].how')" trailers &&
+  expect rev "$(ref am-revert '.fix.reverted_by[0].commit')" "$am_revert" &&
+  ref am-revert .why | grep -q "^fix commit $(short "$am_fix") present, but reverted by $(short "$am_revert"); hw/vfio/container.c: " &&
+  ref am-revert '.fix.reverted_by[0].detail' | grep -q "inverse of that commit's"; } \
+    && ok "git am'd fix, then git revert: affected, exit 1, 'fix commit X present, but reverted by Y'" \
+    || not_ok "git am'd fix, then git revert: affected, exit 1, 'fix commit X present, but reverted by Y'"
+
+bp status --repo "$clone" --refs pid-revert --json
+{ assert_rc 1 && expect v "$(ref pid-revert .verdict)" affected && expect how "$(ref pid-revert '.fix.evidence[0].how')" patch-id &&
+  expect present "$(ref pid-revert .fix.present)" false && expect rev "$(ref pid-revert '.fix.reverted_by[0].commit')" "$pid_revert" &&
+  ref pid-revert .why | grep -q "^fix commit $(short "$pid_fix") present, but reverted by $(short "$pid_revert")"; } \
+    && ok "fix without a trailer (patch-id), then reverted: affected, exit 1, the revert named" \
+    || not_ok "fix without a trailer (patch-id), then reverted: affected, exit 1, the revert named"
+
+bp status --repo "$clone" --refs helper-only --json
+{ assert_rc 1 && expect v "$(ref helper-only .verdict)" affected && expect fixed_by "$(ref helper-only .fixed_by)" null &&
+  expect how "$(ref helper-only '.fix.evidence[0].how')" trailers && expect partial "$(ref helper-only .probe.partial)" true &&
+  ref helper-only .why | grep -q "^fix commit $(short "$helper_fix") present, but hw/vfio/container.c: partial: the call site still maps by file"; } \
+    && ok "only the helper added, under the fix's subject and Fixes: affected, exit 1, 'partial: the call site still maps by file'" \
+    || not_ok "only the helper added, under the fix's subject and Fixes: affected, exit 1, 'partial: the call site still maps by file'"
+
+bp status --repo "$clone" --refs am-revert,pid-revert,helper-only
+{ assert_rc 1 && assert_stdout "^    why: fix commit $(short "$am_fix") present, but reverted by $(short "$am_revert")" &&
+  assert_stdout '^    why: .*partial: the call site still maps by file'; } \
+    && ok "text: the why of affected refs with a fix commit in their history" \
+    || not_ok "text: the why of affected refs with a fix commit in their history"
+
+# the same three with a pack that names no probe keys: the generic probe
+cp -r "$packs" "$TEST_TMP/packs-generic"
+sed -i '/^guard=/d; /^dir=/d; /^bug-summary=/d' "$TEST_TMP/packs-generic/vfio-map-file-private/fix.ini"
+BACKPORT_PACKS="$TEST_TMP/packs-generic" bp status --repo "$clone" --refs am-revert,pid-revert,helper-only,origin/stable-10.2,v10.0.3 --json
+{ assert_rc 1 && expect v "$(j '[.lines[].refs[] | .verdict] | join(",")')" "fixed,affected,affected,affected,not-affected" &&
+  ref am-revert .why | grep -q "reverted by $(short "$am_revert"); .*has the 2 lines the fix removes and none of the 10 it adds" &&
+  ref helper-only .why | grep -q "partial: 8 of the fix's 10 added lines are in the file, and 2 of its 2 removed lines are still there" &&
+  ref origin/stable-10.2 .why | grep -q "all 10 added lines of the fix are in the file and its 2 removed lines are gone" &&
+  expect p "$(ref pid-revert .probe.state)" buggy; } \
+    && ok "a pack without probe keys: the generic probe (the patch's lines by content) gives the same verdicts" \
+    || not_ok "a pack without probe keys: the generic probe (the patch's lines by content) gives the same verdicts"
+
+# --refs resolves a name as git does, a branch before a tag: never the remote too
+git -C "$clone" branch -q stable-10.1 origin/stable-10.1 && git -C "$clone" tag stable-10.1 v10.1.0
+bp status --repo "$clone" --refs stable-10.1 --json
+{ expect n "$(j '.scan.refs')" 1 && expect refname "$(j '.lines[].refs[0].refname')" refs/heads/stable-10.1 &&
+  expect kind "$(j '.lines[].refs[0].kind')" branch; } \
+    && ok "--refs stable-10.1 in a clone: refs/heads/stable-10.1 only (not origin/, not the tag)" \
+    || not_ok "--refs stable-10.1 in a clone: refs/heads/stable-10.1 only (not origin/, not the tag)"
+bp status --repo "$clone" --refs 'origin/*' --json
+{ expect n "$(j '.scan.refs')" "$(git -C "$clone" for-each-ref refs/remotes | grep -cv '/HEAD$')" &&
+  expect kinds "$(j '[.lines[].refs[].kind] | unique | join(",")')" remote; } \
+    && ok "--refs 'origin/*': the remote-tracking branches, only when asked" \
+    || not_ok "--refs 'origin/*': the remote-tracking branches, only when asked"
+bp status --repo "$clone" --refs origin/stable-10.2,v10.1.1 --json
+{ expect k "$(ref origin/stable-10.2 .kind)" remote && expect t "$(ref v10.1.1 .kind)" tag; } \
+    && ok "--refs names a remote-tracking branch or a tag by its short name" \
+    || not_ok "--refs names a remote-tracking branch or a tag by its short name"
 
 # bad input
 mkdir "$TEST_TMP/plain"

@@ -133,6 +133,42 @@ test_commits (void)
     }
 }
 
+/* The patch-id of a change undone: what `git diff -M C C~1` hashes to, and
+ * what a real `git revert` of it has (status finds reverts by it). */
+static void
+test_reverse (void)
+{
+  g_autoptr(git_repository) repo = NULL;
+  g_assert_cmpint (git_repository_open (&repo, repo_dir), ==, 0);
+  g_autofree char *revs = sh ("git rev-list HEAD");
+  g_assert_nonnull (revs);
+  g_auto(GStrv) ids = g_strsplit (g_strstrip (revs), "\n", -1);
+  for (guint i = 1; ids[i] && ids[i + 1]; i++)   /* not the rename with changes (patch-id.h), nor the root */
+    {
+      g_autofree char *show = g_strdup_printf ("git diff -M %s %s~1", ids[i], ids[i]);
+      g_autofree char *expect = git_patch_id (show);
+      git_oid cid, got;
+      g_autoptr(GError) error = NULL;
+      g_assert_cmpint (git_oid_fromstr (&cid, ids[i]), ==, 0);
+      g_assert_true (bp_patch_id_from_commit_reverse (repo, &cid, &got, &error));
+      g_assert_no_error (error);
+      g_assert_cmpstr (git_oid_tostr_s (&got), ==, expect);
+    }
+  /* a real revert of "several files", made where it applies cleanly */
+  g_autofree char *made = sh ("git checkout -q -b reverted HEAD~2 && git revert --no-edit HEAD >/dev/null && "
+                              "git rev-parse HEAD HEAD~1 && git checkout -q - && git branch -q -D reverted");
+  g_assert_nonnull (made);
+  g_auto(GStrv) pair = g_strsplit (g_strstrip (made), "\n", -1);
+  git_oid revert, original, forward, undone;
+  g_assert_cmpint (git_oid_fromstr (&revert, pair[0]), ==, 0);
+  g_assert_cmpint (git_oid_fromstr (&original, pair[1]), ==, 0);
+  g_assert_true (bp_patch_id_from_commit (repo, &revert, &forward, NULL));
+  g_assert_true (bp_patch_id_from_commit_reverse (repo, &original, &undone, NULL));
+  g_assert_true (git_oid_equal (&forward, &undone));
+  g_assert_true (bp_patch_id_from_commit (repo, &original, &forward, NULL));
+  g_assert_false (git_oid_equal (&forward, &undone));
+}
+
 static void
 test_format_patch (void)
 {
@@ -230,6 +266,7 @@ main (int argc, char **argv)
   setup_repo ();
   g_test_add_func ("/patch-id/commits", test_commits);
   g_test_add_func ("/patch-id/format-patch", test_format_patch);
+  g_test_add_func ("/patch-id/reverse", test_reverse);
   g_test_add_func ("/patch-id/pack-mails", test_pack_mails);
   g_test_add_func ("/patch-id/qemu-culprit", test_qemu_culprit);
   int rc = g_test_run ();
