@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Presence of a patch's change by content: see patch-content.h. */
+/* Presence of a patch's change by content: see patch-content.h.  First by
+ * whole hunk sides in order, which a line repeated elsewhere cannot fool;
+ * then, where the context has drifted, line by line. */
 #include <string.h>
 
 #include "model/patch-content.h"
@@ -93,6 +95,102 @@ count_telling (GHashTable *want, GHashTable *other_a, GHashTable *other_b, GHash
     }
 }
 
+/* ---- in order: a hunk's whole side, as a run of lines ------------------- */
+
+/* TEXT's lines, each with its whitespace removed (blank lines kept: a
+ * hunk's side has them too). */
+static GPtrArray *
+squashed_lines (const char *text, gsize len)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func (g_free);
+  gsize pos = 0;
+  while (pos < len)
+    {
+      const char *nl = memchr (text + pos, '\n', len - pos);
+      gsize end = nl ? (gsize) (nl - text) : len;
+      GString *sq = g_string_sized_new (end - pos);
+      for (gsize i = pos; i < end; i++)
+        if (!g_ascii_isspace (text[i]))
+          g_string_append_c (sq, text[i]);
+      g_ptr_array_add (out, g_string_free (sq, FALSE));
+      pos = end + 1;
+    }
+  return out;
+}
+
+/* One side of HUNK (' ' and KIND lines), squashed. */
+static GPtrArray *
+hunk_side (const BpHunk *hunk, char kind)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < hunk->lines->len; i++)
+    {
+      const BpDiffLine *l = g_ptr_array_index (hunk->lines, i);
+      if (l->kind == ' ' || l->kind == kind)
+        {
+          GString *sq = g_string_new (NULL);
+          for (const char *c = l->text; *c; c++)
+            if (!g_ascii_isspace (*c))
+              g_string_append_c (sq, *c);
+          g_ptr_array_add (out, g_string_free (sq, FALSE));
+        }
+    }
+  return out;
+}
+
+static gboolean
+same_runs (GPtrArray *a, GPtrArray *b)
+{
+  if (a->len != b->len)
+    return FALSE;
+  for (guint i = 0; i < a->len; i++)
+    if (strcmp (a->pdata[i], b->pdata[i]) != 0)
+      return FALSE;
+  return TRUE;
+}
+
+/* Does RUN stand, line after line, somewhere in LINES? */
+static gboolean
+has_run (GPtrArray *lines, GPtrArray *run)
+{
+  if (run->len == 0)
+    return TRUE;
+  for (guint at = 0; at + run->len <= lines->len; at++)
+    {
+      guint k = 0;
+      while (k < run->len && strcmp (lines->pdata[at + k], run->pdata[k]) == 0)
+        k++;
+      if (k == run->len)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* Is the change applied, by whole hunk sides in order: every hunk's new
+ * side stands in the file and its old side does not.  A removed line that
+ * stands again elsewhere in the file says nothing here, unlike line by
+ * line.  Only APPLIED is trusted this way: an old side standing with the
+ * new side missing may be a half-applied change (the helper added, the
+ * call site not), which line by line tells apart. */
+static gboolean
+applied_in_order (const BpFileDiff *file, const char *text, gsize len)
+{
+  g_autoptr(GPtrArray) lines = squashed_lines (text, len);
+  guint hunks = 0, applied = 0;
+  for (guint h = 0; h < file->hunks->len; h++)
+    {
+      const BpHunk *hunk = g_ptr_array_index (file->hunks, h);
+      g_autoptr(GPtrArray) old_side = hunk_side (hunk, '-');
+      g_autoptr(GPtrArray) new_side = hunk_side (hunk, '+');
+      if (same_runs (old_side, new_side))
+        continue;   /* a whitespace-only hunk tells nothing */
+      hunks++;
+      gboolean has_new = has_run (lines, new_side), has_old = has_run (lines, old_side);
+      applied += has_new && !has_old;
+    }
+  return hunks > 0 && applied == hunks;
+}
+
 static BpContentState
 state_of (guint added, guint added_present, guint removed, guint removed_present)
 {
@@ -126,6 +224,14 @@ bp_content_match_file (const BpFileDiff *file, const char *text, gsize len, BpCo
   if (file->new_path == NULL)   /* a deletion whose file is still there */
     {
       out->state = BP_CONTENT_BEFORE;
+      return;
+    }
+  if (applied_in_order (file, text, len))
+    {
+      out->state = BP_CONTENT_APPLIED;
+      /* say it as the sides showed it */
+      out->added_present = out->added;
+      out->removed_present = 0;
       return;
     }
   out->state = state_of (out->added, out->added_present, out->removed, out->removed_present);

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Is a patch's change in a file, judged by content alone (no history, no
- * line numbers): every added line of the diff is in the file and its removed
+ * line numbers): each hunk's new side (its context and added lines, in
+ * order) stands in the file and its old side does not; where the context
+ * has drifted, every added line of the diff is in the file and its removed
  * lines are gone.  Lines are compared with all whitespace removed; blank
  * lines and lines of only braces, brackets, parentheses, ';', ',' or comment
  * stars are skipped, and a line the patch both adds and keeps (or removes

@@ -116,6 +116,28 @@ test_kept_lines (void)
   g_assert_cmpint (m.state, ==, BP_CONTENT_BEFORE);
 }
 
+/* The uefi-vars fix (f757d9d90d19) turns g_malloc into g_malloc0 in one
+ * function; the same g_malloc line stands in another function, untouched.
+ * Line by line that looks half-applied; by the hunk's sides it is applied. */
+static void
+test_removed_line_elsewhere (void)
+{
+  const char *fix =
+    "diff --git a/f.c b/f.c\n--- a/f.c\n+++ b/f.c\n@@ -10,3 +10,3 @@\n"
+    "     g_free(uv->buffer);\n"
+    "-    uv->buffer = g_malloc(uv->buf_size);\n"
+    "+    uv->buffer = g_malloc0(uv->buf_size);\n"
+    "     break;\n";
+  const char *fixed = "void init(void)\n{\n    uv->buffer = g_malloc(uv->buf_size);\n}\n"
+                      "void write(void)\n{\n    g_free(uv->buffer);\n"
+                      "    uv->buffer = g_malloc0(uv->buf_size);\n    break;\n}\n";
+  g_assert_cmpint (match (fix, fixed).state, ==, BP_CONTENT_APPLIED);
+  const char *unfixed = "void init(void)\n{\n    uv->buffer = g_malloc(uv->buf_size);\n}\n"
+                        "void write(void)\n{\n    g_free(uv->buffer);\n"
+                        "    uv->buffer = g_malloc(uv->buf_size);\n    break;\n}\n";
+  g_assert_cmpint (match (fix, unfixed).state, ==, BP_CONTENT_BEFORE);
+}
+
 static void
 test_new_and_deleted (void)
 {
@@ -173,6 +195,7 @@ main (int argc, char **argv)
   g_test_add_func ("/patch-content/states", test_states);
   g_test_add_func ("/patch-content/whitespace", test_whitespace);
   g_test_add_func ("/patch-content/kept-lines", test_kept_lines);
+  g_test_add_func ("/patch-content/removed-line-elsewhere", test_removed_line_elsewhere);
   g_test_add_func ("/patch-content/new-and-deleted", test_new_and_deleted);
   g_test_add_func ("/patch-content/patch", test_patch);
   return g_test_run ();

@@ -199,10 +199,16 @@ bp_status_probe_generic (const BpFixPack *pack, const BpFixLine *line, BpContent
                                  : "none of the files the fix's patches change is there");
 }
 
+/* Bump when a probe's judgement changes (2: content by hunk sides in
+ * order first). */
+#define BP_STATUS_PROBE_RULES "probe-rules-2\n"
+
 guint64
 bp_status_probe_fingerprint (const BpFixPack *pack)
 {
   g_autoptr(GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA1);
+  /* the probes' own rules: a cached verdict from older rules is stale */
+  g_checksum_update (sum, (const guchar *) BP_STATUS_PROBE_RULES, -1);
   const char *keys[] = { pack->function, pack->helper, pack->bug_pattern, pack->guard, pack->bug_summary };
   for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
     {
