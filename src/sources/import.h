@@ -12,6 +12,7 @@
 
 #include <glib.h>
 #include "model/patch.h"
+#include "sources/indenter.h"
 
 #define BP_IMPORT_ERROR (bp_import_error_quark ())
 GQuark bp_import_error_quark (void);
@@ -47,11 +48,4 @@ gboolean bp_import_repair (BpImported *imp, const char *tree, GError **error);
 /* Regenerate patch->diff from its files and hunks (recounted headers). */
 void bp_import_render_diff (BpPatch *patch);
 
-/* The re-indenter: feed it the real lines of a C file in order; ask it for
- * the line a text without its leading blanks becomes at that point. */
-typedef struct _BpIndenter BpIndenter;
-BpIndenter *bp_indenter_new (void);
-void bp_indenter_free (BpIndenter *ind);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (BpIndenter, bp_indenter_free)
-void bp_indenter_feed (BpIndenter *ind, const char *line);
-char *bp_indenter_indent (BpIndenter *ind, const char *stripped);
+/* The re-indenter (bp_indenter_*) lives in indenter.h. */
