@@ -229,6 +229,31 @@ parse_hunk_body (Lines *l, BpHunk *h, const char *source, GError **error)
   return TRUE;
 }
 
+/* After a hunk whose counts are used up, do more lines of it follow?  The
+ * run of ' ', '+', '-' and empty lines after L, up to a file header, a
+ * signature ("-- ") or anything else, holds a '+' or '-' line: then the
+ * header counts fewer lines than the hunk has, and taking it as it says
+ * would drop the rest silently (git apply does).  *LINENO gets that line. */
+static gboolean
+hunk_goes_on (const Lines *l, guint *lineno)
+{
+  Lines peek = *l;
+  while (lines_next (&peek))
+    {
+      if (peek.len == 0 || peek.line[0] == ' ')
+        continue;
+      if (starts (&peek, "---") || starts (&peek, "+++") || (peek.len == 3 && starts (&peek, "-- ")))
+        return FALSE;
+      if (peek.line[0] == '+' || peek.line[0] == '-')
+        {
+          *lineno = peek.lineno;
+          return TRUE;
+        }
+      return FALSE;
+    }
+  return FALSE;
+}
+
 static void
 replace (char **slot, char *value)
 {
@@ -327,6 +352,15 @@ parse_diff_lines (Lines *l, const char *source, const char **diff_end, GError **
             }
           if (!parse_hunk_body (l, h, source, error))
             return NULL;
+          guint more;
+          if (hunk_goes_on (l, &more))
+            {
+              fail (error, BP_PATCH_ERROR_CORRUPT, source, more,
+                    "the hunk \"@@ -%u,%u +%u,%u @@\" has ended by its counts, but its lines go on: "
+                    "the header counts too few (`backport import --tree` recounts it)",
+                    h->old_start, h->old_count, h->new_start, h->new_count);
+              return NULL;
+            }
           *diff_end = l->p;
           continue;
         }
@@ -498,6 +532,54 @@ count_lines (const char *start, const char *end)
   return n;
 }
 
+static gboolean
+charset_is_utf8 (const char *charset)
+{
+  return charset == NULL || g_ascii_strcasecmp (charset, "utf-8") == 0 || g_ascii_strcasecmp (charset, "utf8") == 0
+         || g_ascii_strcasecmp (charset, "us-ascii") == 0;
+}
+
+/* The body of PART as text: transfer encoding undone, then, as git am does,
+ * converted to UTF-8 from the charset the mail states, and left exactly as
+ * sent when that is UTF-8 (or ASCII): code is bytes, and bytes that are not
+ * valid UTF-8 stay what they were.  A body that is not in its stated
+ * charset, or that holds NUL bytes, is refused. */
+static char *
+mail_body_text (GMimeTextPart *part, const char *source, GError **error)
+{
+  GMimeDataWrapper *content = g_mime_part_get_content (GMIME_PART (part));
+  g_autoptr(GMimeStream) mem = g_mime_stream_mem_new ();
+  if (content == NULL || g_mime_data_wrapper_write_to_stream (content, mem) < 0)
+    {
+      g_set_error (error, BP_PATCH_ERROR, BP_PATCH_ERROR_PARSE,
+                   "%s: the mail body cannot be decoded (bad transfer encoding)", source);
+      return NULL;
+    }
+  GByteArray *bytes = g_mime_stream_mem_get_byte_array (GMIME_STREAM_MEM (mem));
+  const char *data = (const char *) bytes->data;
+  gsize len = bytes->len;
+  if (len && memchr (data, '\0', len))
+    {
+      g_set_error (error, BP_PATCH_ERROR, BP_PATCH_ERROR_PARSE,
+                   "%s: the mail body holds NUL bytes: not a text patch", source);
+      return NULL;
+    }
+  const char *charset = g_mime_text_part_get_charset (part);
+  if (charset_is_utf8 (charset))
+    return g_strndup (len ? data : "", len);
+  g_autoptr(GError) local = NULL;
+  gsize written = 0;
+  g_autofree char *utf8 = g_convert (len ? data : "", len, "UTF-8", charset, NULL, &written, &local);
+  if (utf8 == NULL || memchr (utf8, '\0', written))
+    {
+      g_set_error (error, BP_PATCH_ERROR, BP_PATCH_ERROR_PARSE,
+                   "%s: the mail says charset=%s but its body is not in it (%s); fix the Content-Type header",
+                   source, charset, local ? local->message : "a NUL byte");
+      return NULL;
+    }
+  return g_steal_pointer (&utf8);
+}
+
 BpPatch *
 bp_patch_parse (const char *text, gsize len, const char *source, GError **error)
 {
@@ -567,13 +649,9 @@ bp_patch_parse (const char *text, gsize len, const char *source, GError **error)
                    "%s: mail body is not a single text part (attachments are not supported)", source);
       return NULL;
     }
-  g_autofree char *body = g_mime_text_part_get_text (GMIME_TEXT_PART (part));
+  g_autofree char *body = mail_body_text (GMIME_TEXT_PART (part), source, error);
   if (body == NULL)
-    {
-      g_set_error (error, BP_PATCH_ERROR, BP_PATCH_ERROR_PARSE,
-                   "%s: the mail body cannot be decoded (bad charset or encoding)", source);
-      return NULL;
-    }
+    return NULL;
   /* Line numbers in errors refer to the input: find where the body starts. */
   const char *blank = g_strstr_len (text, len, "\n\n");
   guint body_line = blank ? count_lines (text, blank) + 2 : 0;

@@ -172,11 +172,80 @@ mark_no_newline (BpHunk *h)
     ((BpDiffLine *) h->lines->pdata[h->lines->len - 1])->no_newline = TRUE;
 }
 
-/* The hunk whose header is LINES[*I], read into a new hunk of F. */
-static void
-take_hunk (char **lines, guint n, guint *i, BpFileDiff *f, gboolean *damaged)
+/* A line that ends a hunk's body whatever its counts say. */
+static gboolean
+ends_body (char **lines, guint j)
 {
-  const char *l = lines[*i];
+  const char *b = lines[j];
+  return bp_import_is_terminator (lines, j) || g_str_has_prefix (b, "@@ -") || g_str_has_prefix (b, "diff --git ")
+         || (g_str_has_prefix (b, "--- ") && lines[j + 1] && g_str_has_prefix (lines[j + 1], "+++ "))
+         || strcmp (b, ">") == 0 || g_str_has_prefix (b, "> ");
+}
+
+/* The counts of a hunk are used up at LINES[FROM]: does its body go on?
+ * Returns the index past the last line that is still the hunk's: up to the
+ * last '+' or '-' line before the body ends (lines between them are context
+ * whose ' ' may be lost), then its trailing context: the ' ' lines right
+ * after it, or, when the ' ' was lost, as many non-blank lines as the hunk
+ * has leading context (LEAD; git wants both ends alike).  FROM when the
+ * body ends here. */
+static guint
+body_goes_on_to (char **lines, guint n, guint from, guint lead)
+{
+  guint end = from;
+  for (guint j = from; j < n && !ends_body (lines, j); j++)
+    if ((lines[j][0] == '+' || lines[j][0] == '-') && !g_str_has_prefix (lines[j], "---")
+        && !g_str_has_prefix (lines[j], "+++"))
+      end = j + 1;
+  if (end == from)
+    return from;
+  if (end < n && lines[end][0] == ' ')
+    {
+      while (end < n && lines[end][0] == ' ' && !ends_body (lines, end))
+        end++;
+      return end;
+    }
+  for (guint k = 0; k < lead && end < n && lines[end][0] && lines[end][0] != '+' && lines[end][0] != '-'
+                    && lines[end][0] != '\\' && !ends_body (lines, end); k++)
+    end++;
+  return end;
+}
+
+/* Context lines before the first change of H. */
+static guint
+leading_context (const BpHunk *h)
+{
+  guint k = 0;
+  while (k < h->lines->len && ((const BpDiffLine *) h->lines->pdata[k])->kind == ' ')
+    k++;
+  return k;
+}
+
+/* One body line B of hunk H; the counts left go down by what it is. */
+static void
+take_body_line (BpHunk *h, const char *b, gint64 *old_left, gint64 *new_left, gboolean *damaged)
+{
+  if (b[0] == '\\')
+    mark_no_newline (h);
+  else if (b[0] == '+')
+    diff_line_add (h, '+', b + 1), (*new_left)--;
+  else if (b[0] == '-')
+    diff_line_add (h, '-', b + 1), (*old_left)--;
+  else if (b[0] == ' ')
+    diff_line_add (h, ' ', b + 1), (*old_left)--, (*new_left)--;
+  else
+    {
+      /* a context line whose ' ' was lost (or a blank one) */
+      diff_line_add (h, ' ', b);
+      (*old_left)--, (*new_left)--;
+      if (b[0] != '\0')
+        *damaged = TRUE;
+    }
+}
+
+static BpHunk *
+hunk_from_header (const char *l)
+{
   BpHunk *h = g_new0 (BpHunk, 1);
   h->lines = g_ptr_array_new_with_free_func ((GDestroyNotify) diff_line_free);
   const char *e;
@@ -186,6 +255,18 @@ take_hunk (char **lines, guint n, guint *i, BpFileDiff *f, gboolean *damaged)
   const char *sec = strstr (e, "@@");
   g_autofree char *tmp = g_strdup (sec ? sec + 2 : "");
   h->section = g_strdup (g_strstrip (tmp));
+  return h;
+}
+
+/* The hunk whose header is LINES[*I], read into a new hunk of F.  Its
+ * counts say how far to read, but the body has the last word: when lines
+ * of the hunk go on past the counts, they are taken too and the hunk is
+ * marked damaged (recounted by the repair), with a note; nothing is
+ * dropped. */
+static void
+take_hunk (char **lines, guint n, guint *i, BpFileDiff *f, gboolean *damaged, GPtrArray *notes)
+{
+  BpHunk *h = hunk_from_header (lines[*i]);
   g_ptr_array_add (f->hunks, h);
   (*i)++;
   gint64 old_left = h->old_count, new_left = h->new_count;
@@ -195,23 +276,21 @@ take_hunk (char **lines, guint n, guint *i, BpFileDiff *f, gboolean *damaged)
       if (bp_import_is_terminator (lines, *i) || g_str_has_prefix (b, "@@ -")
           || g_str_has_prefix (b, "diff --git "))
         break;
-      if (b[0] == '\\')
-        mark_no_newline (h);
-      else if (b[0] == '+')
-        diff_line_add (h, '+', b + 1), new_left--;
-      else if (b[0] == '-')
-        diff_line_add (h, '-', b + 1), old_left--;
-      else if (b[0] == ' ')
-        diff_line_add (h, ' ', b + 1), old_left--, new_left--;
-      else
-        {
-          /* a context line whose ' ' was lost (or a blank one) */
-          diff_line_add (h, ' ', b);
-          old_left--, new_left--;
-          if (b[0] != '\0')
-            *damaged = TRUE;
-        }
+      take_body_line (h, b, &old_left, &new_left, damaged);
       (*i)++;
+    }
+  guint end = body_goes_on_to (lines, n, *i, leading_context (h));
+  gboolean went_on = end > *i;
+  if (went_on)
+    {
+      guint from = *i;
+      for (; *i < end; (*i)++)
+        take_body_line (h, lines[*i], &old_left, &new_left, damaged);
+      if (notes)
+        g_ptr_array_add (notes, g_strdup_printf (
+          "%s: the hunk \"@@ -%u,%u +%u,%u @@\" goes on past its counts (%u more line(s)): "
+          "taken from its body and recounted", f->new_path ? f->new_path : f->old_path,
+          h->old_start, h->old_count, h->new_start, h->new_count, end - from));
     }
   if (*i < n && lines[*i][0] == '\\')
     {
@@ -220,7 +299,7 @@ take_hunk (char **lines, guint n, guint *i, BpFileDiff *f, gboolean *damaged)
     }
   /* Blank lines read past the hunk's counts are the text's, not the
    * hunk's (an archive that lost context lines makes us read on). */
-  while ((old_left < 0 || new_left < 0) && h->lines->len > 0)
+  while (!went_on && (old_left < 0 || new_left < 0) && h->lines->len > 0)
     {
       const BpDiffLine *tail = h->lines->pdata[h->lines->len - 1];
       if (tail->kind != ' ' || tail->text[0] != '\0')
@@ -245,7 +324,7 @@ bp_import_parse_diff_lenient (char **lines, guint *i, gboolean *damaged, GPtrArr
         continue;
       if (f && g_str_has_prefix (lines[*i], "@@ -"))
         {
-          take_hunk (lines, n, i, f, damaged);
+          take_hunk (lines, n, i, f, damaged, notes);
           continue;
         }
       break;  /* end of the diff */

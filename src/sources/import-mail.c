@@ -174,13 +174,9 @@ bp_import_parse_lenient (const char *text, gsize len, const char *source, gboole
   bp_gmime_init ();
   g_autoptr(BpPatch) patch = g_new0 (BpPatch, 1);
   patch->source = g_strdup (source);
+  /* CRLF was made LF by bp_import_parse. */
   g_autofree char *copy = g_strndup (text, len);
-  /* CRLF from a browser copy. */
-  g_autoptr(GString) clean = g_string_new (NULL);
-  for (const char *p = copy; *p; p++)
-    if (!(p[0] == '\r' && p[1] == '\n'))
-      g_string_append_c (clean, *p);
-  g_auto(GStrv) lines = g_strsplit (clean->str, "\n", -1);
+  g_auto(GStrv) lines = g_strsplit (copy, "\n", -1);
   guint n = g_strv_length (lines);
   guint i = 0;
   if (n && g_str_has_prefix (lines[0], "From ") && !is_header_line (lines[0]))

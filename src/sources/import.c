@@ -4,7 +4,7 @@
  * recovery) when that fails.  See import.h; the parts are import-*.c. */
 #include <string.h>
 
-#include <glib/gstdio.h>
+#include "base/read-limited.h"
 
 #include "base/path-safety.h"
 #include "sources/import-private.h"
@@ -93,6 +93,38 @@ parse_one (const char *text, gsize len, const char *source, GError **error)
   return g_steal_pointer (&imp);
 }
 
+/* A read of SOURCE failed with LOCAL: say so in the importer's words. */
+static void
+import_read_error (const char *source, const GError *local, GError **error)
+{
+  if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE))
+    g_set_error (error, BP_IMPORT_ERROR, BP_IMPORT_ERROR_PARSE,
+                 "%s: over the %d MiB limit for a patch", source, BP_PATCH_MAX_SIZE / (1024 * 1024));
+  else if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_IS_DIRECTORY))
+    g_set_error (error, BP_IMPORT_ERROR, BP_IMPORT_ERROR_PARSE,
+                 "%s is a directory: give a mail, an mbox or a diff file", source);
+  else
+    g_set_error (error, BP_IMPORT_ERROR, BP_IMPORT_ERROR_PARSE, "%s: cannot read: %s", source, local->message);
+}
+
+/* TEXT with every CRLF turned into LF, as git mailsplit does for git am
+ * (mail transport and browser copies add CRs; the code's lines have
+ * none).  NULL when TEXT has no CR. */
+static char *
+crlf_to_lf (const char *text, gsize len, gsize *out_len)
+{
+  if (!memchr (text, '\r', len))
+    return NULL;
+  char *out = g_malloc (len + 1);
+  gsize n = 0;
+  for (gsize i = 0; i < len; i++)
+    if (!(text[i] == '\r' && i + 1 < len && text[i + 1] == '\n'))
+      out[n++] = text[i];
+  out[n] = '\0';
+  *out_len = n;
+  return out;
+}
+
 GPtrArray *
 bp_import_parse (const char *text, gsize len, const char *source, GError **error)
 {
@@ -109,6 +141,10 @@ bp_import_parse (const char *text, gsize len, const char *source, GError **error
                    source);
       return NULL;
     }
+  gsize unix_len = 0;
+  g_autofree char *unix_text = crlf_to_lf (text, len, &unix_len);
+  if (unix_text)
+    text = unix_text, len = unix_len;
   g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func ((GDestroyNotify) bp_imported_free);
   g_autoptr(GArray) ranges = bp_import_mbox_split (text, len);
   guint messages = ranges->len / 2;
@@ -131,22 +167,38 @@ bp_import_parse (const char *text, gsize len, const char *source, GError **error
   return g_steal_pointer (&out);
 }
 
+/* The input's text, read with the patch size limit; SOURCE names it. */
+static char *
+read_input (GInputStream *in, const char *source, gsize *len, GCancellable *cancellable, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+  char *text = bp_read_stream_limited (in, BP_PATCH_MAX_SIZE, len, cancellable, &local);
+  if (text == NULL)
+    import_read_error (source, local, error);
+  return text;
+}
+
+GPtrArray *
+bp_import_load_stream (GInputStream *in, const char *source, GCancellable *cancellable, GError **error)
+{
+  gsize len;
+  g_autofree char *text = read_input (in, source, &len, cancellable, error);
+  if (text == NULL)
+    return NULL;
+  return bp_import_parse (text, len, source, error);
+}
+
 GPtrArray *
 bp_import_load (const char *path, GError **error)
 {
-  g_autofree char *text = NULL;
-  gsize len;
-  GStatBuf st;
-  if (g_stat (path, &st) == 0 && st.st_size > BP_PATCH_MAX_SIZE)
-    {
-      g_set_error (error, BP_IMPORT_ERROR, BP_IMPORT_ERROR_PARSE,
-                   "%s: over the %d MiB limit for a patch", path, BP_PATCH_MAX_SIZE / (1024 * 1024));
-      return NULL;
-    }
   g_autoptr(GError) local = NULL;
-  if (!g_file_get_contents (path, &text, &len, &local))
+  gsize len;
+  /* Any kind of file (a pipe from process substitution, /dev/stdin), read
+   * in chunks: the limit holds for /dev/zero too. */
+  g_autofree char *text = bp_read_file_limited (path, BP_PATCH_MAX_SIZE, FALSE, &len, NULL, &local);
+  if (text == NULL)
     {
-      g_set_error (error, BP_IMPORT_ERROR, BP_IMPORT_ERROR_PARSE, "%s: cannot read: %s", path, local->message);
+      import_read_error (path, local, error);
       return NULL;
     }
   return bp_import_parse (text, len, path, error);

@@ -10,7 +10,7 @@
  * opening parenthesis), and hunk headers are recounted. */
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 #include "model/patch.h"
 #include "sources/indenter.h"
 
@@ -23,6 +23,7 @@ typedef enum {
   BP_IMPORT_ERROR_NOT_FOUND,  /* a hunk matches nowhere in the tree */
   BP_IMPORT_ERROR_AMBIGUOUS,  /* a hunk matches two places equally well */
   BP_IMPORT_ERROR_UNSAFE,     /* path escapes the tree, or a file is unreadable */
+  BP_IMPORT_ERROR_OUTPUT,     /* the output exists and is not a regular file, or cannot be written */
 } BpImportErrorCode;
 
 typedef struct {
@@ -39,7 +40,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (BpImported, bp_imported_free)
 
 /* Every patch in TEXT (BpImported*), in order. */
 GPtrArray *bp_import_parse (const char *text, gsize len, const char *source, GError **error);
+/* The same, read from PATH or IN with the patch size limit (streamed: any
+ * kind of file, /dev/zero too).  SOURCE names IN in messages. */
 GPtrArray *bp_import_load (const char *path, GError **error);
+GPtrArray *bp_import_load_stream (GInputStream *in, const char *source, GCancellable *cancellable,
+                                  GError **error);
 
 /* Repair IMP's hunks against TREE (see above).  Clean patches are checked
  * and left alone. */
@@ -49,3 +54,13 @@ gboolean bp_import_repair (BpImported *imp, const char *tree, GError **error);
 void bp_import_render_diff (BpPatch *patch);
 
 /* The re-indenter (bp_indenter_*) lives in indenter.h. */
+
+/* Write the mails of IMPORTED (BpImported*) to OUTPUT: an existing
+ * directory gets one 000N-<subject>.patch per mail, anything else is one
+ * file holding them all.  An OUTPUT (or a file in the directory) that exists
+ * and is not a regular file (a device, a FIFO, a symlink such as
+ * /proc/self/fd/1) is refused with BP_IMPORT_ERROR_OUTPUT and left alone.
+ * All or nothing: every target is checked before the first is written, and
+ * files created before a failed write are removed.  *WRITTEN (may be NULL)
+ * gets the paths written in a directory (empty for a single file). */
+gboolean bp_import_write (GPtrArray *imported, const char *output, GPtrArray **written, GError **error);

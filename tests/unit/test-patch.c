@@ -118,6 +118,55 @@ test_absolute_and_binary (void)
   expect_error (big, BP_PATCH_ERROR_TOO_LARGE, "limit");
 }
 
+#define MAIL_HEAD "From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001\n" \
+  "From: A <a@example.org>\nSubject: [PATCH] x: y\nMIME-Version: 1.0\n"
+#define MAIL_DIFF "diff --git a/x.c b/x.c\n--- a/x.c\n+++ b/x.c\n@@ -1 +1 @@\n-a\n+caf\xe9\n"
+
+/* The body's first added line of the one file of P. */
+static const char *
+first_added (const BpPatch *p)
+{
+  const BpHunk *h = g_ptr_array_index (((BpFileDiff *) g_ptr_array_index (p->files, 0))->hunks, 0);
+  return ((BpDiffLine *) g_ptr_array_index (h->lines, 1))->text;
+}
+
+static void
+test_charsets (void)
+{
+  /* charset=UTF-8 with a Latin-1 byte: kept exactly, as git am does */
+  const char *utf8 = MAIL_HEAD "Content-Type: text/plain; charset=UTF-8\nContent-Transfer-Encoding: 8bit\n\n"
+                     "msg\n---\n" MAIL_DIFF;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BpPatch) p = bp_patch_parse (utf8, strlen (utf8), "u.patch", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (first_added (p), ==, "caf\xe9");
+  g_assert_nonnull (strstr (p->diff, "+caf\xe9\n"));
+  /* charset=ISO-8859-1: converted to UTF-8 */
+  const char *latin = MAIL_HEAD "Content-Type: text/plain; charset=ISO-8859-1\nContent-Transfer-Encoding: 8bit\n\n"
+                      "msg\n---\n" MAIL_DIFF;
+  g_autoptr(BpPatch) q = bp_patch_parse (latin, strlen (latin), "l.patch", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (first_added (q), ==, "caf\xc3\xa9");
+  /* a base64 body that decodes to NUL bytes is no text patch */
+  g_autofree char *b64 = g_base64_encode ((const guchar *) "msg\n---\n\0diff", 14);
+  g_autofree char *nul = g_strdup_printf (MAIL_HEAD "Content-Type: text/plain; charset=UTF-8\n"
+                                          "Content-Transfer-Encoding: base64\n\n%s\n", b64);
+  expect_error (nul, BP_PATCH_ERROR_PARSE, "NUL bytes");
+}
+
+static void
+test_counts_too_small (void)
+{
+  /* the counts end after the context; the hunk's lines go on */
+  expect_error ("diff --git a/x.c b/x.c\n--- a/x.c\n+++ b/x.c\n@@ -1,2 +1,2 @@\n a\n b\n-c\n+d\n",
+                BP_PATCH_ERROR_CORRUPT, "input.patch:7: the hunk \"@@ -1,2 +1,2 @@\" has ended by its counts");
+  /* a signature after the hunk is not more of it */
+  const char *ok = "diff --git a/x.c b/x.c\n--- a/x.c\n+++ b/x.c\n@@ -1 +1 @@\n-a\n+b\n-- \n2.43.0\n\n";
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BpPatch) p = bp_patch_parse (ok, strlen (ok), "sig.patch", &error);
+  g_assert_no_error (error);
+}
+
 static void
 test_plain_diff (void)
 {
@@ -142,5 +191,7 @@ main (int argc, char **argv)
   g_test_add_func ("/patch/bad-input", test_bad_input);
   g_test_add_func ("/patch/absolute-binary", test_absolute_and_binary);
   g_test_add_func ("/patch/plain-diff", test_plain_diff);
+  g_test_add_func ("/patch/charsets", test_charsets);
+  g_test_add_func ("/patch/counts-too-small", test_counts_too_small);
   return g_test_run ();
 }
