@@ -104,6 +104,28 @@ make_dir (const char *dir, GError **error)
   return TRUE;
 }
 
+/* Does the quilt series TEXT list NAME?  Read as quilt reads it
+ * (patchfns' cat_series): lines starting with '#' are comments, and a
+ * line's patch is its first word, before any blank ("name -p1",
+ * "name\t# note"); CRs of a CRLF file are blanks too. */
+static gboolean
+series_lists (const char *text, const char *name)
+{
+  g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
+  for (char **l = lines; *l; l++)
+    {
+      const char *p = *l;
+      if (*p == '#')
+        continue;
+      while (*p == ' ' || *p == '\t')
+        p++;
+      gsize n = strcspn (p, " \t\r");
+      if (n == strlen (name) && strncmp (p, name, n) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
 /* quilt and dep3: OUTPUT/patches/<name> and OUTPUT/patches/series. */
 static gboolean
 export_quilt (const BpFixLine *line, gboolean dep3, const char *output, GPtrArray *written, GError **error)
@@ -144,15 +166,11 @@ export_quilt (const BpFixLine *line, gboolean dep3, const char *output, GPtrArra
   g_autoptr(GString) text = g_string_new (old ? old : "");
   if (text->len && text->str[text->len - 1] != '\n')
     g_string_append_c (text, '\n');
-  g_auto(GStrv) present = g_strsplit (text->str, "\n", -1);
+  g_autofree char *present = g_strdup (text->str);
   for (guint i = 0; i < line->patch_names->len; i++)
     {
       const char *name = g_ptr_array_index (line->patch_names, i);
-      gboolean listed = FALSE;
-      for (char **p = present; *p && !listed; p++)
-        listed = g_str_has_prefix (g_strstrip (*p), name) &&
-                 ((*p)[strlen (name)] == '\0' || (*p)[strlen (name)] == ' ');
-      if (!listed)
+      if (!series_lists (present, name))
         g_string_append_printf (text, "%s\n", name);
     }
   g_autoptr(GError) local = NULL;

@@ -9,6 +9,7 @@
 #include <gio/gio.h>
 #include "base/bp-gmime.h"
 #include "base/path-safety.h"
+#include "base/read-limited.h"
 #include <string.h>
 
 G_DEFINE_QUARK (bp-patch-error-quark, bp_patch_error)
@@ -663,24 +664,17 @@ bp_patch_parse (const char *text, gsize len, const char *source, GError **error)
 BpPatch *
 bp_patch_load (const char *path, GError **error)
 {
-  g_autofree char *text = NULL;
-  gsize len;
-  g_autoptr(GFile) file = g_file_new_for_path (path);
   g_autoptr(GError) local = NULL;
-  g_autoptr(GFileInfo) info = g_file_query_info (file, G_FILE_ATTRIBUTE_STANDARD_SIZE, 0, NULL, &local);
-  if (info == NULL)
+  gsize len;
+  /* streamed with the limit: a stat size says nothing for a device or a pipe */
+  g_autofree char *text = bp_read_file_limited (path, BP_PATCH_MAX_SIZE, FALSE, &len, NULL, &local);
+  if (text == NULL && g_error_matches (local, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE))
     {
-      g_set_error (error, BP_PATCH_ERROR, BP_PATCH_ERROR_IO, "%s: cannot read: %s", path, local->message);
+      g_set_error (error, BP_PATCH_ERROR, BP_PATCH_ERROR_TOO_LARGE, "%s: over the %d MiB limit for a patch",
+                   path, BP_PATCH_MAX_SIZE / (1024 * 1024));
       return NULL;
     }
-  if (g_file_info_get_size (info) > BP_PATCH_MAX_SIZE)
-    {
-      g_set_error (error, BP_PATCH_ERROR, BP_PATCH_ERROR_TOO_LARGE,
-                   "%s: %" G_GINT64_FORMAT " bytes is over the %d MiB limit for a patch",
-                   path, (gint64) g_file_info_get_size (info), BP_PATCH_MAX_SIZE / (1024 * 1024));
-      return NULL;
-    }
-  if (!g_file_get_contents (path, &text, &len, &local))
+  if (text == NULL)
     {
       g_set_error (error, BP_PATCH_ERROR, BP_PATCH_ERROR_IO, "%s: cannot read: %s", path, local->message);
       return NULL;

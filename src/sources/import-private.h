@@ -35,7 +35,8 @@ GPtrArray *bp_import_parse_diff_lenient (char **lines, guint *i, gboolean *damag
 gboolean bp_import_is_terminator (char **lines, guint i);
 
 /* import-tree.c: REL of TREE as lines, refusing paths that leave the tree
- * (also through symlinks) and files over the patch size limit. */
+ * (also through symlinks), anything but a regular file, and files over
+ * the patch size limit. */
 BpLines *bp_import_read_tree_file (const char *tree, const char *rel, GError **error);
 
 /* import-check.c: the repaired patch of IMP, checked with model-level code

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "base/path-safety.h"
+#include "base/read-limited.h"
 #include "sources/import-private.h"
 
 BpLines *
@@ -28,9 +29,13 @@ bp_import_read_tree_file (const char *tree, const char *rel, GError **error)
       g_set_error (error, BP_IMPORT_ERROR, BP_IMPORT_ERROR_UNSAFE, "%s leads out of %s", rel, tree);
       return NULL;
     }
-  g_autofree char *text = NULL;
+  g_autoptr(GError) local = NULL;
   gsize len;
-  if (!g_file_get_contents (real, &text, &len, error))
-    return NULL;
+  g_autofree char *text = bp_read_file_limited (real, BP_PATCH_MAX_SIZE, TRUE, &len, NULL, &local);
+  if (text == NULL)
+    {
+      g_set_error (error, BP_IMPORT_ERROR, BP_IMPORT_ERROR_UNSAFE, "%s/%s: %s", tree, rel, local->message);
+      return NULL;
+    }
   return bp_lines_new_from_text (text, len);
 }
