@@ -294,6 +294,10 @@ parse_diff_lines (Lines *l, const char *source, const char **diff_end, GError **
 
   while (lines_next (l))
     {
+      /* format-patch's signature ends the patch: what follows is not ours
+       * (another mail, a reply), even when it holds more diffs */
+      if (l->len == 3 && memcmp (l->line, "-- ", 3) == 0)
+        break;
       if (starts (l, "diff --git "))
         {
           if (cur && !check_file (cur, source, cur_line, error))
@@ -464,6 +468,33 @@ bp_patch_clean_subject (const char *subject)
   return g_strstrip (g_string_free (g_steal_pointer (&out), FALSE));
 }
 
+gboolean
+bp_patch_is_from_line (const char *line, gsize len)
+{
+  /* "From <sender> <weekday> <month> <day> <hh:mm:ss> <year>": as git
+   * mailsplit, a time and a year at the end, not just "From " */
+  if (len < 5 || memcmp (line, "From ", 5) != 0)
+    return FALSE;
+  g_autofree char *l = g_strndup (line + 5, len - 5);
+  g_strchomp (l);
+  const char *colon = strchr (l, ':');
+  if (colon == NULL || colon - l < 2 || !g_ascii_isdigit (colon[-1]) || !g_ascii_isdigit (colon[-2])
+      || !g_ascii_isdigit (colon[1]) || !g_ascii_isdigit (colon[2]) || strchr (l, ' ') == NULL)
+    return FALSE;
+  /* the last word is the year (or a time zone after it) */
+  const char *last = strrchr (l, ' ');
+  const char *year = last + 1;
+  if (!g_ascii_isdigit (*year))
+    {
+      g_autofree char *head = g_strndup (l, last - l);
+      const char *prev = strrchr (head, ' ');
+      if (prev == NULL)
+        return FALSE;
+      return strlen (prev + 1) == 4 && g_ascii_isdigit (prev[1]);
+    }
+  return strlen (year) == 4;
+}
+
 static gboolean
 looks_like_plain_diff (const char *text, gsize len)
 {
@@ -477,28 +508,71 @@ looks_like_plain_diff (const char *text, gsize len)
   return FALSE;
 }
 
+/* [START, END) without its leading blank lines and trailing blanks: the
+ * notes' first line keeps its indent (a diffstat's " file | 3 +", a line
+ * that must not become an "Index: " header when the mail is written back). */
+static char *
+trim_lines (const char *start, const char *end)
+{
+  const char *p = start;
+  for (const char *q = start; q < end; q++)
+    if (*q == '\n')
+      p = q + 1;
+    else if (!g_ascii_isspace (*q))
+      break;
+  char *s = g_strndup (p, end > p ? end - p : 0);
+  return g_strchomp (s);
+}
+
+/* Where a diff starts in L: its first "diff --git ", "Index: " or
+ * "---"/"+++" line.  One rule for a mail body and a plain diff, so that a
+ * patch written back as a mail splits the same way.  NULL when there is
+ * none; *LINENO gets the number of the line before it.  *SEP (may be NULL)
+ * gets the first "---" line before it, or NULL. */
+static const char *
+diff_start_in (Lines l, guint *lineno, const char **sep)
+{
+  if (sep)
+    *sep = NULL;
+  while (lines_next (&l))
+    {
+      if (sep && *sep == NULL && l.len == 3 && memcmp (l.line, "---", 3) == 0)
+        *sep = l.line;
+      Lines peek = l;
+      if (starts (&l, "diff --git ") || starts (&l, "Index: ") ||
+          (starts (&l, "--- ") && lines_next (&peek) && starts (&peek, "+++ ")))
+        {
+          *lineno = l.lineno - 1;
+          return l.line;
+        }
+    }
+  return NULL;
+}
+
+/* The diff text [START, END), ending with a newline as every diff line does. */
+static char *
+diff_text (const char *start, const char *end)
+{
+  if (end > start && end[-1] != '\n')
+    {
+      char *s = g_malloc (end - start + 2);
+      memcpy (s, start, end - start);
+      s[end - start] = '\n';
+      s[end - start + 1] = '\0';
+      return s;
+    }
+  return g_strndup (start, end - start);
+}
+
 /* Split a mail body into message, notes and diff. */
 static gboolean
 split_body (BpPatch *patch, const char *body, guint body_line, GError **error)
 {
   gsize len = strlen (body);
   Lines l = { body, body + len, NULL, 0, body_line };
-  const char *sep = NULL;       /* the "---" line */
-  const char *diff_start = NULL;
+  const char *sep;              /* the "---" line */
   guint diff_lineno = 0;
-  Lines scan = l;
-  while (lines_next (&scan))
-    {
-      if (sep == NULL && scan.len == 3 && memcmp (scan.line, "---", 3) == 0)
-        sep = scan.line;
-      if (starts (&scan, "diff --git ") || starts (&scan, "Index: ") ||
-          (starts (&scan, "--- ") && scan.p < scan.end && strncmp (scan.p, "+++ ", 4) == 0))
-        {
-          diff_start = scan.line;
-          diff_lineno = scan.lineno - 1;
-          break;
-        }
-    }
+  const char *diff_start = diff_start_in (l, &diff_lineno, &sep);
   if (diff_start == NULL)
     {
       g_set_error (error, BP_PATCH_ERROR, BP_PATCH_ERROR_PARSE,
@@ -510,7 +584,7 @@ split_body (BpPatch *patch, const char *body, guint body_line, GError **error)
   if (sep && sep < diff_start)
     {
       const char *notes = sep + 4 <= diff_start ? sep + 4 : diff_start;
-      patch->notes = g_strstrip (g_strndup (notes, diff_start - notes));
+      patch->notes = trim_lines (notes, diff_start);
     }
   else
     patch->notes = g_strdup ("");
@@ -520,7 +594,7 @@ split_body (BpPatch *patch, const char *body, guint body_line, GError **error)
   patch->files = parse_diff_lines (&d, patch->source, &diff_end, error);
   if (patch->files == NULL)
     return FALSE;
-  patch->diff = g_strndup (diff_start, diff_end - diff_start);
+  patch->diff = diff_text (diff_start, diff_end);
   return TRUE;
 }
 
@@ -603,23 +677,34 @@ bp_patch_parse (const char *text, gsize len, const char *source, GError **error)
 
   if (looks_like_plain_diff (text, len))
     {
-      Lines l = { text, text + len, NULL, 0, 0 };
+      Lines all = { text, text + len, NULL, 0, 0 };
+      guint lineno = 0;
+      const char *start = diff_start_in (all, &lineno, NULL);
+      if (start == NULL)
+        start = text;   /* let the diff parser say what is missing */
+      Lines l = { start, text + len, NULL, 0, lineno };
       const char *end;
       patch->files = parse_diff_lines (&l, source, &end, error);
       if (patch->files == NULL)
         return NULL;
-      patch->diff = g_strndup (text, end - text);
+      patch->diff = diff_text (start, end);
       patch->message = g_strdup ("");
-      patch->notes = g_strdup ("");
+      /* what came before the first file header (an "Index:" preamble, prose) */
+      patch->notes = trim_lines (text, start);
       return g_steal_pointer (&patch);
     }
 
   bp_gmime_init ();
-  /* format-patch output starts with an mbox "From <id> <date>" line. */
-  gboolean mbox = len > 5 && memcmp (text, "From ", 5) == 0;
-  g_autoptr(GMimeStream) stream = g_mime_stream_mem_new_with_buffer (text, len);
+  /* format-patch output starts with an mbox "From <id> <date>" line: skip
+   * it and read one message.  GMime's mbox mode would also end the message
+   * at any later line starting "From " ("From the kernel log:"). */
+  const char *nl = memchr (text, '\n', len);
+  gsize skip = 0;
+  if (nl && bp_patch_is_from_line (text, nl - text))
+    skip = nl + 1 - text;
+  g_autoptr(GMimeStream) stream = g_mime_stream_mem_new_with_buffer (text + skip, len - skip);
   g_autoptr(GMimeParser) parser = g_mime_parser_new_with_stream (stream);
-  g_mime_parser_set_format (parser, mbox ? GMIME_FORMAT_MBOX : GMIME_FORMAT_MESSAGE);
+  g_mime_parser_set_format (parser, GMIME_FORMAT_MESSAGE);
   g_autoptr(GMimeMessage) msg = g_mime_parser_construct_message (parser, NULL);
   if (msg == NULL || g_mime_message_get_subject (msg) == NULL)
     {

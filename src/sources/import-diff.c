@@ -335,5 +335,16 @@ bp_import_parse_diff_lenient (char **lines, guint *i, gboolean *damaged, GPtrArr
                    "%s: no diff found (no \"diff --git\" or \"---\"/\"+++\" lines)", source);
       return NULL;
     }
+  for (guint k = 0; k < files->len; k++)
+    {
+      const BpFileDiff *file = files->pdata[k];
+      if (file->old_path == NULL && file->new_path == NULL)
+        {
+          g_set_error (error, BP_IMPORT_ERROR, BP_IMPORT_ERROR_PARSE,
+                       "%s: file %u of the diff names no path (a \"diff --git\" line without a/ and b/?)",
+                       source, k + 1);
+          return NULL;
+        }
+    }
   return g_steal_pointer (&files);
 }

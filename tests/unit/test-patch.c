@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "model/patch.h"
+#include "sources/import.h"
 
 static char *
 pack_patch_path (const char *line)
@@ -182,6 +183,60 @@ test_plain_diff (void)
   g_assert_true (((BpDiffLine *) g_ptr_array_index (h->lines, 2))->no_newline);
 }
 
+/* What the fuzzers found (bench/fuzz.sh), each kept as a case. */
+static void
+test_fuzz_found (void)
+{
+  g_autoptr(GError) error = NULL;
+  /* a message line "From the kernel log:" is no mbox boundary */
+  const char *from = "From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001\n"
+                     "From: A <a@example.org>\nSubject: [PATCH] x: y\n\nFrom the kernel log:\nboom\n---\n"
+                     "diff --git a/x.c b/x.c\n--- a/x.c\n+++ b/x.c\n@@ -1 +1 @@\n-a\n+b\n";
+  g_autoptr(BpPatch) p = bp_patch_parse (from, strlen (from), "from.patch", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (p->message, ==, "From the kernel log:\nboom");
+  g_autoptr(GPtrArray) imported = bp_import_parse (from, strlen (from), "from.patch", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (imported->len, ==, 1);
+  g_assert_false (((BpImported *) imported->pdata[0])->damaged);
+
+  /* a plain diff with a preamble and no final newline: the preamble is
+   * notes, and the mail written back splits the same way */
+  const char *plain = "diff -- junk\nIndex: x.c\n=====\n--- a/x.c\n+++ b/x.c\n@@ -1 +1 @@\n-a\n+b";
+  g_autoptr(BpPatch) q = bp_patch_parse (plain, strlen (plain), "plain.diff", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (q->notes, ==, "diff -- junk");
+  g_assert_cmpstr (q->diff, ==, "Index: x.c\n=====\n--- a/x.c\n+++ b/x.c\n@@ -1 +1 @@\n-a\n+b\n");
+  g_autofree char *mail = bp_patch_to_mail (q, NULL);
+  g_autoptr(BpPatch) back = bp_patch_parse (mail, strlen (mail), "back", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (back->diff, ==, q->diff);
+
+  /* the notes' first line keeps its indent: " Index: ..." is a diffstat-like
+   * line, not a header, also once written back */
+  const char *indented = "From: A <a@example.org>\nSubject: x\n\nm\n---\n Index: 3 +\n\n"
+                         "diff --git a/x.c b/x.c\n--- a/x.c\n+++ b/x.c\n@@ -1 +1 @@\n-a\n+b\n";
+  g_autoptr(BpPatch) r = bp_patch_parse (indented, strlen (indented), "ind.patch", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (r->notes, ==, " Index: 3 +");
+
+  /* format-patch's signature ends the diff: a second mail after it is not
+   * folded into the first */
+  const char *two = "From: A <a@example.org>\nSubject: x\n\nm\n---\n"
+                    "diff --git a/x.c b/x.c\n--- a/x.c\n+++ b/x.c\n@@ -1 +1 @@\n-a\n+b\n-- \n2.39.5\n\n"
+                    "Subject: y\n\ndiff --git a/y.c b/y.c\n--- a/y.c\n+++ b/y.c\n@@ -1 +1 @@\n-a\n+b\n";
+  g_autoptr(BpPatch) s = bp_patch_parse (two, strlen (two), "two.patch", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (s->files->len, ==, 1);
+
+  /* damaged text whose "diff --git" names no a/ and b/ path: refused */
+  const char *nopath = "diff --git a/hw/vfio/io/container.c\n@@ -0,0 +1 @@\n+int b;\nx\n";
+  g_autoptr(GPtrArray) none = bp_import_parse (nopath, strlen (nopath), "nopath", &error);
+  g_assert_null (none);
+  g_assert_error (error, BP_IMPORT_ERROR, BP_IMPORT_ERROR_PARSE);
+  g_assert_nonnull (strstr (error->message, "names no path"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -193,5 +248,6 @@ main (int argc, char **argv)
   g_test_add_func ("/patch/plain-diff", test_plain_diff);
   g_test_add_func ("/patch/charsets", test_charsets);
   g_test_add_func ("/patch/counts-too-small", test_counts_too_small);
+  g_test_add_func ("/patch/fuzz-found", test_fuzz_found);
   return g_test_run ();
 }
