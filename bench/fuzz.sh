@@ -71,7 +71,7 @@ for t in diff mail webtext; do
     # as few inputs as libFuzzer's merge can keep.
     merged="$work/merged-$t"
     rm -rf "$merged" && mkdir -p "$merged"
-    "$bin" -merge=1 -max_len=16384 -timeout=30 "$merged" "$committed" "$seeds" "$run" >"$work/merge-$t.log" 2>&1
+    "$bin" -merge=1 -max_len=16384 -timeout=30 -artifact_prefix="$arts/merge-" "$merged" "$committed" "$seeds" "$run" >"$work/merge-$t.log" 2>&1
     after=$(ls "$merged" | wc -l)
     printf '%-8s %7s %10s %8s %6s %7s %6s %8s %5s -> %-4s\n' "$t" "$secs" "${execs:-?}" \
         "$(( ${execs:-0} / (secs > 0 ? secs : 1) ))" "${cov:-?}" "$crashes" "$leaks" "$timeouts" "$before" "$after"
@@ -82,6 +82,9 @@ for t in diff mail webtext; do
 done
 if [ $status = 1 ]; then
     echo "artifacts (reproduce with: $work/bin/fuzz-TARGET FILE):" >&2
-    ls "$work"/artifacts-*/* >&2
+    for t in diff mail webtext; do
+        n=$(ls "$work/artifacts-$t" | wc -l)
+        [ "$n" -gt 0 ] && echo "  $work/artifacts-$t/: $n file(s), e.g. $(ls "$work/artifacts-$t" | head -n 1)" >&2
+    done
 fi
 exit $status
