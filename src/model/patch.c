@@ -281,6 +281,53 @@ check_file (BpFileDiff *f, const char *source, guint lineno, GError **error)
   return TRUE;
 }
 
+/* One of git's extended header lines (index, modes, renames, binary) at L,
+ * taken into CUR.  FALSE when L is none of them (prose: skipped). */
+static gboolean
+take_git_header (const Lines *l, BpFileDiff *cur)
+{
+  if (starts (l, "index "))
+    {
+      g_autofree char *v = rest (l, "index ");
+      char *dots = strstr (v, "..");
+      if (dots)
+        {
+          char *sp = strchr (dots, ' ');
+          replace (&cur->old_blob, g_strndup (v, dots - v));
+          replace (&cur->new_blob, sp ? g_strndup (dots + 2, sp - dots - 2) : g_strdup (dots + 2));
+          if (sp)
+            {
+              replace (&cur->old_mode, g_strdup (sp + 1));
+              replace (&cur->new_mode, g_strdup (sp + 1));
+            }
+        }
+    }
+  else if (starts (l, "new file mode "))
+    {
+      replace (&cur->new_mode, rest (l, "new file mode "));
+      g_clear_pointer (&cur->old_path, g_free);
+    }
+  else if (starts (l, "deleted file mode "))
+    {
+      replace (&cur->old_mode, rest (l, "deleted file mode "));
+      g_clear_pointer (&cur->new_path, g_free);
+    }
+  else if (starts (l, "old mode "))
+    replace (&cur->old_mode, rest (l, "old mode "));
+  else if (starts (l, "new mode "))
+    replace (&cur->new_mode, rest (l, "new mode "));
+  else if (starts (l, "rename from "))
+    replace (&cur->old_path, rest (l, "rename from "));
+  else if (starts (l, "rename to "))
+    replace (&cur->new_path, rest (l, "rename to "));
+  else if (starts (l, "GIT binary patch") || starts (l, "Binary files "))
+    cur->is_binary = TRUE;
+  else if (!starts (l, "similarity index ") && !starts (l, "dissimilarity index ") &&
+           !starts (l, "copy from ") && !starts (l, "copy to "))
+    return FALSE;
+  return TRUE;
+}
+
 /* Parse the diff in L, whose first line number is L->lineno + 1.  Returns the
  * files; *DIFF_END points after the last line that belongs to the diff. */
 static GPtrArray *
@@ -372,46 +419,8 @@ parse_diff_lines (Lines *l, const char *source, const char **diff_end, GError **
       if (cur->hunks->len == 0 && !saw_headers)
         {
           /* git's extended header lines */
-          if (starts (l, "index "))
-            {
-              g_autofree char *v = rest (l, "index ");
-              char *dots = strstr (v, "..");
-              if (dots)
-                {
-                  char *sp = strchr (dots, ' ');
-                  replace (&cur->old_blob, g_strndup (v, dots - v));
-                  replace (&cur->new_blob, sp ? g_strndup (dots + 2, sp - dots - 2) : g_strdup (dots + 2));
-                  if (sp)
-                    {
-                      replace (&cur->old_mode, g_strdup (sp + 1));
-                      replace (&cur->new_mode, g_strdup (sp + 1));
-                    }
-                }
-            }
-          else if (starts (l, "new file mode "))
-            {
-              replace (&cur->new_mode, rest (l, "new file mode "));
-              g_clear_pointer (&cur->old_path, g_free);
-            }
-          else if (starts (l, "deleted file mode "))
-            {
-              replace (&cur->old_mode, rest (l, "deleted file mode "));
-              g_clear_pointer (&cur->new_path, g_free);
-            }
-          else if (starts (l, "old mode "))
-            replace (&cur->old_mode, rest (l, "old mode "));
-          else if (starts (l, "new mode "))
-            replace (&cur->new_mode, rest (l, "new mode "));
-          else if (starts (l, "rename from "))
-            replace (&cur->old_path, rest (l, "rename from "));
-          else if (starts (l, "rename to "))
-            replace (&cur->new_path, rest (l, "rename to "));
-          else if (starts (l, "GIT binary patch") || starts (l, "Binary files "))
-            cur->is_binary = TRUE;
-          else if (!starts (l, "similarity index ") && !starts (l, "dissimilarity index ") &&
-                   !starts (l, "copy from ") && !starts (l, "copy to "))
-            continue;
-          *diff_end = l->p;
+          if (take_git_header (l, cur))
+            *diff_end = l->p;
           continue;
         }
       /* Anything else ends the current file's hunks (signature, prose). */
