@@ -589,7 +589,7 @@ split_body (BpPatch *patch, const char *body, guint body_line, GError **error)
       return FALSE;
     }
   const char *msg_end = sep && sep < diff_start ? sep : diff_start;
-  patch->message = g_strstrip (g_strndup (body, msg_end - body));
+  patch->message = trim_lines (body, msg_end);   /* as git mailinfo: blank lines, not indent */
   if (sep && sep < diff_start)
     {
       const char *notes = sep + 4 <= diff_start ? sep + 4 : diff_start;

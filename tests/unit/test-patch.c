@@ -229,6 +229,19 @@ test_fuzz_found (void)
   g_assert_no_error (error);
   g_assert_cmpuint (s->files->len, ==, 1);
 
+  /* the message keeps its first line's indent: an indented "diff --git" in
+   * it is prose, and stays prose once written back (g_strstrip made it the
+   * diff) */
+  const char *ind2 = "From: A <a@example.org>\nSubject: x\n\n\n   diff --git a/t b/t is prose\n---\n"
+                     "diff --git a/x.c b/x.c\n--- a/x.c\n+++ b/x.c\n@@ -1 +1 @@\n-a\n+b\n";
+  g_autoptr(BpPatch) m = bp_patch_parse (ind2, strlen (ind2), "ind2.patch", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (m->message, ==, "   diff --git a/t b/t is prose");
+  g_autofree char *mail2 = bp_patch_to_mail (m, NULL);
+  g_autoptr(BpPatch) back2 = bp_patch_parse (mail2, strlen (mail2), "back2", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (back2->diff, ==, m->diff);
+
   /* damaged text whose "diff --git" names no a/ and b/ path: refused */
   const char *nopath = "diff --git a/hw/vfio/io/container.c\n@@ -0,0 +1 @@\n+int b;\nx\n";
   g_autoptr(GPtrArray) none = bp_import_parse (nopath, strlen (nopath), "nopath", &error);
