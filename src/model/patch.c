@@ -153,6 +153,25 @@ header_path (const char *raw, gboolean *is_null)
   return g_strdup (slash ? slash + 1 : s);   /* -p1, as git apply and quilt do */
 }
 
+/* A hunk header number at S: digits only (strtoul also takes blanks and a
+ * sign), at most a billion (no patch is larger; more would wrap a guint and
+ * name some other line).  *END after it; FALSE when there is none. */
+static gboolean
+hunk_number (char *s, char **end, guint *out)
+{
+  guint64 v = 0;
+  char *p = s;
+  for (; g_ascii_isdigit (*p); p++)
+    {
+      v = v * 10 + (guint64) (*p - '0');
+      if (v > 1000000000)
+        return FALSE;
+    }
+  *end = p;
+  *out = (guint) v;
+  return p > s;
+}
+
 /* Parse "@@ -a,b +c,d @@ section". */
 static gboolean
 parse_hunk_header (const Lines *l, BpHunk *h)
@@ -162,16 +181,16 @@ parse_hunk_header (const Lines *l, BpHunk *h)
   char *end;
   if (*p != '-')
     return FALSE;
-  h->old_start = strtoul (p + 1, &end, 10);
-  h->old_count = 1;
-  if (*end == ',')
-    h->old_count = strtoul (end + 1, &end, 10);
-  if (end[0] != ' ' || end[1] != '+')
+  if (!hunk_number (p + 1, &end, &h->old_start))
     return FALSE;
-  h->new_start = strtoul (end + 2, &end, 10);
+  h->old_count = 1;
+  if (*end == ',' && !hunk_number (end + 1, &end, &h->old_count))
+    return FALSE;
+  if (end[0] != ' ' || end[1] != '+' || !hunk_number (end + 2, &end, &h->new_start))
+    return FALSE;
   h->new_count = 1;
-  if (*end == ',')
-    h->new_count = strtoul (end + 1, &end, 10);
+  if (*end == ',' && !hunk_number (end + 1, &end, &h->new_count))
+    return FALSE;
   if (strncmp (end, " @@", 3) != 0)
     return FALSE;
   end += 3;

@@ -54,7 +54,7 @@ bp_import_check_repaired (const BpImported *imp, const char *tree, GError **erro
     }
   if (files && !local && !wrong)
     return TRUE;
-  g_set_error (error, BP_IMPORT_ERROR, BP_IMPORT_ERROR_PARSE,
+  g_set_error (error, BP_IMPORT_ERROR, BP_IMPORT_ERROR_INTERNAL,
                "%s: the repaired patch does not check out (%s); this is a bug in backport import",
                patch->source, local ? local->message : wrong ? wrong : "no files");
   return FALSE;

@@ -119,6 +119,9 @@ find_place (GPtrArray *squashed, GPtrArray *old, gint64 expected, guint min_star
     }
   g_autofree guint *try_gaps = g_new0 (guint, old->len + 1);
   gint64 last = (gint64) n_lines - 1;
+  /* a stated line past the file (or a count that wrapped) starts the
+   * search at the file's end, not billions of lines away (fuzz-webtext) */
+  expected = CLAMP (expected, (gint64) min_start, MAX (last, (gint64) min_start));
   gint64 span = MAX (expected - (gint64) min_start, last - expected);
   for (gint64 d = 0; d <= span && place->found < 0; d++)
     {

@@ -24,6 +24,7 @@ typedef enum {
   BP_IMPORT_ERROR_AMBIGUOUS,  /* a hunk matches two places equally well */
   BP_IMPORT_ERROR_UNSAFE,     /* path escapes the tree, or a file is unreadable */
   BP_IMPORT_ERROR_OUTPUT,     /* the output exists and is not a regular file, or cannot be written */
+  BP_IMPORT_ERROR_INTERNAL,   /* a repair did not check out: a bug in backport import */
 } BpImportErrorCode;
 
 typedef struct {

@@ -2,6 +2,8 @@
 /* The patch parser on the pack's real patches and on bad input. */
 #include <string.h>
 
+#include <glib/gstdio.h>
+
 #include "model/patch.h"
 #include "sources/import.h"
 
@@ -161,6 +163,11 @@ test_counts_too_small (void)
   /* the counts end after the context; the hunk's lines go on */
   expect_error ("diff --git a/x.c b/x.c\n--- a/x.c\n+++ b/x.c\n@@ -1,2 +1,2 @@\n a\n b\n-c\n+d\n",
                 BP_PATCH_ERROR_CORRUPT, "input.patch:7: the hunk \"@@ -1,2 +1,2 @@\" has ended by its counts");
+  /* a line number that would wrap a guint (apply reported "stated 1638612992") */
+  expect_error ("diff --git a/x.c b/x.c\n--- a/x.c\n+++ b/x.c\n@@ -3700000000000000,1 +1 @@\n-a\n+b\n",
+                BP_PATCH_ERROR_CORRUPT, "input.patch:4: malformed hunk header");
+  expect_error ("diff --git a/x.c b/x.c\n--- a/x.c\n+++ b/x.c\n@@ - -1 +1 @@\n-a\n+b\n",
+                BP_PATCH_ERROR_CORRUPT, "malformed hunk header");
   /* a signature after the hunk is not more of it */
   const char *ok = "diff --git a/x.c b/x.c\n--- a/x.c\n+++ b/x.c\n@@ -1 +1 @@\n-a\n+b\n-- \n2.43.0\n\n";
   g_autoptr(GError) error = NULL;
@@ -241,6 +248,23 @@ test_fuzz_found (void)
   g_autoptr(BpPatch) back2 = bp_patch_parse (mail2, strlen (mail2), "back2", &error);
   g_assert_no_error (error);
   g_assert_cmpstr (back2->diff, ==, m->diff);
+
+  /* a stated line billions of lines past the file (a count that wrapped):
+   * the repair searches from the file's end, at once (it took minutes) */
+  g_autofree char *tree = g_dir_make_tmp ("bp-test-patch-XXXXXX", &error);
+  g_assert_no_error (error);
+  g_autofree char *xc = g_build_filename (tree, "x.c", NULL);
+  g_assert_true (g_file_set_contents (xc, "int a;\n{\n    return 1;\n}\n", -1, NULL));
+  const char *far = "diff --git a/x.c b/x.c\n--- a/x.c\n+++ b/x.c\n@@ -3700000000000000,3 +2,3 @@\n{\n-return 1;\n+return 2;\n}\n";
+  g_autoptr(GPtrArray) farimp = bp_import_parse (far, strlen (far), "far", &error);
+  g_assert_no_error (error);
+  gint64 t0 = g_get_monotonic_time ();
+  g_assert_true (bp_import_repair (farimp->pdata[0], tree, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (g_get_monotonic_time () - t0, <, 5 * G_USEC_PER_SEC);
+  g_assert_nonnull (strstr (((BpImported *) farimp->pdata[0])->patch->diff, "@@ -2,3 +2,3 @@"));
+  g_unlink (xc);
+  g_rmdir (tree);
 
   /* damaged text whose "diff --git" names no a/ and b/ path: refused */
   const char *nopath = "diff --git a/hw/vfio/io/container.c\n@@ -0,0 +1 @@\n+int b;\nx\n";
