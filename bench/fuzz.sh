@@ -11,7 +11,8 @@
 #   a crash, a leak or a timeout is kept as an artifact and fuzzing goes on.
 #   Prints one row per target: seconds, executions, executions/s, coverage,
 #   crashes, leaks, timeouts, corpus before and after `-merge=1`.  With
-#   --update-corpus the minimised corpus replaces fuzz/corpus/TARGET.
+#   --update-corpus fuzz/corpus/TARGET becomes the inputs of that merge that
+#   cover every edge it covers (a second -merge=1 with -use_counters=0).
 #   Exit 1 when any target found a crash, leak or timeout (artifacts are in
 #   the work dir, printed at the end).  Needs clang (see fuzz/build.sh).
 #   This is not CI's job: CI only builds the targets and runs the corpus.
@@ -77,7 +78,13 @@ for t in diff mail webtext; do
         "$(( ${execs:-0} / (secs > 0 ? secs : 1) ))" "${cov:-?}" "$crashes" "$leaks" "$timeouts" "$before" "$after"
     [ $((crashes + leaks + timeouts)) -gt 0 ] && status=1
     if [ $update = 1 ]; then
-        rm -rf "$committed" && mkdir -p "$committed" && cp "$merged"/* "$committed"/
+        # What is committed: every edge the merged corpus reaches, one input
+        # per edge set (-use_counters=0: hit-count variants are the fuzzer's
+        # business, not the repository's).
+        rm -rf "$committed" && mkdir -p "$committed"
+        "$bin" -merge=1 -use_counters=0 -max_len=16384 -timeout=30 -artifact_prefix="$arts/merge-" \
+            "$committed" "$merged" >"$work/commit-merge-$t.log" 2>&1
+        echo "$t: $(ls "$committed" | wc -l) inputs kept in fuzz/corpus/$t (every edge of the $after merged)" >&2
     fi
 done
 if [ $status = 1 ]; then
