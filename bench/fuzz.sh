@@ -26,6 +26,10 @@ for a in "$@"; do
     esac
 done
 work=${BP_FUZZ_WORK:-$(mktemp -d "${TMPDIR:-/tmp}/bp-fuzz.XXXXXX")}
+# the targets' scratch files (fuzz-webtext's tree) stay in the work dir, even
+# from a child that crashed
+mkdir -p "$work/tmp"
+export TMPDIR="$work/tmp"
 mkdir -p "$work"
 echo "bench/fuzz.sh: work dir $work, $minutes min per target" >&2
 sh "$here/fuzz/build.sh" "$work/bin" >&2 || { echo "bench/fuzz.sh: build failed" >&2; exit 1; }

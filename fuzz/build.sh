@@ -54,9 +54,11 @@ for t in $targets; do
     # Every corpus input once (-runs=0), then RUN seconds of fuzzing into a
     # scratch corpus: the repository's corpus stays as bench/fuzz.sh merged it.
     work="$out/corpus-$t"
-    mkdir -p "$work"
+    mkdir -p "$work" "$out/tmp"
     if [ "$run" -gt 0 ]; then how="-max_total_time=$run"; else how="-runs=0"; fi
-    if nice "$out/fuzz-$t" $how -max_len=16384 -rss_limit_mb=2048 -timeout=30 \
+    # fuzz-webtext makes a small tree in TMPDIR; a crashed child cannot remove
+    # it, so TMPDIR is ours and goes at the end
+    if TMPDIR="$out/tmp" nice "$out/fuzz-$t" $how -max_len=16384 -rss_limit_mb=2048 -timeout=30 \
         -artifact_prefix="$out/crash-$t-" "$work" "$corpus" >"$out/run-$t.log" 2>&1; then
         inputs=$(ls "$corpus" | wc -l)
         runs=$(grep -o 'Done [0-9]* runs' "$out/run-$t.log" | tail -n 1)
@@ -66,4 +68,5 @@ for t in $targets; do
         else tail -n 30 "$out/run-$t.log" >&2; failed=1; fi
     fi
 done
+rm -rf "$out/tmp"
 exit $failed
