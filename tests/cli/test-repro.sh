@@ -305,7 +305,7 @@ rc=0
 # inside the tree: a FIFO is no source file, and 17 MiB is over the limit
 mkdir -p "$TEST_TMP/fifo/hw/vfio" "$TEST_TMP/big/hw/vfio"
 mkfifo "$TEST_TMP/fifo/hw/vfio/container.c"
-bp repro --backing memfd --size 4M --tree "$TEST_TMP/fifo"
+rc=0; timeout 60 "$BACKPORT" repro --backing memfd --size 4M --tree "$TEST_TMP/fifo" >"$TEST_TMP/out" 2>"$TEST_TMP/err" || rc=$?
 fifo_ok=0; { assert_rc 3 && assert_one_line_error "hw/vfio/container.c: not a regular file"; } && fifo_ok=1
 head -c $((17 * 1024 * 1024)) /dev/zero | tr "\\0" "x" >"$TEST_TMP/big/hw/vfio/container.c"
 bp repro --backing memfd --size 4M --tree "$TEST_TMP/big"
