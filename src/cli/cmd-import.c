@@ -22,26 +22,39 @@ static GOptionEntry entries[] = {
   { NULL }
 };
 
-/* "vfio/container: Use x" -> "vfio-container-Use-x", as format-patch names files. */
-static char *
-file_name_for (guint n, const char *subject)
+/* --subject for IMP, and the note that asked for it dropped. */
+static void
+set_subject (BpImported *imp, const char *subject)
 {
-  GString *s = g_string_new (NULL);
-  gboolean dash = FALSE;
-  for (const char *p = subject; *p && s->len < 52; p++)
+  g_free (imp->patch->subject);
+  imp->patch->subject = g_strdup (subject);
+  for (guint j = 0; j < imp->notes->len; j++)
+    if (strstr (imp->notes->pdata[j], "--subject"))
+      g_ptr_array_remove_index (imp->notes, j--);
+}
+
+/* Subject, repair and notes for one imported patch. */
+static gboolean
+finish_one (BpImported *imp, gboolean only_one, GError **error)
+{
+  if (opt_subject && (only_one || imp->patch->subject == NULL))
+    set_subject (imp, opt_subject);
+  if (imp->damaged && opt_tree == NULL)
     {
-      if (g_ascii_isalnum (*p) || *p == '_' || *p == '.')
-        {
-          if (dash && s->len)
-            g_string_append_c (s, '-');
-          g_string_append_c (s, *p);
-          dash = FALSE;
-        }
-      else
-        dash = TRUE;
+      g_set_error (error, BP_IMPORT_ERROR, BP_IMPORT_ERROR_DAMAGED,
+                   "%s: the patch lost its whitespace (lines without their ' ' prefix or wrong counts); "
+                   "give --tree DIR to repair it against the tree it is for", imp->patch->source);
+      return FALSE;
     }
-  g_autofree char *slug = g_string_free (s, FALSE);
-  return g_strdup_printf ("%04u-%s.patch", n, *slug ? slug : "patch");
+  if (opt_tree && !bp_import_repair (imp, opt_tree, error))
+    return FALSE;
+  for (guint j = 0; j < imp->notes->len; j++)
+    fprintf (stderr, "backport import: %s: %s\n", imp->patch->source, (char *) imp->notes->pdata[j]);
+  if (imp->repaired)
+    fprintf (stderr, "backport import: %s: repaired against %s: %u line(s) of context restored, "
+             "%u added line(s) re-indented, hunk headers recounted\n",
+             imp->patch->source, opt_tree, imp->restored_lines, imp->reindented_lines);
+  return TRUE;
 }
 
 BP_CMD (import)
@@ -61,62 +74,29 @@ BP_CMD (import)
   if (strcmp (argv[1], "-") == 0)
     {
       g_autoptr(GInputStream) in = g_unix_input_stream_new (0, FALSE);
-      g_autoptr(GOutputStream) mem = g_memory_output_stream_new_resizable ();
-      if (g_output_stream_splice (mem, in, G_OUTPUT_STREAM_SPLICE_CLOSE_TARGET, cancellable, error) < 0)
-        return FALSE;
-      gsize len = g_memory_output_stream_get_data_size (G_MEMORY_OUTPUT_STREAM (mem));
-      imported = bp_import_parse (g_memory_output_stream_get_data (G_MEMORY_OUTPUT_STREAM (mem)), len,
-                                  "<stdin>", error);
+      imported = bp_import_load_stream (in, "<stdin>", cancellable, error);
     }
   else
     imported = bp_import_load (argv[1], error);
   if (imported == NULL)
     return FALSE;
+  for (guint k = 0; k < imported->len; k++)
+    if (!finish_one (imported->pdata[k], imported->len == 1, error))
+      return FALSE;
 
-  g_autoptr(GString) all = g_string_new (NULL);
-  gboolean to_dir = opt_output && g_file_test (opt_output, G_FILE_TEST_IS_DIR);
+  if (opt_output)
+    {
+      g_autoptr(GPtrArray) written = NULL;
+      if (!bp_import_write (imported, opt_output, &written, error))
+        return FALSE;
+      for (guint k = 0; k < written->len; k++)
+        printf ("%s\n", (char *) written->pdata[k]);
+      return TRUE;
+    }
   for (guint k = 0; k < imported->len; k++)
     {
-      BpImported *imp = imported->pdata[k];
-      if (opt_subject && (imported->len == 1 || imp->patch->subject == NULL))
-        {
-          g_free (imp->patch->subject);
-          imp->patch->subject = g_strdup (opt_subject);
-          for (guint j = 0; j < imp->notes->len; j++)
-            if (strstr (imp->notes->pdata[j], "--subject"))
-              g_ptr_array_remove_index (imp->notes, j--);
-        }
-      if (imp->damaged && opt_tree == NULL)
-        {
-          g_set_error (error, BP_IMPORT_ERROR, BP_IMPORT_ERROR_DAMAGED,
-                       "%s: the patch lost its whitespace (lines without their ' ' prefix or wrong counts); "
-                       "give --tree DIR to repair it against the tree it is for", imp->patch->source);
-          return FALSE;
-        }
-      if (opt_tree && !bp_import_repair (imp, opt_tree, error))
-        return FALSE;
-      for (guint j = 0; j < imp->notes->len; j++)
-        fprintf (stderr, "backport import: %s: %s\n", imp->patch->source, (char *) imp->notes->pdata[j]);
-      if (imp->repaired)
-        fprintf (stderr, "backport import: %s: repaired against %s: %u line(s) of context restored, "
-                 "%u added line(s) re-indented, hunk headers recounted\n",
-                 imp->patch->source, opt_tree, imp->restored_lines, imp->reindented_lines);
-      g_autofree char *mail = bp_patch_to_mail (imp->patch, NULL);
-      if (to_dir)
-        {
-          g_autofree char *name = file_name_for (k + 1, imp->patch->subject);
-          g_autofree char *path = g_build_filename (opt_output, name, NULL);
-          if (!g_file_set_contents (path, mail, -1, error))
-            return FALSE;
-          printf ("%s\n", path);
-        }
-      else
-        g_string_append (all, mail);
+      g_autofree char *mail = bp_patch_to_mail (((BpImported *) imported->pdata[k])->patch, NULL);
+      fputs (mail, stdout);
     }
-  if (to_dir)
-    return TRUE;
-  if (opt_output)
-    return g_file_set_contents (opt_output, all->str, all->len, error);
-  fwrite (all->str, 1, all->len, stdout);
   return TRUE;
 }

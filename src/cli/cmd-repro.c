@@ -308,12 +308,25 @@ run (int argc, char **argv, GError **error)
 
   g_auto(BpReproResult) result = { 0 };
   g_autoptr(GError) local = NULL;
+  if (!bp_repro_check_size (&config, &local))
+    {
+      g_prefix_error (&local, "--size %s: ", opt_size ? opt_size : "64M");
+      if (opt_bisect_exit)
+        return bp_error_exit (error, g_steal_pointer (&local), 125);
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
   if (config.size >= (gsize) 1 << 30)
     {
       g_autofree char *sz = g_format_size_full (config.size, G_FORMAT_SIZE_IEC_UNITS);
       fprintf (stderr, "backport repro: making %s of guest RAM and running the device over it...\n", sz);
     }
-  if (!bp_repro_run (&config, &result, &local))
+  gboolean ran = bp_repro_run (&config, &result, &local);
+  if (result.recovered)
+    fprintf (stderr, "backport repro: %s\n", result.recovered);
+  if (g_error_matches (local, BP_REPRO_ERROR, BP_REPRO_ERROR_TOO_LARGE))
+    g_prefix_error (&local, "--size %s: ", opt_size ? opt_size : "64M");
+  if (!ran)
     {
       if (opt_bisect_exit)
         {

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "engines/export.h"
 
+#include "base/read-limited.h"
+
 #include <errno.h>
 #include <string.h>
 
@@ -70,13 +72,33 @@ bp_dep3_patch (const BpFixLine *line, const BpPatch *patch)
   return g_strconcat (header, patch->diff, NULL);
 }
 
+/* What is at PATH now: *OLD the text of a regular file, or NULL when there
+ * is nothing.  Anything else (a FIFO, a device, a directory) is refused, not
+ * read: a FIFO would block the export, a device would never end. */
+static gboolean
+read_existing (const char *path, char **old, GError **error)
+{
+  *old = NULL;
+  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+    return TRUE;
+  g_autoptr(GError) local = NULL;
+  *old = bp_read_file_limited (path, BP_PATCH_MAX_SIZE, TRUE, NULL, NULL, &local);
+  if (*old)
+    return TRUE;
+  g_set_error (error, BP_EXPORT_ERROR, BP_EXPORT_ERROR_EXISTS, "%s: %s: move it away or pick another --output",
+               path, local->message);
+  return FALSE;
+}
+
 /* Write CONTENT to PATH unless an identical file is there; a different one
  * is an error, so an export never clobbers a maintainer's own patch. */
 static gboolean
 write_new_file (const char *path, const char *content, GError **error)
 {
   g_autofree char *old = NULL;
-  if (g_file_get_contents (path, &old, NULL, NULL))
+  if (!read_existing (path, &old, error))
+    return FALSE;
+  if (old)
     {
       if (strcmp (old, content) == 0)
         return TRUE;
@@ -104,6 +126,28 @@ make_dir (const char *dir, GError **error)
   return TRUE;
 }
 
+/* Does the quilt series TEXT list NAME?  Read as quilt reads it
+ * (patchfns' cat_series): lines starting with '#' are comments, and a
+ * line's patch is its first word, before any blank ("name -p1",
+ * "name\t# note"); CRs of a CRLF file are blanks too. */
+static gboolean
+series_lists (const char *text, const char *name)
+{
+  g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
+  for (char **l = lines; *l; l++)
+    {
+      const char *p = *l;
+      if (*p == '#')
+        continue;
+      while (*p == ' ' || *p == '\t')
+        p++;
+      gsize n = strcspn (p, " \t\r");
+      if (n == strlen (name) && strncmp (p, name, n) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
 /* quilt and dep3: OUTPUT/patches/<name> and OUTPUT/patches/series. */
 static gboolean
 export_quilt (const BpFixLine *line, gboolean dep3, const char *output, GPtrArray *written, GError **error)
@@ -123,13 +167,20 @@ export_quilt (const BpFixLine *line, gboolean dep3, const char *output, GPtrArra
       g_ptr_array_add (contents, content);
       g_autofree char *path = g_build_filename (dir, g_ptr_array_index (line->patch_names, i), NULL);
       g_autofree char *old = NULL;
-      if (g_file_get_contents (path, &old, NULL, NULL) && strcmp (old, content) != 0)
+      if (!read_existing (path, &old, error))
+        return FALSE;
+      if (old && strcmp (old, content) != 0)
         {
           g_set_error (error, BP_EXPORT_ERROR, BP_EXPORT_ERROR_EXISTS,
                        "%s exists with different content: move it away or pick another --output", path);
           return FALSE;
         }
     }
+  /* the series is read before anything is written, for the same reason */
+  g_autofree char *series = g_build_filename (dir, "series", NULL);
+  g_autofree char *old = NULL;
+  if (!read_existing (series, &old, error))
+    return FALSE;
   for (guint i = 0; i < line->patches->len; i++)
     {
       g_autofree char *path = g_build_filename (dir, g_ptr_array_index (line->patch_names, i), NULL);
@@ -138,21 +189,14 @@ export_quilt (const BpFixLine *line, gboolean dep3, const char *output, GPtrArra
       g_ptr_array_add (written, g_steal_pointer (&path));
     }
   /* Append to an existing series (a package's debian/patches) what it lacks. */
-  g_autofree char *series = g_build_filename (dir, "series", NULL);
-  g_autofree char *old = NULL;
-  g_file_get_contents (series, &old, NULL, NULL);
   g_autoptr(GString) text = g_string_new (old ? old : "");
   if (text->len && text->str[text->len - 1] != '\n')
     g_string_append_c (text, '\n');
-  g_auto(GStrv) present = g_strsplit (text->str, "\n", -1);
+  g_autofree char *present = g_strdup (text->str);
   for (guint i = 0; i < line->patch_names->len; i++)
     {
       const char *name = g_ptr_array_index (line->patch_names, i);
-      gboolean listed = FALSE;
-      for (char **p = present; *p && !listed; p++)
-        listed = g_str_has_prefix (g_strstrip (*p), name) &&
-                 ((*p)[strlen (name)] == '\0' || (*p)[strlen (name)] == ' ');
-      if (!listed)
+      if (!series_lists (present, name))
         g_string_append_printf (text, "%s\n", name);
     }
   g_autoptr(GError) local = NULL;

@@ -9,6 +9,7 @@
 #include <gio/gio.h>
 #include "base/bp-gmime.h"
 #include "base/path-safety.h"
+#include "base/read-limited.h"
 #include <string.h>
 
 G_DEFINE_QUARK (bp-patch-error-quark, bp_patch_error)
@@ -152,6 +153,25 @@ header_path (const char *raw, gboolean *is_null)
   return g_strdup (slash ? slash + 1 : s);   /* -p1, as git apply and quilt do */
 }
 
+/* A hunk header number at S: digits only (strtoul also takes blanks and a
+ * sign), at most a billion (no patch is larger; more would wrap a guint and
+ * name some other line).  *END after it; FALSE when there is none. */
+static gboolean
+hunk_number (char *s, char **end, guint *out)
+{
+  guint64 v = 0;
+  char *p = s;
+  for (; g_ascii_isdigit (*p); p++)
+    {
+      v = v * 10 + (guint64) (*p - '0');
+      if (v > 1000000000)
+        return FALSE;
+    }
+  *end = p;
+  *out = (guint) v;
+  return p > s;
+}
+
 /* Parse "@@ -a,b +c,d @@ section". */
 static gboolean
 parse_hunk_header (const Lines *l, BpHunk *h)
@@ -161,16 +181,16 @@ parse_hunk_header (const Lines *l, BpHunk *h)
   char *end;
   if (*p != '-')
     return FALSE;
-  h->old_start = strtoul (p + 1, &end, 10);
-  h->old_count = 1;
-  if (*end == ',')
-    h->old_count = strtoul (end + 1, &end, 10);
-  if (end[0] != ' ' || end[1] != '+')
+  if (!hunk_number (p + 1, &end, &h->old_start))
     return FALSE;
-  h->new_start = strtoul (end + 2, &end, 10);
+  h->old_count = 1;
+  if (*end == ',' && !hunk_number (end + 1, &end, &h->old_count))
+    return FALSE;
+  if (end[0] != ' ' || end[1] != '+' || !hunk_number (end + 2, &end, &h->new_start))
+    return FALSE;
   h->new_count = 1;
-  if (*end == ',')
-    h->new_count = strtoul (end + 1, &end, 10);
+  if (*end == ',' && !hunk_number (end + 1, &end, &h->new_count))
+    return FALSE;
   if (strncmp (end, " @@", 3) != 0)
     return FALSE;
   end += 3;
@@ -229,6 +249,31 @@ parse_hunk_body (Lines *l, BpHunk *h, const char *source, GError **error)
   return TRUE;
 }
 
+/* After a hunk whose counts are used up, do more lines of it follow?  The
+ * run of ' ', '+', '-' and empty lines after L, up to a file header, a
+ * signature ("-- ") or anything else, holds a '+' or '-' line: then the
+ * header counts fewer lines than the hunk has, and taking it as it says
+ * would drop the rest silently (git apply does).  *LINENO gets that line. */
+static gboolean
+hunk_goes_on (const Lines *l, guint *lineno)
+{
+  Lines peek = *l;
+  while (lines_next (&peek))
+    {
+      if (peek.len == 0 || peek.line[0] == ' ')
+        continue;
+      if (starts (&peek, "---") || starts (&peek, "+++") || (peek.len == 3 && starts (&peek, "-- ")))
+        return FALSE;
+      if (peek.line[0] == '+' || peek.line[0] == '-')
+        {
+          *lineno = peek.lineno;
+          return TRUE;
+        }
+      return FALSE;
+    }
+  return FALSE;
+}
+
 static void
 replace (char **slot, char *value)
 {
@@ -255,6 +300,53 @@ check_file (BpFileDiff *f, const char *source, guint lineno, GError **error)
   return TRUE;
 }
 
+/* One of git's extended header lines (index, modes, renames, binary) at L,
+ * taken into CUR.  FALSE when L is none of them (prose: skipped). */
+static gboolean
+take_git_header (const Lines *l, BpFileDiff *cur)
+{
+  if (starts (l, "index "))
+    {
+      g_autofree char *v = rest (l, "index ");
+      char *dots = strstr (v, "..");
+      if (dots)
+        {
+          char *sp = strchr (dots, ' ');
+          replace (&cur->old_blob, g_strndup (v, dots - v));
+          replace (&cur->new_blob, sp ? g_strndup (dots + 2, sp - dots - 2) : g_strdup (dots + 2));
+          if (sp)
+            {
+              replace (&cur->old_mode, g_strdup (sp + 1));
+              replace (&cur->new_mode, g_strdup (sp + 1));
+            }
+        }
+    }
+  else if (starts (l, "new file mode "))
+    {
+      replace (&cur->new_mode, rest (l, "new file mode "));
+      g_clear_pointer (&cur->old_path, g_free);
+    }
+  else if (starts (l, "deleted file mode "))
+    {
+      replace (&cur->old_mode, rest (l, "deleted file mode "));
+      g_clear_pointer (&cur->new_path, g_free);
+    }
+  else if (starts (l, "old mode "))
+    replace (&cur->old_mode, rest (l, "old mode "));
+  else if (starts (l, "new mode "))
+    replace (&cur->new_mode, rest (l, "new mode "));
+  else if (starts (l, "rename from "))
+    replace (&cur->old_path, rest (l, "rename from "));
+  else if (starts (l, "rename to "))
+    replace (&cur->new_path, rest (l, "rename to "));
+  else if (starts (l, "GIT binary patch") || starts (l, "Binary files "))
+    cur->is_binary = TRUE;
+  else if (!starts (l, "similarity index ") && !starts (l, "dissimilarity index ") &&
+           !starts (l, "copy from ") && !starts (l, "copy to "))
+    return FALSE;
+  return TRUE;
+}
+
 /* Parse the diff in L, whose first line number is L->lineno + 1.  Returns the
  * files; *DIFF_END points after the last line that belongs to the diff. */
 static GPtrArray *
@@ -268,6 +360,10 @@ parse_diff_lines (Lines *l, const char *source, const char **diff_end, GError **
 
   while (lines_next (l))
     {
+      /* format-patch's signature ends the patch: what follows is not ours
+       * (another mail, a reply), even when it holds more diffs */
+      if (l->len == 3 && memcmp (l->line, "-- ", 3) == 0)
+        break;
       if (starts (l, "diff --git "))
         {
           if (cur && !check_file (cur, source, cur_line, error))
@@ -327,52 +423,23 @@ parse_diff_lines (Lines *l, const char *source, const char **diff_end, GError **
             }
           if (!parse_hunk_body (l, h, source, error))
             return NULL;
+          guint more;
+          if (hunk_goes_on (l, &more))
+            {
+              fail (error, BP_PATCH_ERROR_CORRUPT, source, more,
+                    "the hunk \"@@ -%u,%u +%u,%u @@\" has ended by its counts, but its lines go on: "
+                    "the header counts too few (`backport import --tree` recounts it)",
+                    h->old_start, h->old_count, h->new_start, h->new_count);
+              return NULL;
+            }
           *diff_end = l->p;
           continue;
         }
       if (cur->hunks->len == 0 && !saw_headers)
         {
           /* git's extended header lines */
-          if (starts (l, "index "))
-            {
-              g_autofree char *v = rest (l, "index ");
-              char *dots = strstr (v, "..");
-              if (dots)
-                {
-                  char *sp = strchr (dots, ' ');
-                  replace (&cur->old_blob, g_strndup (v, dots - v));
-                  replace (&cur->new_blob, sp ? g_strndup (dots + 2, sp - dots - 2) : g_strdup (dots + 2));
-                  if (sp)
-                    {
-                      replace (&cur->old_mode, g_strdup (sp + 1));
-                      replace (&cur->new_mode, g_strdup (sp + 1));
-                    }
-                }
-            }
-          else if (starts (l, "new file mode "))
-            {
-              replace (&cur->new_mode, rest (l, "new file mode "));
-              g_clear_pointer (&cur->old_path, g_free);
-            }
-          else if (starts (l, "deleted file mode "))
-            {
-              replace (&cur->old_mode, rest (l, "deleted file mode "));
-              g_clear_pointer (&cur->new_path, g_free);
-            }
-          else if (starts (l, "old mode "))
-            replace (&cur->old_mode, rest (l, "old mode "));
-          else if (starts (l, "new mode "))
-            replace (&cur->new_mode, rest (l, "new mode "));
-          else if (starts (l, "rename from "))
-            replace (&cur->old_path, rest (l, "rename from "));
-          else if (starts (l, "rename to "))
-            replace (&cur->new_path, rest (l, "rename to "));
-          else if (starts (l, "GIT binary patch") || starts (l, "Binary files "))
-            cur->is_binary = TRUE;
-          else if (!starts (l, "similarity index ") && !starts (l, "dissimilarity index ") &&
-                   !starts (l, "copy from ") && !starts (l, "copy to "))
-            continue;
-          *diff_end = l->p;
+          if (take_git_header (l, cur))
+            *diff_end = l->p;
           continue;
         }
       /* Anything else ends the current file's hunks (signature, prose). */
@@ -429,6 +496,33 @@ bp_patch_clean_subject (const char *subject)
   return g_strstrip (g_string_free (g_steal_pointer (&out), FALSE));
 }
 
+gboolean
+bp_patch_is_from_line (const char *line, gsize len)
+{
+  /* "From <sender> <weekday> <month> <day> <hh:mm:ss> <year>": as git
+   * mailsplit, a time and a year at the end, not just "From " */
+  if (len < 5 || memcmp (line, "From ", 5) != 0)
+    return FALSE;
+  g_autofree char *l = g_strndup (line + 5, len - 5);
+  g_strchomp (l);
+  const char *colon = strchr (l, ':');
+  if (colon == NULL || colon - l < 2 || !g_ascii_isdigit (colon[-1]) || !g_ascii_isdigit (colon[-2])
+      || !g_ascii_isdigit (colon[1]) || !g_ascii_isdigit (colon[2]) || strchr (l, ' ') == NULL)
+    return FALSE;
+  /* the last word is the year (or a time zone after it) */
+  const char *last = strrchr (l, ' ');
+  const char *year = last + 1;
+  if (!g_ascii_isdigit (*year))
+    {
+      g_autofree char *head = g_strndup (l, last - l);
+      const char *prev = strrchr (head, ' ');
+      if (prev == NULL)
+        return FALSE;
+      return strlen (prev + 1) == 4 && g_ascii_isdigit (prev[1]);
+    }
+  return strlen (year) == 4;
+}
+
 static gboolean
 looks_like_plain_diff (const char *text, gsize len)
 {
@@ -442,28 +536,71 @@ looks_like_plain_diff (const char *text, gsize len)
   return FALSE;
 }
 
+/* [START, END) without its leading blank lines and trailing blanks: the
+ * notes' first line keeps its indent (a diffstat's " file | 3 +", a line
+ * that must not become an "Index: " header when the mail is written back). */
+static char *
+trim_lines (const char *start, const char *end)
+{
+  const char *p = start;
+  for (const char *q = start; q < end; q++)
+    if (*q == '\n')
+      p = q + 1;
+    else if (!g_ascii_isspace (*q))
+      break;
+  char *s = g_strndup (p, end > p ? end - p : 0);
+  return g_strchomp (s);
+}
+
+/* Where a diff starts in L: its first "diff --git ", "Index: " or
+ * "---"/"+++" line.  One rule for a mail body and a plain diff, so that a
+ * patch written back as a mail splits the same way.  NULL when there is
+ * none; *LINENO gets the number of the line before it.  *SEP (may be NULL)
+ * gets the first "---" line before it, or NULL. */
+static const char *
+diff_start_in (Lines l, guint *lineno, const char **sep)
+{
+  if (sep)
+    *sep = NULL;
+  while (lines_next (&l))
+    {
+      if (sep && *sep == NULL && l.len == 3 && memcmp (l.line, "---", 3) == 0)
+        *sep = l.line;
+      Lines peek = l;
+      if (starts (&l, "diff --git ") || starts (&l, "Index: ") ||
+          (starts (&l, "--- ") && lines_next (&peek) && starts (&peek, "+++ ")))
+        {
+          *lineno = l.lineno - 1;
+          return l.line;
+        }
+    }
+  return NULL;
+}
+
+/* The diff text [START, END), ending with a newline as every diff line does. */
+static char *
+diff_text (const char *start, const char *end)
+{
+  if (end > start && end[-1] != '\n')
+    {
+      char *s = g_malloc (end - start + 2);
+      memcpy (s, start, end - start);
+      s[end - start] = '\n';
+      s[end - start + 1] = '\0';
+      return s;
+    }
+  return g_strndup (start, end - start);
+}
+
 /* Split a mail body into message, notes and diff. */
 static gboolean
 split_body (BpPatch *patch, const char *body, guint body_line, GError **error)
 {
   gsize len = strlen (body);
   Lines l = { body, body + len, NULL, 0, body_line };
-  const char *sep = NULL;       /* the "---" line */
-  const char *diff_start = NULL;
+  const char *sep;              /* the "---" line */
   guint diff_lineno = 0;
-  Lines scan = l;
-  while (lines_next (&scan))
-    {
-      if (sep == NULL && scan.len == 3 && memcmp (scan.line, "---", 3) == 0)
-        sep = scan.line;
-      if (starts (&scan, "diff --git ") || starts (&scan, "Index: ") ||
-          (starts (&scan, "--- ") && scan.p < scan.end && strncmp (scan.p, "+++ ", 4) == 0))
-        {
-          diff_start = scan.line;
-          diff_lineno = scan.lineno - 1;
-          break;
-        }
-    }
+  const char *diff_start = diff_start_in (l, &diff_lineno, &sep);
   if (diff_start == NULL)
     {
       g_set_error (error, BP_PATCH_ERROR, BP_PATCH_ERROR_PARSE,
@@ -471,11 +608,11 @@ split_body (BpPatch *patch, const char *body, guint body_line, GError **error)
       return FALSE;
     }
   const char *msg_end = sep && sep < diff_start ? sep : diff_start;
-  patch->message = g_strstrip (g_strndup (body, msg_end - body));
+  patch->message = trim_lines (body, msg_end);   /* as git mailinfo: blank lines, not indent */
   if (sep && sep < diff_start)
     {
       const char *notes = sep + 4 <= diff_start ? sep + 4 : diff_start;
-      patch->notes = g_strstrip (g_strndup (notes, diff_start - notes));
+      patch->notes = trim_lines (notes, diff_start);
     }
   else
     patch->notes = g_strdup ("");
@@ -485,7 +622,7 @@ split_body (BpPatch *patch, const char *body, guint body_line, GError **error)
   patch->files = parse_diff_lines (&d, patch->source, &diff_end, error);
   if (patch->files == NULL)
     return FALSE;
-  patch->diff = g_strndup (diff_start, diff_end - diff_start);
+  patch->diff = diff_text (diff_start, diff_end);
   return TRUE;
 }
 
@@ -496,6 +633,54 @@ count_lines (const char *start, const char *end)
   for (const char *p = start; p < end; p++)
     n += *p == '\n';
   return n;
+}
+
+static gboolean
+charset_is_utf8 (const char *charset)
+{
+  return charset == NULL || g_ascii_strcasecmp (charset, "utf-8") == 0 || g_ascii_strcasecmp (charset, "utf8") == 0
+         || g_ascii_strcasecmp (charset, "us-ascii") == 0;
+}
+
+/* The body of PART as text: transfer encoding undone, then, as git am does,
+ * converted to UTF-8 from the charset the mail states, and left exactly as
+ * sent when that is UTF-8 (or ASCII): code is bytes, and bytes that are not
+ * valid UTF-8 stay what they were.  A body that is not in its stated
+ * charset, or that holds NUL bytes, is refused. */
+static char *
+mail_body_text (GMimeTextPart *part, const char *source, GError **error)
+{
+  GMimeDataWrapper *content = g_mime_part_get_content (GMIME_PART (part));
+  g_autoptr(GMimeStream) mem = g_mime_stream_mem_new ();
+  if (content == NULL || g_mime_data_wrapper_write_to_stream (content, mem) < 0)
+    {
+      g_set_error (error, BP_PATCH_ERROR, BP_PATCH_ERROR_PARSE,
+                   "%s: the mail body cannot be decoded (bad transfer encoding)", source);
+      return NULL;
+    }
+  GByteArray *bytes = g_mime_stream_mem_get_byte_array (GMIME_STREAM_MEM (mem));
+  const char *data = (const char *) bytes->data;
+  gsize len = bytes->len;
+  if (len && memchr (data, '\0', len))
+    {
+      g_set_error (error, BP_PATCH_ERROR, BP_PATCH_ERROR_PARSE,
+                   "%s: the mail body holds NUL bytes: not a text patch", source);
+      return NULL;
+    }
+  const char *charset = g_mime_text_part_get_charset (part);
+  if (charset_is_utf8 (charset))
+    return g_strndup (len ? data : "", len);
+  g_autoptr(GError) local = NULL;
+  gsize written = 0;
+  g_autofree char *utf8 = g_convert (len ? data : "", len, "UTF-8", charset, NULL, &written, &local);
+  if (utf8 == NULL || memchr (utf8, '\0', written))
+    {
+      g_set_error (error, BP_PATCH_ERROR, BP_PATCH_ERROR_PARSE,
+                   "%s: the mail says charset=%s but its body is not in it (%s); fix the Content-Type header",
+                   source, charset, local ? local->message : "a NUL byte");
+      return NULL;
+    }
+  return g_steal_pointer (&utf8);
 }
 
 BpPatch *
@@ -520,23 +705,34 @@ bp_patch_parse (const char *text, gsize len, const char *source, GError **error)
 
   if (looks_like_plain_diff (text, len))
     {
-      Lines l = { text, text + len, NULL, 0, 0 };
+      Lines all = { text, text + len, NULL, 0, 0 };
+      guint lineno = 0;
+      const char *start = diff_start_in (all, &lineno, NULL);
+      if (start == NULL)
+        start = text;   /* let the diff parser say what is missing */
+      Lines l = { start, text + len, NULL, 0, lineno };
       const char *end;
       patch->files = parse_diff_lines (&l, source, &end, error);
       if (patch->files == NULL)
         return NULL;
-      patch->diff = g_strndup (text, end - text);
+      patch->diff = diff_text (start, end);
       patch->message = g_strdup ("");
-      patch->notes = g_strdup ("");
+      /* what came before the first file header (an "Index:" preamble, prose) */
+      patch->notes = trim_lines (text, start);
       return g_steal_pointer (&patch);
     }
 
   bp_gmime_init ();
-  /* format-patch output starts with an mbox "From <id> <date>" line. */
-  gboolean mbox = len > 5 && memcmp (text, "From ", 5) == 0;
-  g_autoptr(GMimeStream) stream = g_mime_stream_mem_new_with_buffer (text, len);
+  /* format-patch output starts with an mbox "From <id> <date>" line: skip
+   * it and read one message.  GMime's mbox mode would also end the message
+   * at any later line starting "From " ("From the kernel log:"). */
+  const char *nl = memchr (text, '\n', len);
+  gsize skip = 0;
+  if (nl && bp_patch_is_from_line (text, nl - text))
+    skip = nl + 1 - text;
+  g_autoptr(GMimeStream) stream = g_mime_stream_mem_new_with_buffer (text + skip, len - skip);
   g_autoptr(GMimeParser) parser = g_mime_parser_new_with_stream (stream);
-  g_mime_parser_set_format (parser, mbox ? GMIME_FORMAT_MBOX : GMIME_FORMAT_MESSAGE);
+  g_mime_parser_set_format (parser, GMIME_FORMAT_MESSAGE);
   g_autoptr(GMimeMessage) msg = g_mime_parser_construct_message (parser, NULL);
   if (msg == NULL || g_mime_message_get_subject (msg) == NULL)
     {
@@ -567,13 +763,9 @@ bp_patch_parse (const char *text, gsize len, const char *source, GError **error)
                    "%s: mail body is not a single text part (attachments are not supported)", source);
       return NULL;
     }
-  g_autofree char *body = g_mime_text_part_get_text (GMIME_TEXT_PART (part));
+  g_autofree char *body = mail_body_text (GMIME_TEXT_PART (part), source, error);
   if (body == NULL)
-    {
-      g_set_error (error, BP_PATCH_ERROR, BP_PATCH_ERROR_PARSE,
-                   "%s: the mail body cannot be decoded (bad charset or encoding)", source);
-      return NULL;
-    }
+    return NULL;
   /* Line numbers in errors refer to the input: find where the body starts. */
   const char *blank = g_strstr_len (text, len, "\n\n");
   guint body_line = blank ? count_lines (text, blank) + 2 : 0;
@@ -585,24 +777,17 @@ bp_patch_parse (const char *text, gsize len, const char *source, GError **error)
 BpPatch *
 bp_patch_load (const char *path, GError **error)
 {
-  g_autofree char *text = NULL;
-  gsize len;
-  g_autoptr(GFile) file = g_file_new_for_path (path);
   g_autoptr(GError) local = NULL;
-  g_autoptr(GFileInfo) info = g_file_query_info (file, G_FILE_ATTRIBUTE_STANDARD_SIZE, 0, NULL, &local);
-  if (info == NULL)
+  gsize len;
+  /* streamed with the limit: a stat size says nothing for a device or a pipe */
+  g_autofree char *text = bp_read_file_limited (path, BP_PATCH_MAX_SIZE, FALSE, &len, NULL, &local);
+  if (text == NULL && g_error_matches (local, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE))
     {
-      g_set_error (error, BP_PATCH_ERROR, BP_PATCH_ERROR_IO, "%s: cannot read: %s", path, local->message);
+      g_set_error (error, BP_PATCH_ERROR, BP_PATCH_ERROR_TOO_LARGE, "%s: over the %d MiB limit for a patch",
+                   path, BP_PATCH_MAX_SIZE / (1024 * 1024));
       return NULL;
     }
-  if (g_file_info_get_size (info) > BP_PATCH_MAX_SIZE)
-    {
-      g_set_error (error, BP_PATCH_ERROR, BP_PATCH_ERROR_TOO_LARGE,
-                   "%s: %" G_GINT64_FORMAT " bytes is over the %d MiB limit for a patch",
-                   path, (gint64) g_file_info_get_size (info), BP_PATCH_MAX_SIZE / (1024 * 1024));
-      return NULL;
-    }
-  if (!g_file_get_contents (path, &text, &len, &local))
+  if (text == NULL)
     {
       g_set_error (error, BP_PATCH_ERROR, BP_PATCH_ERROR_IO, "%s: cannot read: %s", path, local->message);
       return NULL;

@@ -67,6 +67,11 @@ void bp_hunk_free (BpHunk *hunk);
 BpPatch *bp_patch_parse (const char *text, gsize len, const char *source, GError **error);
 BpPatch *bp_patch_load (const char *path, GError **error);
 
+/* LINE (LEN bytes, no newline needed) starts a message in an mbox: "From "
+ * followed by a sender and a date with a time and a year, as git mailsplit
+ * wants it; "From the kernel log:" in a message is not one. */
+gboolean bp_patch_is_from_line (const char *line, gsize len);
+
 /* The files and hunks of a unified diff ("diff --git" or plain "---/+++"). */
 GPtrArray *bp_diff_parse (const char *diff, gsize len, const char *source, GError **error);
 

@@ -10,8 +10,9 @@
  * opening parenthesis), and hunk headers are recounted. */
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 #include "model/patch.h"
+#include "sources/indenter.h"
 
 #define BP_IMPORT_ERROR (bp_import_error_quark ())
 GQuark bp_import_error_quark (void);
@@ -22,6 +23,8 @@ typedef enum {
   BP_IMPORT_ERROR_NOT_FOUND,  /* a hunk matches nowhere in the tree */
   BP_IMPORT_ERROR_AMBIGUOUS,  /* a hunk matches two places equally well */
   BP_IMPORT_ERROR_UNSAFE,     /* path escapes the tree, or a file is unreadable */
+  BP_IMPORT_ERROR_OUTPUT,     /* the output exists and is not a regular file, or cannot be written */
+  BP_IMPORT_ERROR_INTERNAL,   /* a repair did not check out: a bug in backport import */
 } BpImportErrorCode;
 
 typedef struct {
@@ -38,7 +41,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (BpImported, bp_imported_free)
 
 /* Every patch in TEXT (BpImported*), in order. */
 GPtrArray *bp_import_parse (const char *text, gsize len, const char *source, GError **error);
+/* The same, read from PATH or IN with the patch size limit (streamed: any
+ * kind of file, /dev/zero too).  SOURCE names IN in messages. */
 GPtrArray *bp_import_load (const char *path, GError **error);
+GPtrArray *bp_import_load_stream (GInputStream *in, const char *source, GCancellable *cancellable,
+                                  GError **error);
 
 /* Repair IMP's hunks against TREE (see above).  Clean patches are checked
  * and left alone. */
@@ -47,11 +54,14 @@ gboolean bp_import_repair (BpImported *imp, const char *tree, GError **error);
 /* Regenerate patch->diff from its files and hunks (recounted headers). */
 void bp_import_render_diff (BpPatch *patch);
 
-/* The re-indenter: feed it the real lines of a C file in order; ask it for
- * the line a text without its leading blanks becomes at that point. */
-typedef struct _BpIndenter BpIndenter;
-BpIndenter *bp_indenter_new (void);
-void bp_indenter_free (BpIndenter *ind);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (BpIndenter, bp_indenter_free)
-void bp_indenter_feed (BpIndenter *ind, const char *line);
-char *bp_indenter_indent (BpIndenter *ind, const char *stripped);
+/* The re-indenter (bp_indenter_*) lives in indenter.h. */
+
+/* Write the mails of IMPORTED (BpImported*) to OUTPUT: an existing
+ * directory gets one 000N-<subject>.patch per mail, anything else is one
+ * file holding them all.  An OUTPUT (or a file in the directory) that exists
+ * and is not a regular file (a device, a FIFO, a symlink such as
+ * /proc/self/fd/1) is refused with BP_IMPORT_ERROR_OUTPUT and left alone.
+ * All or nothing: every target is checked before the first is written, and
+ * files created before a failed write are removed.  *WRITTEN (may be NULL)
+ * gets the paths written in a directory (empty for a single file). */
+gboolean bp_import_write (GPtrArray *imported, const char *output, GPtrArray **written, GError **error);

@@ -1,7 +1,7 @@
 # backport export: quilt, dep3, mbox and rpm, each used the way a
 # distribution would use it.
 . "$(dirname "$0")/libtest.sh"
-plan 9
+plan 11
 command -v quilt >/dev/null || plan_skip "quilt is not installed (tools/install-deps.sh installs it)"
 
 # quilt: `quilt push -a` on a synthetic tree the patch applies to.
@@ -29,6 +29,27 @@ echo "my own patch" >"$tree/patches/$(cat "$tree/patches/series")"
 bp export 10.2 --format dep3 --output "$tree"
 { assert_rc 3 && assert_one_line_error "exists with different content" && grep -q "my own patch" "$tree/patches/"0001-*; } \
   && ok "a maintainer's different file is never overwritten" || not_ok "a maintainer's different file is never overwritten"
+
+# A series as maintainers write it (quilt reads the first word of a line):
+# "name<TAB>-p1", a comment, CRLF.  The patch is there: not listed again.
+q="$TEST_TMP/q"; mkdir -p "$q/patches"
+name=$(cat "$BP_SOURCE_DIR/patches/vfio-map-file-private/10.2/series")
+cp "$(pack_patch 10.2)" "$q/patches/$name"
+printf '# Debian patches\r\nother.patch\r\n%s\t-p1\r\n' "$name" >"$q/patches/series"
+cp "$q/patches/series" "$TEST_TMP/series.before"
+bp export 10.2 --format quilt -o "$q"
+bp export 10.2 --format quilt -o "$q"
+{ assert_rc 0 && cmp -s "$q/patches/series" "$TEST_TMP/series.before"; } \
+  && ok "export -o twice on a series with '<TAB>-p1', comments and CRLF: listed once, series unchanged" \
+  || { diag "$(od -c "$q/patches/series" | head)"; not_ok "export -o twice on a series with '<TAB>-p1', comments and CRLF: listed once, series unchanged"; }
+
+# A series that is a FIFO is refused, not read (the export used to block on
+# it forever), and nothing is written.
+f="$TEST_TMP/fifo"; mkdir -p "$f/patches"; mkfifo "$f/patches/series"
+rc=0; timeout 30 "$BACKPORT" export 10.2 --format quilt -o "$f" >"$TEST_TMP/out" 2>"$TEST_TMP/err" || rc=$?
+{ assert_rc 3 && assert_one_line_error "series: not a regular file" && [ -p "$f/patches/series" ] \
+  && [ "$(ls "$f/patches")" = series ]; } \
+  && ok "a FIFO as series: refused at once, nothing written" || not_ok "a FIFO as series: refused at once, nothing written"
 
 # dep3: every required field, then a diff quilt applies.
 d="$TEST_TMP/dep3"; mkdir -p "$d"

@@ -1,9 +1,10 @@
 # backport import: plain diffs, mboxes that keep each patch's boundaries and
 # metadata, and damaged pasted patches repaired against the Debian 10.2.2 tree
 # so that the result applies and gives byte for byte what the pack's 10.2
-# patch gives.
+# patch gives; and hostile input and output (devices, FIFOs, /dev/zero, CRLF,
+# bytes that are not UTF-8, hunk counts too small) refused or handled exactly.
 . "$(dirname "$0")/libtest.sh"
-plan 13
+plan 25
 
 command -v git >/dev/null || plan_skip "git is not installed"
 export GIT_CONFIG_NOSYSTEM=1 HOME="$TEST_TMP"
@@ -61,12 +62,110 @@ head -c $((17 * 1024 * 1024)) /dev/zero | tr "\\0" "x" >"$TEST_TMP/huge.patch"
 bp import "$TEST_TMP/huge.patch"
 { assert_rc 3 && assert_one_line_error "limit"; } && ok "input over 16 MiB refused in one line" || not_ok "input over 16 MiB refused in one line"
 
+# ---- hostile input and output (issue 19) -------------------------------------
+mail1=$(ls "$TEST_TMP"/mails/0001-*.patch)
+# -o NODE: a FIFO, a character device, /proc/self/fd/1 on a device: refused,
+# exit 3, the node stays what it was (it used to be replaced by a file).
+mkfifo "$TEST_TMP/fifo"
+bp import "$mail1" -o "$TEST_TMP/fifo"
+{ assert_rc 3 && assert_one_line_error "fifo is a FIFO: refusing to replace it" && [ -p "$TEST_TMP/fifo" ]; } \
+  && ok "-o FIFO: refused, exit 3, the FIFO is still a FIFO" || not_ok "-o FIFO: refused, exit 3, the FIFO is still a FIFO"
+ln -s "$TEST_TMP/fifo" "$TEST_TMP/link"
+bp import "$mail1" -o "$TEST_TMP/link"
+{ assert_rc 3 && assert_one_line_error "link is a symbolic link" && [ -L "$TEST_TMP/link" ] && [ -p "$TEST_TMP/fifo" ]; } \
+  && ok "-o a symlink: refused, link and target untouched" || not_ok "-o a symlink: refused, link and target untouched"
+if mknod "$TEST_TMP/null" c 1 3 2>/dev/null; then
+    bp import "$mail1" -o "$TEST_TMP/null"
+    { assert_rc 3 && assert_one_line_error "null is a character device" && [ -c "$TEST_TMP/null" ]; } \
+      && ok "-o a character device: refused, still a device" || not_ok "-o a character device: refused, still a device"
+    # stdout on that device, and -o /proc/self/fd/1 (the link to it)
+    rc=0
+    "$BACKPORT" import "$mail1" -o /proc/self/fd/1 >"$TEST_TMP/null" 2>"$TEST_TMP/err" || rc=$?
+    { assert_rc 3 && assert_one_line_error "/proc/self/fd/1 is a symbolic link" && [ -c "$TEST_TMP/null" ]; } \
+      && ok "-o /proc/self/fd/1 with stdout on a device: refused, the device stays" \
+      || not_ok "-o /proc/self/fd/1 with stdout on a device: refused, the device stays"
+else
+    skip "mknod needs root: no character device to write to"
+    skip "mknod needs root: no character device to write to"
+fi
+
+# /dev/zero, as a file and on stdin: the 16 MiB limit holds, streamed (it
+# used to read until memory ran out).  Without sanitizers (they need a large
+# address space) the address space is capped, so a regression fails fast.
+limit_as() { if [ -z "${ASAN_OPTIONS:-}" ]; then ulimit -v 1048576; fi; }
+rc=0
+(limit_as; exec timeout 60 "$BACKPORT" import /dev/zero) >"$TEST_TMP/out" 2>"$TEST_TMP/err" || rc=$?
+{ assert_rc 3 && assert_one_line_error "/dev/zero: over the 16 MiB limit for a patch"; } \
+  && ok "import /dev/zero: refused at the 16 MiB limit" || not_ok "import /dev/zero: refused at the 16 MiB limit"
+rc=0
+(limit_as; exec timeout 60 "$BACKPORT" import - </dev/zero) >"$TEST_TMP/out" 2>"$TEST_TMP/err" || rc=$?
+{ assert_rc 3 && assert_one_line_error "<stdin>: over the 16 MiB limit for a patch"; } \
+  && ok "import - from /dev/zero: refused at the 16 MiB limit" || not_ok "import - from /dev/zero: refused at the 16 MiB limit"
+
+# CRLF mail: normalised as git mailinfo does; the result applies.
+sed 's/$/\r/' "$mail1" >"$TEST_TMP/crlf.patch"
+bp import "$TEST_TMP/crlf.patch" -o "$TEST_TMP/crlf.out"
+(cd "$r" && git checkout -q HEAD~0 2>/dev/null)
+{ assert_rc 0 && ! grep -q "$(printf '\r')" "$TEST_TMP/crlf.out" && (cd "$r" && git apply --check "$TEST_TMP/crlf.out") \
+  && bp import "$mail1" -o "$TEST_TMP/lf.out" && cmp -s "$TEST_TMP/crlf.out" "$TEST_TMP/lf.out"; } \
+  && ok "CRLF mail: no CR left, git apply takes it, same as the LF mail" || not_ok "CRLF mail: no CR left, git apply takes it, same as the LF mail"
+
+# Bytes that are not UTF-8 in a mail that says charset=UTF-8: kept exactly
+# as sent (git am does the same); they used to be deleted from the code.
+l1="$TEST_TMP/latin1"
+git init -q "$l1" && printf 'int c;\n' >"$l1/c.c" && git -C "$l1" add c.c && git -C "$l1" commit -qm base
+printf 'int c; /* caf\351 */\n' >"$l1/c.c"
+git -C "$l1" commit -qam "c: a comment in Latin-1" -m "Signed-off-by: One <one@example.org>"
+git -C "$l1" format-patch -q --stdout -1 \
+  | sed "/^Subject: /a MIME-Version: 1.0\\nContent-Type: text/plain; charset=UTF-8\\nContent-Transfer-Encoding: 8bit" >"$TEST_TMP/latin1.patch"
+bp import "$TEST_TMP/latin1.patch" -o "$TEST_TMP/latin1.out"
+git -C "$l1" show HEAD:c.c >"$TEST_TMP/latin1.want"
+{ assert_rc 0 && grep -q '^Content-Type: text/plain; charset=UTF-8' "$TEST_TMP/latin1.patch" \
+  && (cd "$l1" && git checkout -q HEAD~1 && git am -q "$TEST_TMP/latin1.out") && cmp -s "$l1/c.c" "$TEST_TMP/latin1.want"; } \
+  && ok "non-UTF-8 bytes under charset=UTF-8: kept byte for byte, git am gives the same file" \
+  || not_ok "non-UTF-8 bytes under charset=UTF-8: kept byte for byte, git am gives the same file"
+# ... and apply, from a pack whose patch has such a byte.
+packs="$TEST_TMP/packs"
+mkdir -p "$packs" && cp -r "$BP_SOURCE_DIR/patches/vfio-map-file-private" "$packs/"
+p102=$(ls "$packs"/vfio-map-file-private/10.2/0001-*.patch)
+sed -i 's/^+     \* 2) RAM device sub-regions (MMIO BARs)$/+     * 2) RAM device sub-regions (MMIO BARs) caf\xe9/' "$p102"
+pt="$TEST_TMP/pt"
+make_preimage_tree "$p102" "$pt"
+cp -r "$pt" "$pt.orig"
+rc=0
+BACKPORT_PACKS="$packs" "$BACKPORT" apply 10.2 --tree "$pt" >"$TEST_TMP/out" 2>"$TEST_TMP/err" || rc=$?
+{ assert_rc 0 && grep -q "$(printf 'BARs) caf\351$')" "$pt/hw/vfio/container.c"; } \
+  && ok "apply: a non-UTF-8 byte of the patch reaches the file" || not_ok "apply: a non-UTF-8 byte of the patch reaches the file"
+
+# Counts too small ("@@ -74,5 +74,7 @@" on a 15/43-line hunk): the body
+# has the last word.  import recounts it and says so (it used to drop the
+# fix's own lines and call it repaired).  apply refuses a hunk that ends by
+# its counts while its lines go on ("@@ -74,3 +74,3 @@": it used to apply
+# the 3 context lines, change nothing, and say "applied").
+patch102=$(ls "$BP_SOURCE_DIR"/patches/vfio-map-file-private/10.2/0001-*.patch)
+sed 's/^@@ -74,15 +74,43 @@/@@ -74,5 +74,7 @@/' "$patch102" >"$TEST_TMP/small.patch"
+st="$TEST_TMP/small-tree"
+make_preimage_tree "$patch102" "$st"
+cp -r "$st" "$st.want" && (cd "$st.want" && git apply "$patch102")
+bp import "$TEST_TMP/small.patch" --tree "$st" -o "$TEST_TMP/small.out"
+{ assert_rc 0 && assert_stderr 'goes on past its counts (13 more line(s)): taken from its body and recounted' \
+  && grep -q '^@@ -74,15 +74,43 @@' "$TEST_TMP/small.out" \
+  && (cd "$st" && git apply "$TEST_TMP/small.out") && cmp -s "$st/hw/vfio/container.c" "$st.want/hw/vfio/container.c"; } \
+  && ok "import: counts too small, recounted from the body, the whole fix applies" \
+  || not_ok "import: counts too small, recounted from the body, the whole fix applies"
+sed "s/^@@ -74,15 +74,43 @@/@@ -74,3 +74,3 @@/" "$patch102" >"$p102"
+rm -rf "$pt" && cp -r "$pt.orig" "$pt"
+rc=0
+BACKPORT_PACKS="$packs" "$BACKPORT" apply 10.2 --tree "$pt" >"$TEST_TMP/out" 2>"$TEST_TMP/err" || rc=$?
+{ assert_rc 3 && assert_one_line_error "has ended by its counts, but its lines go on" && diff -r "$pt" "$pt.orig" >/dev/null; } \
+  && ok "apply: counts too small refused, tree untouched" || not_ok "apply: counts too small refused, tree untouched"
+
 # ---- the pack's 10.2 patch, damaged, against Debian 10.2.2 -------------------
 patch102=$(ls "$BP_SOURCE_DIR"/patches/vfio-map-file-private/10.2/0001-*.patch)
 t102="$TEST_TMP/qemu-10.2.2"
 if ! sh "$FIXTURES/debian-source.sh" 10.2.2 "$t102" 2>"$TEST_TMP/fx102"; then
     reason="Debian qemu 10.2.2 source: $(tail -n 1 "$TEST_TMP/fx102")"
-    for i in $(seq 7 13); do skip "$reason"; done
+    for i in $(seq 18 25); do skip "$reason"; done
     finish
 fi
 
@@ -119,7 +218,13 @@ if [ -n "$seed" ]; then
       && ! grep -q '^> ' "$TEST_TMP/seed.fixed" \
       && ok "the seed: author from Signed-off-by, reviewer from the reply, no quoted text" \
       || not_ok "the seed: author from Signed-off-by, reviewer from the reply, no quoted text"
+    # the seed with counts too small as well: the body still has the last word
+    sed "s/^@@ -74,15 +74,43 @@/@@ -74,5 +74,7 @@/" "$seed" >"$TEST_TMP/seed-small.txt"
+    check_repaired seed-small "$TEST_TMP/seed-small.txt" && assert_stderr "goes on past its counts" \
+      && ok "the seed with counts too small: recounted, container.c byte-identical to the pack's" \
+      || not_ok "the seed with counts too small: recounted, container.c byte-identical to the pack's"
 else
+    skip "no seed at $seeds (set BP_SEEDS_DIR)"
     skip "no seed at $seeds (set BP_SEEDS_DIR)"
     skip "no seed at $seeds (set BP_SEEDS_DIR)"
 fi

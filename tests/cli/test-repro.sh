@@ -2,7 +2,7 @@
 # never with shared RAM or the fix; the tree policy runs each tree's own
 # decision.  Asserted on the counts in --json, not on text.
 . "$(dirname "$0")/libtest.sh"
-plan 37
+plan 44
 
 debian_cache="${BP_TEST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/backport-tests}"
 export XDG_CACHE_HOME="$TEST_TMP/cache"
@@ -115,6 +115,102 @@ else
     fi
 fi
 
+# ---- hostile sizes and interruptions (issue 19) ----
+# Guest RAM over what the host has: refused before anything is allocated (it
+# used to fall back to memfd and let the OOM killer take the host).  The size
+# is at least 100G and at least 4x MemTotal; first as a user who cannot
+# raise the pool, with the address space capped (sanitizers need a large
+# one), so that a regression fails on mmap instead of eating the host; as
+# root (default backing, hugetlbfs) only once that passed.
+mem_kb=$(sed -n 's/^MemTotal: *\([0-9]*\) kB/\1/p' /proc/meminfo)
+big_g=$(( mem_kb * 4 / 1048576 + 1 )); [ "$big_g" -lt 100 ] && big_g=100
+limit_as() { if [ -z "${ASAN_OPTIONS:-}" ]; then ulimit -v 4194304; fi; }
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+    as_user() { setpriv --reuid=65534 --regid=65534 --clear-groups env XDG_CACHE_HOME=/nonexistent "$@"; }
+    user_bin=$(mktemp -d /tmp/bp-nobody.XXXXXX); chmod 755 "$user_bin"
+    cp "$BACKPORT" "$user_bin/backport" && chmod 755 "$user_bin/backport"
+else
+    as_user() { "$@"; }; user_bin=$(dirname "$BACKPORT")
+fi
+rc=0
+(limit_as; exec timeout 60 sh -c 'as_user() { '"$(command -v setpriv >/dev/null && [ "$(id -u)" = 0 ] && echo 'setpriv --reuid=65534 --regid=65534 --clear-groups env XDG_CACHE_HOME=/nonexistent "$@"' || echo '"$@"')"'; }; as_user "$0" repro --size "$1"' \
+    "$user_bin/backport" "${big_g}G") >"$TEST_TMP/out" 2>"$TEST_TMP/err" || rc=$?
+[ "$user_bin" != "$(dirname "$BACKPORT")" ] && rm -rf "$user_bin"
+if assert_rc 3 && assert_one_line_error "--size ${big_g}G: guest RAM of .* GiB available"; then
+    ok "--size ${big_g}G as a user: refused before allocating, one line, exit 3"
+    size_ok=1
+else
+    not_ok "--size ${big_g}G as a user: refused before allocating"; size_ok=0
+fi
+if [ -n "$huge" ]; then
+    skip "$huge"
+elif [ $size_ok = 1 ]; then
+    before=$(pool_state)
+    rc=0; timeout 60 "$BACKPORT" repro --size "${big_g}G" >"$TEST_TMP/out" 2>"$TEST_TMP/err" || rc=$?
+    { assert_rc 3 && assert_one_line_error "ask for .* GiB or less" && [ "$(pool_state)" = "$before" ]; } \
+      && ok "--size ${big_g}G as root (hugetlbfs): refused, the pool untouched" || not_ok "--size ${big_g}G as root: refused, the pool untouched"
+else
+    skip "the size check failed as a user: not trying it as root"
+fi
+
+# SIGKILL while the pool is raised and hugetlbfs mounted: nothing can clean
+# up then, so a state file says what is held and the next run gives it back
+# with one line on stderr (they used to stay forever, and later runs took
+# the raised pool as their baseline).
+if [ -n "$huge" ]; then
+    skip "$huge"
+else
+    before=$(pool_state)
+    "$BACKPORT" repro --backing hugetlbfs --size 64M --sparse >"$TEST_TMP/out" 2>"$TEST_TMP/err" &
+    pid=$!
+    i=0 kids=""
+    while [ $i -lt 4000 ] && [ -z "$kids" ] && [ -d /proc/$pid ]; do
+        kids=$(cat /proc/$pid/task/$pid/children 2>/dev/null || true); i=$((i + 1))
+    done
+    kill -KILL $pid; wait $pid 2>/dev/null
+    sleep 0.2
+    held=$(cat /proc/sys/vm/nr_hugepages) mounted=$(grep -c bp-hugetlbfs /proc/self/mounts)
+    bp repro --backing memfd --size 4M
+    after=$(pool_state)
+    if [ -n "$kids" ] && assert_rc 1 && assert_one_line_error "recovered what 1 interrupted run left: gave back .* huge pages (nr_hugepages .*), unmounted /tmp/bp-hugetlbfs" \
+       && [ "$after" = "$before" ]; then
+        ok "SIGKILL (pool at $held, $mounted mount(s) left): the next run gives them back, one line"
+    else
+        diag "before: $before; after the kill: nr_hugepages=$held mounts=$mounted; after the next run: $after"
+        not_ok "SIGKILL: the next run gives back the pool and the mount"
+        # do not leave the machine changed: undo what the state file says
+        for s in /run/backport-repro/$pid-*.state /tmp/backport-repro/$pid-*.state; do
+            [ -f "$s" ] || continue
+            a=$(sed -n 's/^added=//p' "$s"); m=$(sed -n 's/^mount=//p' "$s")
+            [ -n "$a" ] && echo $(( $(cat /proc/sys/vm/nr_hugepages) - a )) >/proc/sys/vm/nr_hugepages
+            [ -n "$m" ] && umount -l "$m" && rmdir "$m"
+            rm -f "$s"
+        done
+    fi
+fi
+
+# SIGINT/SIGTERM while the tree policy compiles: the scratch directory and
+# the compiler go too (bp-repro-harness-* used to stay in TMPDIR in 24 of 32
+# runs).  Each run has its own TMPDIR and an empty cache, so it compiles.
+sh "$MKTREE" 10.2 "$TEST_TMP/sig-tree"
+left=0 alive=0 runs=16
+for n in $(seq 1 $runs); do
+    t="$TEST_TMP/sig-$n"; mkdir -p "$t"
+    sig=INT; [ $((n % 2)) = 0 ] && sig=TERM
+    TMPDIR="$t" XDG_CACHE_HOME="$t/cache" "$BACKPORT" repro --backing memfd --size 64M --tree "$TEST_TMP/sig-tree" >/dev/null 2>&1 &
+    pid=$!
+    sleep 0.$(printf '%03d' $(( (n * 37) % 290 + 5 )))
+    kill -$sig $pid 2>/dev/null; wait $pid 2>/dev/null
+    sleep 0.1
+    [ -n "$(ls "$t" | grep 'bp-repro-harness-')" ] && left=$((left + 1))
+    # a compiler or harness of this run still running (zombies do not count)
+    for p in $(pgrep -f "$t/" 2>/dev/null); do
+        case $(sed 's/.*) \(.\).*/\1/' /proc/$p/stat 2>/dev/null || echo gone) in gone|Z|X) ;; *) alive=$((alive + 1)) ;; esac
+    done
+done
+{ [ $left -eq 0 ] && [ $alive -eq 0 ]; } && ok "SIGINT/SIGTERM during --policy tree, $runs runs: no bp-repro-harness-* left, no compiler alive" \
+  || not_ok "SIGINT/SIGTERM during --policy tree: $left of $runs runs left bp-repro-harness-*, $alive process(es) alive"
+
 # ---- not root: fall back to memfd, or exit 3 when hugetlbfs was asked for ----
 if [ "$(id -u)" != 0 ] || ! command -v setpriv >/dev/null; then
     skip "needs root and setpriv to run as nobody"; skip "needs root and setpriv to run as nobody"
@@ -197,6 +293,30 @@ bp repro --backing memfd --size 4M --repo "$repo" --rev no-such-rev
 { assert_rc 3 && assert_one_line_error "revision 'no-such-rev' not found"; } && ok "unknown --rev: exit 3, one line" || not_ok "unknown --rev: exit 3, one line"
 
 # ---- extraction and compile failures ----
+# The tree's files are untrusted input: a container.c that is a link to
+# /dev/zero is refused before it is read (it used to be read without end),
+# and one that leads out of the tree is refused.
+mkdir -p "$TEST_TMP/zero/hw/vfio"
+ln -s /dev/zero "$TEST_TMP/zero/hw/vfio/container.c"
+rc=0
+(limit_as; exec timeout 60 "$BACKPORT" repro --backing memfd --size 4M --tree "$TEST_TMP/zero") >"$TEST_TMP/out" 2>"$TEST_TMP/err" || rc=$?
+{ assert_rc 3 && assert_one_line_error "hw/vfio/container.c leads out of the tree (/dev/zero): refused"; } \
+  && ok "container.c -> /dev/zero: refused before reading, exit 3" || not_ok "container.c -> /dev/zero: refused before reading, exit 3"
+# inside the tree: a FIFO is no source file, and 17 MiB is over the limit
+mkdir -p "$TEST_TMP/fifo/hw/vfio" "$TEST_TMP/big/hw/vfio"
+mkfifo "$TEST_TMP/fifo/hw/vfio/container.c"
+rc=0; timeout 60 "$BACKPORT" repro --backing memfd --size 4M --tree "$TEST_TMP/fifo" >"$TEST_TMP/out" 2>"$TEST_TMP/err" || rc=$?
+fifo_ok=0; { assert_rc 3 && assert_one_line_error "hw/vfio/container.c: not a regular file"; } && fifo_ok=1
+head -c $((17 * 1024 * 1024)) /dev/zero | tr "\\0" "x" >"$TEST_TMP/big/hw/vfio/container.c"
+bp repro --backing memfd --size 4M --tree "$TEST_TMP/big"
+{ [ $fifo_ok = 1 ] && assert_rc 3 && assert_one_line_error "hw/vfio/container.c: over the 16 MiB limit"; } \
+  && ok "container.c a FIFO, or 17 MiB: refused, exit 3" || not_ok "container.c a FIFO, or 17 MiB: refused, exit 3"
+
+mkdir -p "$TEST_TMP/out-of-tree/hw/vfio"
+ln -s "$TEST_TMP/t102/hw/vfio/container.c" "$TEST_TMP/out-of-tree/hw/vfio/container.c"
+bp repro --backing memfd --size 4M --tree "$TEST_TMP/out-of-tree"
+{ assert_rc 3 && assert_one_line_error "leads out of the tree"; } \
+  && ok "container.c linked out of the tree: refused, exit 3" || not_ok "container.c linked out of the tree: refused, exit 3"
 bp repro --backing memfd --size 4M --tree "$TEST_TMP/empty"
 { assert_rc 3 && assert_one_line_error "no file in .*defines vfio_container_dma_map()"; } && ok "tree without the decision: exit 3, one line" || not_ok "tree without the decision: exit 3"
 mkdir -p "$TEST_TMP/broken/hw/vfio"

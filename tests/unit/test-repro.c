@@ -196,6 +196,30 @@ test_run_tier2_forced (void)
   g_assert_error (error, BP_REPRO_ERROR, BP_REPRO_ERROR_CAPABILITY);
 }
 
+/* Guest RAM the host cannot hold is refused up front, with the numbers;
+ * what fits is not.  bp_repro_run says so with BP_REPRO_ERROR_TOO_LARGE and
+ * allocates nothing. */
+static void
+test_size_check (void)
+{
+  char err[512] = "";
+  g_assert_cmpint (bp_guest_ram_fits (BP_GR_MEMFD, 0, 4u << 20, err, sizeof err), ==, 0);
+  gsize huge = (gsize) 1 << 50;   /* 1 PiB */
+  g_assert_cmpint (bp_guest_ram_fits (BP_GR_MEMFD, 0, huge, err, sizeof err), ==, -1);
+  g_assert_nonnull (strstr (err, "guest RAM of 1048576.0 GiB touches up to 2097152.0 GiB"));
+  g_assert_cmpint (bp_guest_ram_fits (BP_GR_HUGETLBFS, 1, huge, err, sizeof err), ==, -1);
+  g_assert_nonnull (strstr (err, "(the file's pages)"));
+  BpReproConfig c = { 0 };
+  c.backing = BP_BACKING_MEMFD;
+  c.size = huge;
+  c.dirty_every = 2;
+  c.tier = 1;
+  g_auto(BpReproResult) r = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_assert_false (bp_repro_run (&c, &r, &error));
+  g_assert_error (error, BP_REPRO_ERROR, BP_REPRO_ERROR_TOO_LARGE);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -206,6 +230,7 @@ main (int argc, char **argv)
   g_test_add_func ("/repro/decision/errors", test_decision_errors);
   g_test_add_func ("/repro/decision/cached", test_decision_cached);
   g_test_add_func ("/repro/patterns", test_patterns);
+  g_test_add_func ("/repro/size-check", test_size_check);
   g_test_add_func ("/repro/run/policies", test_run_policies);
   g_test_add_func ("/repro/run/tier2-forced", test_run_tier2_forced);
   int ret = g_test_run ();

@@ -195,6 +195,54 @@ bp_hugepage_size (void)
   return (size_t) kb * 1024;
 }
 
+/* KEY's value in /proc/meminfo in kB, -1 when absent. */
+static long long
+meminfo_kb (const char *key)
+{
+  FILE *f = fopen ("/proc/meminfo", "re");
+  if (!f)
+    return -1;
+  char line[256];
+  long long v = -1;
+  size_t klen = strlen (key);
+  while (fgets (line, sizeof line, f))
+    if (strncmp (line, key, klen) == 0 && line[klen] == ':')
+      {
+        v = strtoll (line + klen + 1, NULL, 10);
+        break;
+      }
+  fclose (f);
+  return v;
+}
+
+int
+bp_guest_ram_fits (int backing, int share, size_t size, char *err, size_t errlen)
+{
+  long long avail_kb = meminfo_kb ("MemAvailable"), total_kb = meminfo_kb ("MemTotal");
+  if (avail_kb < 0 || total_kb <= 0)
+    return 0;   /* nothing to go by */
+  unsigned long long avail = (unsigned long long) avail_kb * 1024;
+  if (bp_gr_backing_is_huge (backing))
+    {
+      long total, free_, rsvd, kb;
+      if (meminfo (&total, &free_, &rsvd, &kb) == 0 && free_ > rsvd)
+        avail += (unsigned long long) (free_ - rsvd) * (unsigned long long) kb * 1024;
+    }
+  unsigned long long margin = (unsigned long long) total_kb * 1024 / 16;
+  if (margin < 256ull << 20)
+    margin = 256ull << 20;
+  unsigned long long usable = avail > margin ? avail - margin : 0;
+  unsigned factor = share ? 1 : 2;
+  if (size <= usable / factor)
+    return 0;
+  const double gib = 1024.0 * 1024 * 1024;
+  return fail (err, errlen,
+               "guest RAM of %.1f GiB touches up to %.1f GiB (%s), and this host has %.1f GiB available, "
+               "%.1f GiB of it kept free: ask for %.1f GiB or less", (double) size / gib,
+               (double) size * factor / gib, share ? "the file's pages" : "the file's pages and a private copy of each",
+               (double) avail / gib, (double) margin / gib, (double) (usable / factor) / gib);
+}
+
 /* ---- the huge page pool ----------------------------------------------- */
 
 int
@@ -235,6 +283,8 @@ bp_huge_pool_ensure (BpHugePool *pool, size_t needed, int *capability,
       return fail (err, errlen, "cannot raise " NR_HUGEPAGES " by %ld: %s", deficit, strerror (e));
     }
   long after = read_long_file (NR_HUGEPAGES);
+  if (pool->added == 0)
+    pool->baseline = before;
   pool->added += after > before ? after - before : 0;
   meminfo (&total, &free_, &rsvd, &kb);
   avail = free_ - rsvd;
@@ -269,125 +319,6 @@ bp_huge_pool_release (BpHugePool *pool)
     }
 }
 
-/* ---- signal cleanup --------------------------------------------------- */
-
-#define MAX_TRACKED 8
-static BpGuestRam *volatile tracked_rams[MAX_TRACKED];
-static volatile pid_t tracked_pids[MAX_TRACKED];
-static volatile int cleanup_installed;
-static struct sigaction old_actions[3];
-static const int cleanup_signals[3] = { SIGINT, SIGTERM, SIGHUP };
-
-static void
-cleanup_now (void)
-{
-  for (int i = 0; i < MAX_TRACKED; i++)
-    if (tracked_pids[i] > 0)
-      kill (tracked_pids[i], SIGKILL);
-  for (int i = 0; i < MAX_TRACKED; i++)
-    {
-      BpGuestRam *ram = tracked_rams[i];
-      if (!ram)
-        continue;
-      if (ram->mount_dir[0])
-        {
-          umount2 (ram->mount_dir, MNT_DETACH);
-          rmdir (ram->mount_dir);
-        }
-      bp_huge_pool_release (&ram->pool);
-    }
-}
-
-static void
-cleanup_signal (int sig)
-{
-  cleanup_now ();
-  signal (sig, SIG_DFL);
-  raise (sig);
-}
-
-void
-bp_cleanup_install (void)
-{
-  if (cleanup_installed)
-    return;
-  struct sigaction sa;
-  memset (&sa, 0, sizeof sa);
-  sa.sa_handler = cleanup_signal;
-  sigfillset (&sa.sa_mask);
-  for (int i = 0; i < 3; i++)
-    sigaction (cleanup_signals[i], &sa, &old_actions[i]);
-  cleanup_installed = 1;
-}
-
-void
-bp_cleanup_uninstall (void)
-{
-  if (!cleanup_installed)
-    return;
-  for (int i = 0; i < 3; i++)
-    sigaction (cleanup_signals[i], &old_actions[i], NULL);
-  cleanup_installed = 0;
-}
-
-static void
-block_signals (sigset_t *old)
-{
-  sigset_t set;
-  sigemptyset (&set);
-  for (int i = 0; i < 3; i++)
-    sigaddset (&set, cleanup_signals[i]);
-  sigprocmask (SIG_BLOCK, &set, old);
-}
-
-static void
-restore_signals (const sigset_t *old)
-{
-  sigprocmask (SIG_SETMASK, old, NULL);
-}
-
-void
-bp_cleanup_add_pid (pid_t pid)
-{
-  sigset_t old;
-  block_signals (&old);
-  for (int i = 0; i < MAX_TRACKED; i++)
-    if (tracked_pids[i] <= 0)
-      {
-        tracked_pids[i] = pid;
-        break;
-      }
-  restore_signals (&old);
-}
-
-void
-bp_cleanup_remove_pid (pid_t pid)
-{
-  sigset_t old;
-  block_signals (&old);
-  for (int i = 0; i < MAX_TRACKED; i++)
-    if (tracked_pids[i] == pid)
-      tracked_pids[i] = 0;
-  restore_signals (&old);
-}
-
-static void
-track_ram (BpGuestRam *ram, int on)
-{
-  sigset_t old;
-  block_signals (&old);
-  for (int i = 0; i < MAX_TRACKED; i++)
-    {
-      if (on && tracked_rams[i] == NULL)
-        {
-          tracked_rams[i] = ram;
-          break;
-        }
-      if (!on && tracked_rams[i] == ram)
-        tracked_rams[i] = NULL;
-    }
-  restore_signals (&old);
-}
 
 /* ---- backing files ---------------------------------------------------- */
 
@@ -529,7 +460,8 @@ bp_guest_ram_close (BpGuestRam *ram)
       ram->mount_dir[0] = '\0';
     }
   bp_huge_pool_release (&ram->pool);
-  track_ram (ram, 0);
+  bp_guest_ram_state_save (ram);
+  bp_cleanup_track_ram (ram, 0);
 }
 
 int
@@ -539,6 +471,7 @@ bp_guest_ram_open (BpGuestRam *ram, int backing, int share, size_t size, int spa
   int cap = 0;
   memset (ram, 0, sizeof *ram);
   ram->fd = -1;
+  ram->pool.baseline = -1;
   ram->backing = backing;
   ram->share = share ? 1 : 0;
   ram->sparse = sparse ? 1 : 0;
@@ -560,10 +493,14 @@ bp_guest_ram_open (BpGuestRam *ram, int backing, int share, size_t size, int spa
     ram->page_size = (size_t) sysconf (_SC_PAGESIZE);
   if (size == 0)
     size = ram->page_size;
+  /* before anything is allocated: a size the host cannot hold is refused,
+   * not left to the OOM killer */
+  if (bp_guest_ram_fits (backing, share, size, err, errlen) < 0)
+    return -1;
   ram->size = (size + ram->page_size - 1) / ram->page_size * ram->page_size;
   ram->pages = ram->size / ram->page_size;
 
-  track_ram (ram, 1);
+  bp_cleanup_track_ram (ram, 1);
   if (bp_gr_backing_is_huge (backing))
     {
       /* The file's pages, plus a private copy of each for share=off (a
@@ -574,9 +511,11 @@ bp_guest_ram_open (BpGuestRam *ram, int backing, int share, size_t size, int spa
           bp_guest_ram_close (ram);
           return -1;
         }
+      bp_guest_ram_state_save (ram);
     }
 
   ram->fd = open_backing (ram, capability, err, errlen);
+  bp_guest_ram_state_save (ram);   /* the mount it may have made */
   if (ram->fd < 0)
     {
       bp_guest_ram_close (ram);

@@ -16,6 +16,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <signal.h>
 #include <sys/types.h>
 
 /* Same values, same order as BpBacking in repro.h. */
@@ -36,6 +37,7 @@ int bp_gr_backing_is_huge (int backing);
  * an flock so that concurrent runs add and remove their own share only. */
 typedef struct {
   long added;               /* pages this process added to nr_hugepages */
+  long baseline;            /* nr_hugepages before this process first added, -1 unknown */
   size_t page_size;         /* the default huge page size (Hugepagesize) */
   int users_fd;             /* shared flock on BP_HUGE_POOL_USERS while in use */
   int users_held;
@@ -77,6 +79,7 @@ typedef struct {
   BpHugePool pool;          /* huge pages this process added */
   unsigned dirty_every;     /* set by bp_guest_ram_guest_write */
   int dirtied;              /* 1 once the guest wrote */
+  char state_path[256];     /* this ram's leftover-state file while it holds pages or a mount, "" if none */
 } BpGuestRam;
 
 /* Create and map guest RAM.  SIZE is rounded up to the page size.  For the
@@ -129,11 +132,43 @@ int bp_pagemap_pfns (const void *addr, size_t pages, size_t page_size, uint64_t 
  * and touches each page (for a sparse file this allocates the file's pages). */
 int bp_guest_ram_file_pfns (const BpGuestRam *ram, uint64_t *pfns, char *err, size_t errlen);
 
-/* Cleanup on signals: while installed, SIGINT/SIGTERM/SIGHUP kill the
- * registered child processes, lazily unmount what was mounted, give back huge
- * pages, then die of the signal.  Rams opened while installed are registered
- * automatically; children with bp_cleanup_add_pid. */
+/* Cleanup on signals (cleanup.c): while installed, SIGINT/SIGTERM/SIGHUP
+ * kill the registered child processes (and process groups), remove the
+ * registered scratch directories, lazily unmount what was mounted, give back
+ * huge pages, then die of the signal.  Rams opened while installed are
+ * registered automatically; children with bp_cleanup_add_pid, a child that
+ * leads its own process group (a compiler and what it runs) with
+ * bp_cleanup_add_group, directories with bp_cleanup_add_dir.  Installs
+ * nest: the handlers stay until the last bp_cleanup_uninstall. */
 void bp_cleanup_install (void);
 void bp_cleanup_uninstall (void);
 void bp_cleanup_add_pid (pid_t pid);
+void bp_cleanup_add_group (pid_t leader);
 void bp_cleanup_remove_pid (pid_t pid);
+void bp_cleanup_add_dir (const char *dir);
+void bp_cleanup_remove_dir (const char *dir);
+/* For guest-ram.c: RAM to clean up on a signal (ON), or no longer. */
+void bp_cleanup_track_ram (BpGuestRam *ram, int on);
+/* Block SIGINT/SIGTERM/SIGHUP (the old mask in OLD), and restore it. */
+void bp_cleanup_block (sigset_t *old);
+void bp_cleanup_unblock (const sigset_t *old);
+
+/* Memory for guest RAM (guest-ram.c): a run touches at most SIZE bytes
+ * for share=on and twice that for share=off (the file's pages and a
+ * private copy of each).  That must fit in MemAvailable (plus the pool's
+ * free huge pages for the huge backings) less a margin of max(256 MiB,
+ * MemTotal / 16), or the host's OOM killer would end the run and more.
+ * 0 when it fits (or /proc/meminfo says nothing), -1 with the reason. */
+int bp_guest_ram_fits (int backing, int share, size_t size, char *err, size_t errlen);
+
+/* Leftovers of runs that were killed (leftovers.c).  While a run holds huge
+ * pages it added or a hugetlbfs mount it made, a state file under
+ * BP_REPRO_STATE_DIR (pid, start time, nr_hugepages before, pages added,
+ * mount) says so; a normal exit or a signal removes it, SIGKILL cannot.
+ * bp_guest_ram_recover gives back what runs that are gone left (pages
+ * subtracted from nr_hugepages, mounts unmounted) and writes one line about
+ * it to NOTE ("" when there was nothing).  Returns how many it recovered. */
+#define BP_REPRO_STATE_DIR "/run/backport-repro"
+int bp_guest_ram_recover (char *note, size_t notelen);
+/* Write RAM's state file (or remove it when RAM holds nothing to give back). */
+void bp_guest_ram_state_save (BpGuestRam *ram);

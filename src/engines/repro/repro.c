@@ -17,6 +17,7 @@ bp_repro_result_clear (BpReproResult *result)
   g_free (result->tier_reason);
   g_free (result->backing_reason);
   g_free (result->policy_evidence);
+  g_free (result->recovered);
   memset (result, 0, sizeof *result);
 }
 
@@ -53,7 +54,6 @@ ram_guard_clear (RamGuard *g)
   if (g->open)
     bp_guest_ram_close (&g->ram);
   g->open = FALSE;
-  bp_cleanup_uninstall ();
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (RamGuard, ram_guard_clear)
 
@@ -63,7 +63,6 @@ open_ram (const BpReproConfig *config, RamGuard *guard, BpReproResult *result, G
   char err[512];
   int capability = 0;
   int backing = (int) config->backing;
-  bp_cleanup_install ();
   if (bp_guest_ram_open (&guard->ram, backing, config->share, config->size, config->sparse,
                          &capability, err, sizeof err) == 0)
     {
@@ -98,6 +97,42 @@ open_ram (const BpReproConfig *config, RamGuard *guard, BpReproResult *result, G
   return TRUE;
 }
 
+/* The signal cleanup for the whole run: the tree policy's compiler and
+ * scratch directory, the device, the mount and the pool. */
+typedef struct {
+  gboolean installed;
+} CleanupGuard;
+
+static void
+cleanup_guard_clear (CleanupGuard *g)
+{
+  if (g->installed)
+    bp_cleanup_uninstall ();
+  g->installed = FALSE;
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (CleanupGuard, cleanup_guard_clear)
+
+gboolean
+bp_repro_check_size (const BpReproConfig *config, GError **error)
+{
+  char err[512];
+  if (bp_guest_ram_fits ((int) config->backing, config->share, config->size, err, sizeof err) == 0)
+    return TRUE;
+  g_set_error (error, BP_REPRO_ERROR, BP_REPRO_ERROR_TOO_LARGE, "%s", err);
+  return FALSE;
+}
+
+/* Give back what killed runs left, and refuse guest RAM the host cannot
+ * hold, before anything is allocated. */
+static gboolean
+prepare (const BpReproConfig *config, BpReproResult *result, GError **error)
+{
+  char note[1024];
+  if (bp_guest_ram_recover (note, sizeof note) > 0)
+    result->recovered = g_strdup (note);
+  return bp_repro_check_size (config, error);
+}
+
 gboolean
 bp_repro_run (const BpReproConfig *config, BpReproResult *result, GError **error)
 {
@@ -107,6 +142,10 @@ bp_repro_run (const BpReproConfig *config, BpReproResult *result, GError **error
   result->extra_hugepages = -1;
   result->hugepages_pool_delta = -1;
   result->backing = config->backing;
+  if (!prepare (config, result, error))
+    return FALSE;
+  g_auto(CleanupGuard) cleanup = { TRUE };
+  bp_cleanup_install ();
 
   BpDmaPath path;
   if (!choose_path (config, &path, &result->policy_evidence, error))

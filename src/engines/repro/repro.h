@@ -17,6 +17,7 @@ typedef enum {
   BP_REPRO_ERROR_EXTRACT,      /* the tree has no (parseable) decision function */
   BP_REPRO_ERROR_COMPILE,      /* the extracted decision did not compile */
   BP_REPRO_ERROR_FAILED,       /* a system call failed */
+  BP_REPRO_ERROR_TOO_LARGE,    /* the guest RAM asked for does not fit in the host's memory */
 } BpReproErrorCode;
 
 typedef enum {
@@ -77,6 +78,8 @@ typedef struct {
   guint64 device_writes;     /* pages the device wrote a marker to */
   double memcmp_seconds;     /* with measure_memcmp: memcmp of the same buffers; else 0 */
   gboolean reproduced;       /* stale_reads || lost_writes || pfn_mismatches */
+  char *recovered;           /* what runs killed before this one had left and was given back
+                                (one line), or NULL; set even when the run fails */
 } BpReproResult;
 
 void bp_repro_result_clear (BpReproResult *result);
@@ -85,6 +88,11 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (BpReproResult, bp_repro_result_clear)
 /* Run one reproduction.  FALSE with BP_REPRO_ERROR_CAPABILITY when the
  * machine cannot do what CONFIG asks. */
 gboolean bp_repro_run (const BpReproConfig *config, BpReproResult *result, GError **error);
+
+/* Does the guest RAM CONFIG asks for fit in the host's memory (see
+ * bp_guest_ram_fits)?  FALSE with BP_REPRO_ERROR_TOO_LARGE saying how much
+ * would.  bp_repro_run checks this first too. */
+gboolean bp_repro_check_size (const BpReproConfig *config, GError **error);
 
 /* The tree policy alone: which path does the decision in SOURCE (the text of
  * the file holding vfio_container_dma_map, from a tree or a blob) choose for

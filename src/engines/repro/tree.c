@@ -10,6 +10,10 @@
  * an fd.  Results are cached by the hash of what was compiled, so a bisection
  * compiles each distinct text once. */
 #include <errno.h>
+#include <stdlib.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
 #include <string.h>
 #include <sys/wait.h>
 
@@ -17,7 +21,9 @@
 #include <glib/gstdio.h>
 #include <git2.h>
 
+#include "base/read-limited.h"
 #include "model/c-source.h"
+#include "model/patch.h"
 #include "engines/repro/repro-private.h"
 
 #define DECISION "vfio_container_dma_map"
@@ -166,72 +172,164 @@ cache_path (const char *key)
   return g_build_filename (g_get_user_cache_dir (), "backport", "repro", key, NULL);
 }
 
-/* Compile and run the harness; RESULT gets "off=... on=..." lines. */
+/* In the child, before exec: its own process group (so that a signal's
+ * cleanup kills the compiler and everything it runs), and the signals the
+ * parent blocked around the spawn unblocked again. */
+static void
+child_setup (gpointer data)
+{
+  sigset_t none;
+  sigemptyset (&none);
+  sigprocmask (SIG_SETMASK, &none, NULL);
+  setpgid (0, 0);
+}
+
+/* Run ARGV with stdout and stderr to files in DIR (*OUT, *ERR get them) and
+ * TMPDIR=DIR, so that all it writes is in DIR; registered with the signal
+ * cleanup while it runs.  *STATUS gets its wait status. */
+static gboolean
+run_in (const char *dir, const char *const *argv, gboolean search_path, char **out, char **err,
+        int *status, GError **error)
+{
+  g_autofree char *out_path = g_build_filename (dir, "stdout", NULL);
+  g_autofree char *err_path = g_build_filename (dir, "stderr", NULL);
+  int out_fd = open (out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  int err_fd = open (err_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  g_auto(GStrv) env = g_environ_setenv (g_get_environ (), "TMPDIR", dir, TRUE);
+  GPid pid = 0;
+  gboolean spawned = FALSE;
+  if (out_fd >= 0 && err_fd >= 0)
+    {
+      sigset_t old;
+      bp_cleanup_block (&old);
+      spawned = g_spawn_async_with_fds (dir, (char **) argv, env,
+                                        G_SPAWN_DO_NOT_REAP_CHILD | (search_path ? G_SPAWN_SEARCH_PATH : 0),
+                                        child_setup, NULL, &pid, -1, out_fd, err_fd, error);
+      if (spawned)
+        bp_cleanup_add_group (pid);
+      bp_cleanup_unblock (&old);
+    }
+  else
+    g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno), "%s: %s", dir, g_strerror (errno));
+  if (out_fd >= 0)
+    close (out_fd);
+  if (err_fd >= 0)
+    close (err_fd);
+  if (spawned)
+    {
+      while (waitpid (pid, status, 0) < 0 && errno == EINTR)
+        ;
+      bp_cleanup_remove_pid (pid);
+      g_spawn_close_pid (pid);
+    }
+  if (out)
+    g_file_get_contents (out_path, out, NULL, NULL);
+  if (err)
+    g_file_get_contents (err_path, err, NULL, NULL);
+  g_unlink (out_path);
+  g_unlink (err_path);
+  return spawned;
+}
+
+/* The first error line of the compiler's stderr: what the shim lacks. */
+static const char *
+first_error (char **lines)
+{
+  const char *first = "";
+  for (char **l = lines; *l; l++)
+    {
+      const char *p = strstr (*l, "harness.c:");
+      if (strstr (*l, "error:") && (p || !first[0]))
+        first = p ? p : *l;
+      if (p && strstr (*l, "error:"))
+        break;
+    }
+  return first;
+}
+
+/* Compile and run the harness in DIR; *OUTPUT gets its "off=... on=..." lines. */
+static gboolean
+build_and_run (const char *dir, const char *source, char **output, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+  g_autofree char *c_file = g_build_filename (dir, "harness.c", NULL);
+  g_autofree char *exe = g_build_filename (dir, "harness", NULL);
+  if (!g_file_set_contents (c_file, source, -1, &local))
+    {
+      g_set_error (error, BP_REPRO_ERROR, BP_REPRO_ERROR_FAILED, "%s", local->message);
+      return FALSE;
+    }
+  const char *cc = g_getenv ("CC");
+  if (!cc || !*cc)
+    cc = "gcc";
+  const char *argv[] = { cc, "-std=gnu11", "-O0", "-Werror=implicit-function-declaration",
+                         "-Werror=implicit-int", "-Werror=incompatible-pointer-types",
+                         "-Werror=int-conversion", "-o", exe, c_file, NULL };
+  g_autofree char *err = NULL;
+  int status = 0;
+  if (!run_in (dir, argv, TRUE, NULL, &err, &status, &local))
+    {
+      g_set_error (error, BP_REPRO_ERROR, BP_REPRO_ERROR_CAPABILITY,
+                   "cannot run %s to compile the tree's decision: %s", cc, local->message);
+      return FALSE;
+    }
+  if (!g_spawn_check_wait_status (status, NULL))
+    {
+      g_auto(GStrv) lines = g_strsplit (err ? err : "", "\n", -1);
+      g_set_error (error, BP_REPRO_ERROR, BP_REPRO_ERROR_COMPILE,
+                   "the extracted decision does not compile against the shim: %s", first_error (lines));
+      return FALSE;
+    }
+  const char *run[] = { exe, NULL };
+  g_autofree char *out = NULL;
+  if (!run_in (dir, run, FALSE, &out, NULL, &status, &local))
+    {
+      g_set_error (error, BP_REPRO_ERROR, BP_REPRO_ERROR_FAILED, "harness: %s", local->message);
+      return FALSE;
+    }
+  if (!g_spawn_check_wait_status (status, NULL))
+    {
+      g_set_error (error, BP_REPRO_ERROR, BP_REPRO_ERROR_COMPILE,
+                   "the compiled decision crashed or failed its assertions");
+      return FALSE;
+    }
+  *output = g_steal_pointer (&out);
+  if (*output == NULL)
+    *output = g_strdup ("");
+  return TRUE;
+}
+
+/* The harness in a scratch directory of its own, removed afterwards, and
+ * on SIGINT/SIGTERM too (with the compiler's whole process group killed
+ * first): a signal used to leave bp-repro-harness-* behind. */
 static gboolean
 compile_and_run (const char *source, char **output, GError **error)
 {
   g_autoptr(GError) local = NULL;
-  g_autofree char *dir = g_dir_make_tmp ("bp-repro-harness-XXXXXX", &local);
+  bp_cleanup_install ();
+  g_autofree char *dir = NULL;
+  {
+    sigset_t old;
+    bp_cleanup_block (&old);
+    dir = g_dir_make_tmp ("bp-repro-harness-XXXXXX", &local);
+    if (dir)
+      bp_cleanup_add_dir (dir);
+    bp_cleanup_unblock (&old);
+  }
   if (!dir)
     {
+      bp_cleanup_uninstall ();
       g_set_error (error, BP_REPRO_ERROR, BP_REPRO_ERROR_FAILED, "temp dir for the harness: %s", local->message);
       return FALSE;
     }
+  gboolean ok = build_and_run (dir, source, output, error);
   g_autofree char *c_file = g_build_filename (dir, "harness.c", NULL);
   g_autofree char *exe = g_build_filename (dir, "harness", NULL);
-  gboolean ok = FALSE;
-  if (!g_file_set_contents (c_file, source, -1, &local))
-    g_set_error (error, BP_REPRO_ERROR, BP_REPRO_ERROR_FAILED, "%s", local->message);
-  else
-    {
-      const char *cc = g_getenv ("CC");
-      if (!cc || !*cc)
-        cc = "gcc";
-      const char *argv[] = { cc, "-std=gnu11", "-O0", "-Werror=implicit-function-declaration",
-                             "-Werror=implicit-int", "-Werror=incompatible-pointer-types",
-                             "-Werror=int-conversion", "-o", exe, c_file, NULL };
-      g_autofree char *out = NULL, *err = NULL;
-      int status = 0;
-      if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
-                         &out, &err, &status, &local))
-        g_set_error (error, BP_REPRO_ERROR, BP_REPRO_ERROR_CAPABILITY, "cannot run %s to compile the tree's decision: %s",
-                     cc, local->message);
-      else if (!g_spawn_check_wait_status (status, NULL))
-        {
-          /* the first error line says what the shim lacks */
-          g_auto(GStrv) lines = g_strsplit (err ? err : "", "\n", -1);
-          const char *first = "";
-          for (char **l = lines; *l; l++)
-            {
-              const char *p = strstr (*l, "harness.c:");
-              if (strstr (*l, "error:") && (p || !first[0]))
-                first = p ? p : *l;
-              if (p && strstr (*l, "error:"))
-                break;
-            }
-          g_set_error (error, BP_REPRO_ERROR, BP_REPRO_ERROR_COMPILE,
-                       "the extracted decision does not compile against the shim: %s", first);
-        }
-      else
-        {
-          const char *run[] = { exe, NULL };
-          g_free (out);
-          out = NULL;
-          if (!g_spawn_sync (NULL, (char **) run, NULL, 0, NULL, NULL, &out, NULL, &status, &local))
-            g_set_error (error, BP_REPRO_ERROR, BP_REPRO_ERROR_FAILED, "harness: %s", local->message);
-          else if (!g_spawn_check_wait_status (status, NULL))
-            g_set_error (error, BP_REPRO_ERROR, BP_REPRO_ERROR_COMPILE,
-                         "the compiled decision crashed or failed its assertions");
-          else
-            {
-              *output = g_steal_pointer (&out);
-              ok = TRUE;
-            }
-        }
-    }
   g_unlink (exe);
   g_unlink (c_file);
   g_rmdir (dir);
+  bp_cleanup_remove_dir (dir);
+  bp_cleanup_uninstall ();
   return ok;
 }
 
@@ -345,7 +443,9 @@ candidate_cmp (gconstpointer a, gconstpointer b)
   return rx != ry ? rx - ry : strcmp (x, y);
 }
 
-typedef char *(*ReadFn) (gpointer data, const char *rel, gsize *len);
+/* A candidate file's text; NULL without an error when it is not there, NULL
+ * with one when it cannot be read as it should (a device, too large). */
+typedef char *(*ReadFn) (gpointer data, const char *rel, gsize *len, GError **error);
 
 /* Ask the decision of the first of NAMES (files in hw/vfio) that defines it.
  * FOUND is FALSE when no file defines it or even names it unparseably. */
@@ -361,7 +461,13 @@ decide_in (GPtrArray *names, ReadFn read, gpointer data, gboolean share, BpDmaPa
     {
       g_autofree char *rel = g_strdup_printf ("hw/vfio/%s", (char *) names->pdata[i]);
       gsize len = 0;
-      g_autofree char *text = read (data, rel, &len);
+      g_autoptr(GError) local = NULL;
+      g_autofree char *text = read (data, rel, &len, &local);
+      if (local)
+        {
+          g_set_error (error, BP_REPRO_ERROR, BP_REPRO_ERROR_EXTRACT, "%s", local->message);
+          return FALSE;   /* FOUND stays TRUE: this error is the answer */
+        }
       int def = text ? defines_decision (text, len) : 0;
       if (def > 0)
         return bp_repro_tree_decision (text, len, rel, share, path, ev, error);
@@ -378,12 +484,30 @@ decide_in (GPtrArray *names, ReadFn read, gpointer data, gboolean share, BpDmaPa
   return FALSE;
 }
 
+/* Files of an unpacked tree, read as untrusted input: inside the tree (a
+ * symlink out of it is refused), a regular file (a link to /dev/zero is
+ * refused before it is read), and within the 16 MiB limit, streamed. */
 static char *
-read_from_dir (gpointer data, const char *rel, gsize *len)
+read_from_dir (gpointer data, const char *rel, gsize *len, GError **error)
 {
-  g_autofree char *file = g_build_filename ((const char *) data, rel, NULL);
-  char *text = NULL;
-  return g_file_get_contents (file, &text, len, NULL) ? text : NULL;
+  const char *dir = data;
+  g_autofree char *file = g_build_filename (dir, rel, NULL);
+  if (!g_file_test (file, G_FILE_TEST_EXISTS))
+    return NULL;
+  g_autofree char *real_dir = realpath (dir, NULL);
+  g_autofree char *real = realpath (file, NULL);
+  gsize n = real_dir ? strlen (real_dir) : 0;
+  if (!real || !real_dir || strncmp (real, real_dir, n) != 0 || real[n] != '/')
+    {
+      g_set_error (error, BP_REPRO_ERROR, BP_REPRO_ERROR_EXTRACT, "%s/%s leads out of the tree (%s): refused",
+                   dir, rel, real ? real : "unresolvable");
+      return NULL;
+    }
+  g_autoptr(GError) local = NULL;
+  char *text = bp_read_file_limited (real, BP_PATCH_MAX_SIZE, TRUE, len, NULL, &local);
+  if (!text)
+    g_set_error (error, BP_REPRO_ERROR, BP_REPRO_ERROR_EXTRACT, "%s/%s: %s", dir, rel, local->message);
+  return text;
 }
 
 static gboolean
@@ -406,7 +530,7 @@ const char *dir, gboolean share, BpDmaPath *path, char **evidence, GError **erro
   g_ptr_array_sort (names, candidate_cmp);
   g_autofree char *version = NULL;
   g_autofree char *vfile = g_build_filename (dir, "VERSION", NULL);
-  if (g_file_get_contents (vfile, &version, NULL, NULL))
+  if ((version = bp_read_file_limited (vfile, 4096, TRUE, NULL, NULL, NULL)))
     g_strstrip (version);
   g_autofree char *ev = NULL;
   gboolean found;
@@ -483,10 +607,17 @@ typedef struct {
 } BlobReader;
 
 static char *
-read_from_git (gpointer data, const char *rel, gsize *len)
+read_from_git (gpointer data, const char *rel, gsize *len, GError **error)
 {
   BlobReader *br = data;
-  return blob_text (br->repo, br->tree, rel, len);
+  char *text = blob_text (br->repo, br->tree, rel, len);
+  if (text && *len > BP_PATCH_MAX_SIZE)
+    {
+      g_set_error (error, BP_REPRO_ERROR, BP_REPRO_ERROR_EXTRACT, "%s: %" G_GSIZE_FORMAT " bytes is over the %d MiB limit",
+                   rel, *len, BP_PATCH_MAX_SIZE / (1024 * 1024));
+      g_clear_pointer (&text, g_free);
+    }
+  return text;
 }
 
 static gboolean
