@@ -6,6 +6,7 @@
 #include <json-glib/json-glib.h>
 
 #include "engines/apply.h"
+#include "engines/quilt.h"
 #include "cli/bp-commands.h"
 #include "base/bp-error.h"
 #include "model/fixpack.h"
@@ -251,9 +252,10 @@ BP_CMD (apply)
   if (ok)
     return TRUE;
   g_set_error_literal (error, local->domain, local->code, msg);
-  if (local->domain == BP_APPLY_ERROR
-      && (local->code == BP_APPLY_ERROR_DOES_NOT_APPLY || local->code == BP_APPLY_ERROR_AMBIGUOUS
-          || local->code == BP_APPLY_ERROR_CONFLICT))
+  if ((local->domain == BP_APPLY_ERROR
+       && (local->code == BP_APPLY_ERROR_DOES_NOT_APPLY || local->code == BP_APPLY_ERROR_AMBIGUOUS
+           || local->code == BP_APPLY_ERROR_CONFLICT))
+      || g_error_matches (local, BP_QUILT_ERROR, BP_QUILT_ERROR_EXISTS))
     {
       GError *e = *error;
       *error = NULL;

@@ -3,9 +3,10 @@
 
 #include <git2.h>
 
-#include "engines/apply.h"
 #include "engines/quilt.h"
 #include "base/path-safety.h"
+
+G_DEFINE_QUARK (bp-quilt-error-quark, bp_quilt_error)
 
 struct _BpQuilt {
   char *tree;
@@ -32,8 +33,11 @@ bp_quilt_free (BpQuilt *q)
   g_free (q->tree);
   g_free (q->patches_dir);
   g_free (q->series_name);
-  g_string_free (q->series, TRUE);
-  g_string_free (q->applied, TRUE);
+  /* bp_quilt_open frees a half-built one when the tree is no Debian source */
+  if (q->series)
+    g_string_free (q->series, TRUE);
+  if (q->applied)
+    g_string_free (q->applied, TRUE);
   g_ptr_array_unref (q->added);
   g_free (q);
 }
@@ -66,14 +70,14 @@ bp_quilt_open (const char *tree, GError **error)
     q->series_name = g_strdup ("series");
   if (!bp_path_is_safe (q->patches_dir, NULL) || strchr (q->series_name, '/'))
     {
-      g_set_error (error, BP_APPLY_ERROR, BP_APPLY_ERROR_UNSAFE,
+      g_set_error (error, BP_QUILT_ERROR, BP_QUILT_ERROR_UNSAFE,
                    "%s/.pc names a patch directory outside the tree", tree);
       return NULL;
     }
   g_autofree char *dir = g_build_filename (tree, q->patches_dir, NULL);
   if (!g_file_test (dir, G_FILE_TEST_IS_DIR))
     {
-      g_set_error (error, BP_APPLY_ERROR, BP_APPLY_ERROR_NOT_A_TREE,
+      g_set_error (error, BP_QUILT_ERROR, BP_QUILT_ERROR_NOT_DEBIAN,
                    "%s has no %s directory: --quilt needs an unpacked Debian source", tree,
                    q->patches_dir);
       return NULL;
@@ -124,7 +128,7 @@ bp_quilt_check_clean (BpQuilt *q, GError **error)
     same = strcmp (series->pdata[i], applied->pdata[i]) == 0;
   if (!same)
     {
-      g_set_error (error, BP_APPLY_ERROR, BP_APPLY_ERROR_DIRTY,
+      g_set_error (error, BP_QUILT_ERROR, BP_QUILT_ERROR_NOT_PUSHED,
                    "%s: %u of the %u patches in %s/%s are applied; run `quilt push -a` first "
                    "(or pass --force)", q->tree, applied->len, series->len, q->patches_dir,
                    q->series_name);
@@ -154,7 +158,7 @@ bp_quilt_diff (GPtrArray *files, GError **error)
           || git_patch_to_buf (&buf, patch) != 0)
         {
           const git_error *e = git_error_last ();
-          g_set_error (error, BP_APPLY_ERROR, BP_APPLY_ERROR_FAILED, "cannot diff %s: %s",
+          g_set_error (error, BP_QUILT_ERROR, BP_QUILT_ERROR_FAILED, "cannot diff %s: %s",
                        new_path, e ? e->message : "libgit2 error");
           git_patch_free (patch);
           g_string_free (out, TRUE);
@@ -238,7 +242,7 @@ bp_quilt_add_patch (BpQuilt *q, const char *name, const BpPatch *patch, const ch
   if (!bp_path_is_safe (name, error) || strchr (name, '/'))
     {
       g_clear_error (error);
-      g_set_error (error, BP_APPLY_ERROR, BP_APPLY_ERROR_UNSAFE, "bad patch name '%s'", name);
+      g_set_error (error, BP_QUILT_ERROR, BP_QUILT_ERROR_UNSAFE, "bad patch name '%s'", name);
       return FALSE;
     }
   g_autoptr(GPtrArray) series = series_names (q->series->str);
@@ -248,14 +252,14 @@ bp_quilt_add_patch (BpQuilt *q, const char *name, const BpPatch *patch, const ch
   for (guint i = 0; i < series->len; i++)
     if (strcmp (series->pdata[i], name) == 0)
       {
-        g_set_error (error, BP_APPLY_ERROR, BP_APPLY_ERROR_DOES_NOT_APPLY,
+        g_set_error (error, BP_QUILT_ERROR, BP_QUILT_ERROR_EXISTS,
                      "%s is already in %s/%s: the fix seems applied already", name,
                      q->patches_dir, q->series_name);
         return FALSE;
       }
   if (g_file_test (patch_abs, G_FILE_TEST_EXISTS) || g_file_test (pc_dir_abs, G_FILE_TEST_EXISTS))
     {
-      g_set_error (error, BP_APPLY_ERROR, BP_APPLY_ERROR_DOES_NOT_APPLY,
+      g_set_error (error, BP_QUILT_ERROR, BP_QUILT_ERROR_EXISTS,
                    "%s or .pc/%s already exists; remove it or rename the patch", patch_rel, name);
       return FALSE;
     }

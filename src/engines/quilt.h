@@ -10,6 +10,17 @@
 #include <gio/gio.h>
 #include "model/patch.h"
 
+#define BP_QUILT_ERROR (bp_quilt_error_quark ())
+GQuark bp_quilt_error_quark (void);
+
+typedef enum {
+  BP_QUILT_ERROR_NOT_DEBIAN,   /* no debian/patches: not an unpacked Debian source */
+  BP_QUILT_ERROR_UNSAFE,       /* .pc or a patch name points outside the tree */
+  BP_QUILT_ERROR_NOT_PUSHED,   /* not every patch of the series is applied */
+  BP_QUILT_ERROR_EXISTS,       /* the patch is already in the series or on disk */
+  BP_QUILT_ERROR_FAILED,       /* cannot make the diff */
+} BpQuiltErrorCode;
+
 typedef struct _BpQuilt BpQuilt;
 
 /* One file a patch changes: its content before and after (NULL: absent). */

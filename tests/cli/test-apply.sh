@@ -2,7 +2,7 @@
 # quilt pop/push and dpkg-source -b, a failing tree left untouched, an offset
 # reported, JSON, a git work tree with a commit) and 10.0.13 (not affected).
 . "$(dirname "$0")/libtest.sh"
-plan 17
+plan 18
 
 bp apply
 { assert_rc 2 && assert_one_line_error "LINE"; } && ok "no LINE: usage error" || not_ok "no LINE: usage error"
@@ -12,6 +12,17 @@ bp apply 10.2 --tree "$TEST_TMP/nowhere"
 { assert_rc 3 && assert_one_line_error "nowhere"; } && ok "missing tree: exit 3, one line" || not_ok "missing tree: exit 3, one line"
 
 patch102=$(ls "$BP_SOURCE_DIR"/patches/vfio-map-file-private/10.2/0001-*.patch)
+
+# --quilt on a tree without debian/: one line, exit 3, not a GLib critical
+nodeb="$TEST_TMP/no-debian"
+make_preimage_tree "$patch102" "$nodeb"
+echo 10.2.2 >"$nodeb/VERSION"
+export G_DEBUG=fatal-criticals
+bp apply 10.2 --tree "$nodeb" --quilt
+unset G_DEBUG
+{ assert_rc 3 && assert_one_line_error "has no debian/patches directory: --quilt needs an unpacked Debian source" \
+  && [ ! -e "$nodeb/.pc" ] && [ ! -e "$nodeb/debian" ]; } && ok "--quilt without debian/: one-line error, exit 3, nothing written" || not_ok "--quilt without debian/: one-line error, exit 3, nothing written"
+rm -rf "$nodeb"
 
 # ---- the 10.0 tree: not affected -------------------------------------------
 t100="$TEST_TMP/qemu-10.0.13"
@@ -43,7 +54,7 @@ t102="$src/qemu-10.2.2"
 mkdir -p "$src"
 if ! sh "$FIXTURES/debian-source.sh" 10.2.2 "$t102" 2>"$TEST_TMP/fx102"; then
     reason="Debian qemu 10.2.2 source: $(tail -n 1 "$TEST_TMP/fx102")"
-    for i in $(seq 7 17); do skip "$reason"; done
+    for i in $(seq 8 18); do skip "$reason"; done
     finish
 fi
 sum() { (cd "$1" && sha256sum hw/vfio/container.c debian/patches/series .pc/applied-patches); }
