@@ -3,14 +3,11 @@
  *   1. compute: every patch of the series is applied in memory, file by file,
  *      on an overlay of the tree (hunks placed by locate.c, 3-way merged
  *      through git_merge_file when asked and the preimage blob is known);
- *   2. write: only when every hunk found its place, the results go to disk,
- *      each file as a temporary file renamed over the old one (so hard-linked
- *      copies are never modified through the link), then the index, then the
- *      ref; the quilt bookkeeping (debian/patches, series, .pc) goes through
- *      the same write set. */
+ *   2. write: only when every hunk found its place, the results go to disk
+ *      through one transaction (base/transaction.c): the files, the quilt
+ *      bookkeeping (debian/patches, series, .pc), then the index and the ref,
+ *      which the transaction guards so that a failure puts all of them back. */
 #include <errno.h>
-#include <pthread.h>
-#include <signal.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -25,6 +22,7 @@
 #include "engines/quilt.h"
 #include "base/bp-git.h"
 #include "base/path-safety.h"
+#include "base/transaction.h"
 
 G_DEFINE_QUARK (bp-apply-error-quark, bp_apply_error)
 
@@ -105,198 +103,6 @@ check_no_escape (const char *tree_real, const char *rel, GError **error)
         }
       g_free (cur);
       cur = g_steal_pointer (&next);
-    }
-  return TRUE;
-}
-
-/* ---- the write set ---------------------------------------------------- */
-
-typedef struct {
-  char *rel;           /* path relative to the tree */
-  GBytes *content;     /* NULL: delete */
-  guint mode;          /* 0: keep the old file's mode, else 0644 */
-  char *tmp;           /* staged temporary file */
-  GBytes *original;    /* what was there (NULL: nothing), for rollback */
-  guint original_mode;
-  gboolean done;
-} WriteOp;
-
-static void
-write_op_free (WriteOp *op)
-{
-  g_free (op->rel);
-  g_clear_pointer (&op->content, g_bytes_unref);
-  if (op->tmp)
-    {
-      g_unlink (op->tmp);
-      g_free (op->tmp);
-    }
-  g_clear_pointer (&op->original, g_bytes_unref);
-  g_free (op);
-}
-
-static void
-write_set_add (GPtrArray *set, const char *rel, GBytes *content, guint mode)
-{
-  /* A later write to the same path replaces the earlier one. */
-  for (guint i = 0; i < set->len; i++)
-    {
-      WriteOp *op = set->pdata[i];
-      if (strcmp (op->rel, rel) == 0)
-        {
-          g_clear_pointer (&op->content, g_bytes_unref);
-          op->content = content ? g_bytes_ref (content) : NULL;
-          if (mode)
-            op->mode = mode;
-          return;
-        }
-    }
-  WriteOp *op = g_new0 (WriteOp, 1);
-  op->rel = g_strdup (rel);
-  op->content = content ? g_bytes_ref (content) : NULL;
-  op->mode = mode;
-  g_ptr_array_add (set, op);
-}
-
-static gboolean
-mkdir_parents_tracked (const char *tree, const char *rel, GPtrArray *created, GError **error)
-{
-  g_autofree char *dir = g_path_get_dirname (rel);
-  if (strcmp (dir, ".") == 0)
-    return TRUE;
-  g_auto(GStrv) parts = g_strsplit (dir, "/", -1);
-  g_autofree char *cur = g_strdup (tree);
-  for (guint i = 0; parts[i]; i++)
-    {
-      g_autofree char *next = g_build_filename (cur, parts[i], NULL);
-      if (!g_file_test (next, G_FILE_TEST_IS_DIR))
-        {
-          if (g_mkdir (next, 0755) != 0)
-            {
-              int e = errno;
-              g_set_error (error, BP_APPLY_ERROR, BP_APPLY_ERROR_FAILED, "cannot create %s: %s",
-                           next, g_strerror (e));
-              return FALSE;
-            }
-          g_ptr_array_add (created, g_strdup (next));
-        }
-      g_free (cur);
-      cur = g_steal_pointer (&next);
-    }
-  return TRUE;
-}
-
-static void
-rollback (const char *tree, GPtrArray *set, GPtrArray *created_dirs)
-{
-  for (guint i = set->len; i-- > 0;)
-    {
-      WriteOp *op = set->pdata[i];
-      if (!op->done)
-        continue;
-      g_autofree char *path = g_build_filename (tree, op->rel, NULL);
-      if (op->original)
-        {
-          gsize len;
-          const char *data = g_bytes_get_data (op->original, &len);
-          g_file_set_contents (path, data, len, NULL);
-          g_chmod (path, op->original_mode);
-        }
-      else
-        g_unlink (path);
-    }
-  for (guint i = created_dirs->len; i-- > 0;)
-    g_rmdir (created_dirs->pdata[i]);
-}
-
-/* Stage every write as a temporary file beside its target, then rename them
- * all and delete what must go.  On any failure, undo and return FALSE. */
-static gboolean
-write_set_commit (const char *tree, GPtrArray *set, GError **error)
-{
-  g_autoptr(GPtrArray) created = g_ptr_array_new_with_free_func (g_free);
-  for (guint i = 0; i < set->len; i++)
-    {
-      WriteOp *op = set->pdata[i];
-      g_autofree char *path = g_build_filename (tree, op->rel, NULL);
-      struct stat st;
-      if (lstat (path, &st) == 0 && S_ISREG (st.st_mode))
-        {
-          g_autofree char *data = NULL;
-          gsize len = 0;
-          if (!g_file_get_contents (path, &data, &len, error))
-            {
-              rollback (tree, set, created);
-              return FALSE;
-            }
-          op->original = g_bytes_new_take (g_steal_pointer (&data), len);
-          op->original_mode = st.st_mode & 07777;
-        }
-      if (op->content == NULL)
-        continue;
-      if (!mkdir_parents_tracked (tree, op->rel, created, error))
-        {
-          rollback (tree, set, created);
-          return FALSE;
-        }
-      g_autofree char *dir = g_path_get_dirname (path);
-      g_autofree char *tmpl = g_build_filename (dir, ".backport-XXXXXX", NULL);
-      int fd = g_mkstemp_full (tmpl, O_RDWR, 0600);
-      if (fd < 0)
-        {
-          int e = errno;
-          g_set_error (error, BP_APPLY_ERROR, BP_APPLY_ERROR_FAILED, "cannot write in %s: %s",
-                       dir, g_strerror (e));
-          rollback (tree, set, created);
-          return FALSE;
-        }
-      op->tmp = g_strdup (tmpl);
-      gsize len;
-      const char *data = g_bytes_get_data (op->content, &len);
-      gsize off = 0;
-      while (off < len)
-        {
-          ssize_t n = write (fd, data + off, len - off);
-          if (n < 0 && errno == EINTR)
-            continue;
-          if (n <= 0)
-            {
-              int e = errno;
-              close (fd);
-              g_set_error (error, BP_APPLY_ERROR, BP_APPLY_ERROR_FAILED, "cannot write %s: %s",
-                           op->tmp, g_strerror (e));
-              rollback (tree, set, created);
-              return FALSE;
-            }
-          off += n;
-        }
-      /* An existing file keeps its permissions; only the executable bits
-       * follow the patch's mode. */
-      guint mode = op->mode ? op->mode : 0644;
-      if (op->original)
-        {
-          mode = op->original_mode;
-          if (op->mode)
-            mode = (op->mode & 0111) ? (mode | ((mode & 0444) >> 2)) : (mode & ~0111u);
-        }
-      fchmod (fd, mode);
-      close (fd);
-    }
-  for (guint i = 0; i < set->len; i++)
-    {
-      WriteOp *op = set->pdata[i];
-      g_autofree char *path = g_build_filename (tree, op->rel, NULL);
-      int r = op->content ? g_rename (op->tmp, path) : (op->original ? g_unlink (path) : 0);
-      if (r != 0)
-        {
-          int e = errno;
-          g_set_error (error, BP_APPLY_ERROR, BP_APPLY_ERROR_FAILED, "cannot replace %s: %s",
-                       path, g_strerror (e));
-          rollback (tree, set, created);
-          return FALSE;
-        }
-      g_clear_pointer (&op->tmp, g_free);
-      op->done = TRUE;
     }
   return TRUE;
 }
@@ -851,35 +657,118 @@ git_update_index (git_repository *repo, GPtrArray *touched_add, GPtrArray *touch
   return TRUE;
 }
 
-/* Files, then (commit target) the index, then the branch.  A failure after
- * the files were replaced puts back the files and the index as they were. */
+/* The repository files the index and ref steps change, so that the
+ * transaction puts them back on a failure (or a crash) after the renames:
+ * the index, HEAD, the branch HEAD names, and their reflogs. */
 static gboolean
-write_phase (Ctx *ctx, BpApplyTarget target, GPtrArray *set, GPtrArray *index_add,
+guard_git_state (Ctx *ctx, BpTransaction *tx, GError **error)
+{
+  const char *gitdir = git_repository_path (ctx->repo);
+  const char *common = git_repository_commondir (ctx->repo);
+  g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (paths, g_build_filename (gitdir, "index", NULL));
+  g_ptr_array_add (paths, g_build_filename (gitdir, "HEAD", NULL));
+  g_ptr_array_add (paths, g_build_filename (gitdir, "logs", "HEAD", NULL));
+  g_autoptr(git_reference) head = NULL;
+  if (git_reference_lookup (&head, ctx->repo, "HEAD") == 0
+      && git_reference_type (head) == GIT_REFERENCE_SYMBOLIC)
+    {
+      const char *branch = git_reference_symbolic_target (head);
+      g_ptr_array_add (paths, g_build_filename (common, branch, NULL));
+      g_ptr_array_add (paths, g_build_filename (common, "logs", branch, NULL));
+    }
+  for (guint i = 0; i < paths->len; i++)
+    if (!bp_transaction_guard (tx, paths->pdata[i], error))
+      return FALSE;
+  return TRUE;
+}
+
+/* Files, then (commit target) the index, then the branch, all in one
+ * transaction: a failure anywhere puts back files, index and ref. */
+static gboolean
+write_phase (Ctx *ctx, BpApplyTarget target, BpTransaction *tx, GPtrArray *index_add,
              GPtrArray *index_rm, const git_oid *tip, GError **error)
 {
-  g_autofree char *index_path = NULL;
-  g_autofree char *index_before = NULL;
-  gsize index_len = 0;
-  gboolean had_index = FALSE;
-  if (target == BP_APPLY_TARGET_COMMIT && ctx->repo)
-    {
-      index_path = g_build_filename (git_repository_path (ctx->repo), "index", NULL);
-      had_index = g_file_get_contents (index_path, &index_before, &index_len, NULL);
-    }
-  if (!write_set_commit (ctx->tree_real, set, error))
+  gboolean git_steps = target == BP_APPLY_TARGET_COMMIT && ctx->repo;
+  if (git_steps && !guard_git_state (ctx, tx, error))
     return FALSE;
-  if (target != BP_APPLY_TARGET_COMMIT || ctx->repo == NULL)
-    return TRUE;  /* files only (also in a git tree): the user commits */
-  if (git_update_index (ctx->repo, index_add, index_rm, error)
-      && (tip == NULL || git_move_head (ctx->repo, tip, "backport apply", error)))
-    return TRUE;
-  g_autoptr(GPtrArray) none = g_ptr_array_new ();
-  rollback (ctx->tree_real, set, none);
-  if (had_index)
-    g_file_set_contents (index_path, index_before, index_len, NULL);
-  else
-    g_unlink (index_path);
-  return FALSE;
+  if (!bp_transaction_commit (tx, error))
+    return FALSE;
+  /* files only (also in a git tree): the user commits */
+  if (git_steps)
+    {
+      if (!git_update_index (ctx->repo, index_add, index_rm, error))
+        {
+          bp_transaction_abort (tx);
+          return FALSE;
+        }
+      bp_transaction_checkpoint (tx);
+      if (tip && !git_move_head (ctx->repo, tip, "backport apply", error))
+        {
+          bp_transaction_abort (tx);
+          return FALSE;
+        }
+    }
+  return bp_transaction_finish (tx, error);
+}
+
+/* Stage every file the series changes; note what the index must add and
+ * remove. */
+static void
+stage_files (BpTransaction *tx, GPtrArray *all_changes, GPtrArray *index_add, GPtrArray *index_rm)
+{
+  for (guint p = 0; p < all_changes->len; p++)
+    {
+      GPtrArray *changes = all_changes->pdata[p];
+      for (guint i = 0; i < changes->len; i++)
+        {
+          const FileChange *c = changes->pdata[i];
+          if (c->old_rel && (c->new_rel == NULL || strcmp (c->old_rel, c->new_rel) != 0))
+            {
+              bp_transaction_delete (tx, c->old_rel);
+              g_ptr_array_add (index_rm, g_strdup (c->old_rel));
+            }
+          if (c->new_rel)
+            {
+              bp_transaction_write (tx, c->new_rel, c->after, c->mode);
+              g_ptr_array_add (index_add, g_strdup (c->new_rel));
+            }
+        }
+    }
+}
+
+/* Stage the quilt bookkeeping of every patch: debian/patches, series, .pc. */
+static gboolean
+stage_quilt (BpTransaction *tx, BpQuilt *quilt, GPtrArray *patches, GPtrArray *patch_names,
+             GPtrArray *all_changes, const char *upstream_id, const char *link, GError **error)
+{
+  for (guint p = 0; p < all_changes->len; p++)
+    {
+      const BpPatch *patch = patches->pdata[p];
+      const char *name = patch_names && p < patch_names->len ? patch_names->pdata[p] : NULL;
+      g_autofree char *base = g_path_get_basename (name ? name : patch->source ? patch->source : "backport.patch");
+      GPtrArray *changes = all_changes->pdata[p];
+      g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func (g_free);
+      for (guint i = 0; i < changes->len; i++)
+        {
+          const FileChange *c = changes->pdata[i];
+          BpQuiltFile *qf = g_new0 (BpQuiltFile, 1);
+          qf->old_path = c->old_rel;
+          qf->new_path = c->new_rel;
+          qf->before = c->before;
+          qf->after = c->after;
+          g_ptr_array_add (files, qf);
+        }
+      g_autoptr(GPtrArray) writes = NULL;
+      if (!bp_quilt_add_patch (quilt, base, patch, upstream_id, link, files, &writes, error))
+        return FALSE;
+      for (guint i = 0; i < writes->len; i++)
+        {
+          BpQuiltWrite *w = writes->pdata[i];
+          bp_transaction_write (tx, w->path, w->content, 0);
+        }
+    }
+  return TRUE;
 }
 
 /* ---- entry points -------------------------------------------------------- */
@@ -1005,70 +894,17 @@ bp_apply_patches (GPtrArray *patches, GPtrArray *patch_names, const char *upstre
       && !git_make_commits (&ctx, patches, all_changes, upstream_id, link, &tip, &have_tip, error))
     return FALSE;
 
-  g_autoptr(GPtrArray) set = g_ptr_array_new_with_free_func ((GDestroyNotify) write_op_free);
+  g_autoptr(BpTransaction) tx = bp_transaction_begin (ctx.tree_real, error);
+  if (tx == NULL)
+    return FALSE;
   g_autoptr(GPtrArray) index_add = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GPtrArray) index_rm = g_ptr_array_new_with_free_func (g_free);
-  for (guint p = 0; p < all_changes->len; p++)
-    {
-      GPtrArray *changes = all_changes->pdata[p];
-      for (guint i = 0; i < changes->len; i++)
-        {
-          const FileChange *c = changes->pdata[i];
-          if (c->old_rel && (c->new_rel == NULL || strcmp (c->old_rel, c->new_rel) != 0))
-            {
-              write_set_add (set, c->old_rel, NULL, 0);
-              g_ptr_array_add (index_rm, g_strdup (c->old_rel));
-            }
-          if (c->new_rel)
-            {
-              write_set_add (set, c->new_rel, c->after, c->mode);
-              g_ptr_array_add (index_add, g_strdup (c->new_rel));
-            }
-        }
-    }
-  if (quilt)
-    for (guint p = 0; p < all_changes->len; p++)
-      {
-        const BpPatch *patch = patches->pdata[p];
-        const char *name = patch_names && p < patch_names->len ? patch_names->pdata[p] : NULL;
-        g_autofree char *base = g_path_get_basename (name ? name : patch->source ? patch->source : "backport.patch");
-        GPtrArray *changes = all_changes->pdata[p];
-        g_autoptr(GPtrArray) files = g_ptr_array_new ();
-        for (guint i = 0; i < changes->len; i++)
-          {
-            const FileChange *c = changes->pdata[i];
-            BpQuiltFile *qf = g_new0 (BpQuiltFile, 1);
-            qf->old_path = c->old_rel;
-            qf->new_path = c->new_rel;
-            qf->before = c->before;
-            qf->after = c->after;
-            g_ptr_array_add (files, qf);
-          }
-        g_autoptr(GPtrArray) writes = NULL;
-        gboolean q_ok = bp_quilt_add_patch (quilt, base, patch, upstream_id, link, files, &writes, error);
-        for (guint i = 0; i < files->len; i++)
-          g_free (files->pdata[i]);
-        if (!q_ok)
-          return FALSE;
-        for (guint i = 0; i < writes->len; i++)
-          {
-            BpQuiltWrite *w = writes->pdata[i];
-            write_set_add (set, w->path, w->content, 0);
-          }
-      }
-  /* The quilt files written last keep a later mtime than the sources. */
-  /* Signals wait until the tree is consistent again: an interrupt in the
-   * middle of the renames would leave it half-patched. */
-  sigset_t block, saved;
-  sigemptyset (&block);
-  sigaddset (&block, SIGINT);
-  sigaddset (&block, SIGTERM);
-  sigaddset (&block, SIGHUP);
-  sigaddset (&block, SIGQUIT);
-  pthread_sigmask (SIG_BLOCK, &block, &saved);
-  gboolean written = write_phase (&ctx, target, set, index_add, index_rm, have_tip ? &tip : NULL, error);
-  pthread_sigmask (SIG_SETMASK, &saved, NULL);
-  return written;
+  stage_files (tx, all_changes, index_add, index_rm);
+  /* The quilt files are staged last, so they keep a later mtime than the
+   * sources. */
+  if (quilt && !stage_quilt (tx, quilt, patches, patch_names, all_changes, upstream_id, link, error))
+    return FALSE;
+  return write_phase (&ctx, target, tx, index_add, index_rm, have_tip ? &tip : NULL, error);
 }
 
 gboolean
