@@ -58,3 +58,15 @@ gboolean bp_transaction_finish (BpTransaction *t, GError **error);
 
 /* Undo whatever was done (files, directories, guarded files). */
 void bp_transaction_abort (BpTransaction *t);
+
+/* Replay a journal an interrupted transaction left in TREE, if any: roll
+ * the tree back to its exact prior state, or forward when every rename was
+ * done (and the caller's steps were), saying which in one line on stderr.
+ * Call it before anything else reads or writes TREE.  TRUE when there was
+ * nothing to do or the tree was recovered; FALSE when another transaction
+ * holds the tree now (BUSY) or the journal is unreadable (JOURNAL), and then
+ * nothing was changed. */
+gboolean bp_transaction_recover (const char *tree, GError **error);
+
+/* Whether TREE holds a journal (or staged files) of an unfinished transaction. */
+gboolean bp_transaction_pending (const char *tree);

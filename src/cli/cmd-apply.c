@@ -9,13 +9,14 @@
 #include "engines/quilt.h"
 #include "cli/bp-commands.h"
 #include "base/bp-error.h"
+#include "base/transaction.h"
 #include "model/fixpack.h"
 
 static char *opt_tree;
 static char *opt_pack;
 static char *opt_repo;
 static gboolean opt_check, opt_commit, opt_quilt, opt_files, opt_three_way, opt_force;
-static gboolean opt_signoff, opt_json;
+static gboolean opt_signoff, opt_json, opt_recover;
 static int opt_fuzz;
 
 static GOptionEntry entries[] = {
@@ -31,6 +32,7 @@ static GOptionEntry entries[] = {
   { "signoff", 's', 0, G_OPTION_ARG_NONE, &opt_signoff, "Add your Signed-off-by to each commit", NULL },
   { "pack", 0, 0, G_OPTION_ARG_STRING, &opt_pack, "Fix pack to use (default: the only one)", "NAME" },
   { "json", 0, 0, G_OPTION_ARG_NONE, &opt_json, "Report as JSON", NULL },
+  { "recover", 0, 0, G_OPTION_ARG_NONE, &opt_recover, "Only finish or undo an interrupted apply in --tree, then exit", NULL },
   { NULL }
 };
 
@@ -143,6 +145,28 @@ not_affected (const char *line, const char *why)
   return TRUE;
 }
 
+/* --recover: roll an interrupted apply back (or forward), nothing else. */
+static gboolean
+recover_only (int argc, GError **error)
+{
+  if (opt_tree == NULL)
+    return bp_usage (error, "--recover needs --tree DIR (see --help)");
+  if (argc > 2 || opt_check || opt_commit || opt_quilt || opt_files || opt_force)
+    return bp_usage (error, "--recover takes only --tree DIR");
+  if (!g_file_test (opt_tree, G_FILE_TEST_IS_DIR))
+    {
+      g_set_error (error, BP_APPLY_ERROR, BP_APPLY_ERROR_NOT_A_TREE,
+                   "--tree %s: no such directory", opt_tree);
+      return FALSE;
+    }
+  gboolean pending = bp_transaction_pending (opt_tree);
+  if (!bp_transaction_recover (opt_tree, error))
+    return FALSE;
+  if (!pending)
+    printf ("%s: no interrupted apply to recover\n", opt_tree);
+  return TRUE;
+}
+
 BP_CMD (apply)
 {
   g_autoptr(GOptionContext) context = g_option_context_new ("LINE - apply a line's series to a tree");
@@ -153,6 +177,8 @@ BP_CMD (apply)
   g_option_context_add_main_entries (context, entries, NULL);
   if (!bp_cmd_parse (context, &argc, &argv, error))
     return FALSE;
+  if (opt_recover)
+    return recover_only (argc, error);
   if (argc != 2)
     return bp_usage (error, "give exactly one LINE (e.g. 10.2) (see --help)");
   if (opt_tree == NULL)

@@ -10,6 +10,7 @@
 
 #include "model/c-source.h"
 #include "model/patch-id.h"
+#include "base/transaction.h"
 
 G_DEFINE_QUARK (bp-history-error-quark, bp_history_error)
 
@@ -1664,6 +1665,8 @@ read_list (const char *path)
 BpStatusReport *
 bp_history_scan_tree (const char *dir, BpFixPack *pack, GError **error)
 {
+  if (!bp_transaction_recover (dir, error))  /* a write to DIR interrupted by a crash */
+    return NULL;
   gint64 t0 = g_get_monotonic_time ();
   if (!g_file_test (dir, G_FILE_TEST_IS_DIR))
     {
