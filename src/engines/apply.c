@@ -194,6 +194,57 @@ mode_from_git (const char *mode, guint fallback)
   return (m & 0111) ? 0755 : 0644;
 }
 
+
+/* A symlink a patch creates must point inside the tree: no absolute
+ * target, no ".." above the top, and no existing symlink on the way that
+ * leads out (what the link names is read by every later build). */
+static gboolean
+symlink_target_ok (Ctx *ctx, const char *patch_name, const char *rel, GBytes *target, GError **error)
+{
+  gsize len;
+  const char *data = g_bytes_get_data (target, &len);
+  g_autofree char *text = g_strndup (data, len);
+  gboolean ok = len > 0 && strlen (text) == len && strchr (text, '\n') == NULL && text[0] != '/';
+  g_autoptr(GPtrArray) stack = g_ptr_array_new ();
+  g_autofree char *dir = g_path_get_dirname (rel);
+  g_auto(GStrv) base = g_strsplit (strcmp (dir, ".") ? dir : "", "/", -1);
+  g_auto(GStrv) parts = g_strsplit (text, "/", -1);
+  for (guint i = 0; base[i]; i++)
+    if (*base[i])
+      g_ptr_array_add (stack, base[i]);
+  for (guint i = 0; ok && parts[i]; i++)
+    {
+      if (*parts[i] == '\0' || strcmp (parts[i], ".") == 0)
+        continue;
+      if (strcmp (parts[i], "..") != 0)
+        g_ptr_array_add (stack, parts[i]);
+      else if (stack->len)
+        g_ptr_array_remove_index (stack, stack->len - 1);
+      else
+        ok = FALSE;
+    }
+  if (ok)
+    {
+      /* The part of the target that exists must resolve inside the tree. */
+      g_autofree char *abs = g_strdup (ctx->tree_real);
+      for (guint i = 0; i < stack->len; i++)
+        {
+          g_autofree char *next = g_build_filename (abs, stack->pdata[i], NULL);
+          if (!g_file_test (next, G_FILE_TEST_EXISTS) && !g_file_test (next, G_FILE_TEST_IS_SYMLINK))
+            break;
+          g_free (abs);
+          abs = g_steal_pointer (&next);
+        }
+      g_autofree char *real = realpath (abs, NULL);
+      gsize n = strlen (ctx->tree_real);
+      ok = real && strncmp (real, ctx->tree_real, n) == 0 && (real[n] == '/' || real[n] == '\0');
+    }
+  if (!ok)
+    g_set_error (error, BP_APPLY_ERROR, BP_APPLY_ERROR_UNSAFE,
+                 "%s: refusing to create the symlink %s -> %s: it points outside the tree",
+                 patch_name, rel, text);
+  return ok;
+}
 static BpLines *
 lines_from_bytes (GBytes *bytes)
 {
@@ -492,7 +543,14 @@ apply_file (Ctx *ctx, const char *patch_name, const BpFileDiff *file, GPtrArray 
   change->new_rel = g_strdup (new_rel);
   change->before = before ? g_bytes_ref (before) : NULL;
   change->after = deleted ? NULL : g_bytes_ref (after);
-  change->mode = mode_from_git (file->new_mode, src && src->mode ? (src->mode & 0111 ? 0755 : 0644) : 0644);
+  gboolean symlink = file->new_mode && g_ascii_strtoull (file->new_mode, NULL, 8) == BP_TRANSACTION_SYMLINK;
+  if (symlink && !deleted && !symlink_target_ok (ctx, patch_name, rel, after, error))
+    {
+      file_change_free (change);
+      return FALSE;
+    }
+  change->mode = symlink ? BP_TRANSACTION_SYMLINK
+                         : mode_from_git (file->new_mode, src && src->mode ? (src->mode & 0111 ? 0755 : 0644) : 0644);
   g_ptr_array_add (changes, change);
 
   /* Update the overlay for the next patches. */
@@ -584,7 +642,8 @@ git_make_commits (Ctx *ctx, GPtrArray *patches, GPtrArray *all_changes, const ch
           if (c->new_rel && c->after)
             {
               git_index_entry entry = { 0 };
-              entry.mode = c->mode & 0111 ? GIT_FILEMODE_BLOB_EXECUTABLE : GIT_FILEMODE_BLOB;
+              entry.mode = c->mode == BP_TRANSACTION_SYMLINK ? GIT_FILEMODE_LINK
+                           : c->mode & 0111 ? GIT_FILEMODE_BLOB_EXECUTABLE : GIT_FILEMODE_BLOB;
               entry.path = c->new_rel;
               gsize len;
               const void *data = g_bytes_get_data (c->after, &len);
@@ -647,11 +706,22 @@ git_update_index (git_repository *repo, GPtrArray *touched_add, GPtrArray *touch
   g_autoptr(git_index) index = NULL;
   if (git_repository_index (&index, repo) != 0)
     return git_fail (error, "cannot open the index");
-  for (guint i = 0; i < touched_rm->len; i++)
-    git_index_remove_bypath (index, touched_rm->pdata[i]);
-  for (guint i = 0; i < touched_add->len; i++)
-    if (git_index_add_bypath (index, touched_add->pdata[i]) != 0)
-      return git_fail (error, "cannot update the index");
+  /* A path the series both changes and (later) deletes, or deletes and
+   * creates again: the index follows what is in the work tree now. */
+  const char *workdir = git_repository_workdir (repo);
+  for (guint k = 0; k < 2; k++)
+    {
+      GPtrArray *paths = k ? touched_add : touched_rm;
+      for (guint i = 0; i < paths->len; i++)
+        {
+          g_autofree char *abs = g_build_filename (workdir, paths->pdata[i], NULL);
+          struct stat st;
+          if (lstat (abs, &st) != 0)
+            git_index_remove_bypath (index, paths->pdata[i]);
+          else if (git_index_add_bypath (index, paths->pdata[i]) != 0)
+            return git_fail (error, "cannot update the index");
+        }
+    }
   if (git_index_write (index) != 0)
     return git_fail (error, "cannot write the index");
   return TRUE;
@@ -752,6 +822,13 @@ stage_quilt (BpTransaction *tx, BpQuilt *quilt, GPtrArray *patches, GPtrArray *p
       for (guint i = 0; i < changes->len; i++)
         {
           const FileChange *c = changes->pdata[i];
+          if (c->mode == BP_TRANSACTION_SYMLINK && c->after)
+            {
+              g_set_error (error, BP_APPLY_ERROR, BP_APPLY_ERROR_UNSAFE,
+                           "%s: creates the symlink %s, which a 3.0 (quilt) patch cannot carry "
+                           "(dpkg-source cannot represent it); apply without --quilt", base, c->new_rel);
+              return FALSE;
+            }
           BpQuiltFile *qf = g_new0 (BpQuiltFile, 1);
           qf->old_path = c->old_rel;
           qf->new_path = c->new_rel;
@@ -801,6 +878,8 @@ bp_apply_patches (GPtrArray *patches, GPtrArray *patch_names, const char *upstre
                    "%s is not a directory; give --tree the top of a source tree", tree);
       return FALSE;
     }
+  if (!bp_transaction_recover (tree, error))  /* a write to TREE interrupted by a crash */
+    return FALSE;
   g_auto(Ctx) ctx = { .tree = tree, .options = options };
   ctx.tree_real = realpath (tree, NULL);
   ctx.overlay = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) file_version_free);
