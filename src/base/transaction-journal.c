@@ -560,16 +560,7 @@ recover_one (const char *tree, BpTxPlace *place, GError **error)
       return TRUE;
     }
   guint changed = bp_tx_undo (t);
-  g_autoptr(GPtrArray) dirs = g_ptr_array_new_with_free_func (g_free);
-  for (guint i = 0; i < t->ops->len; i++)
-    {
-      g_autofree char *abs = g_build_filename (tree, ((BpTxOp *) t->ops->pdata[i])->rel, NULL);
-      char *dir = g_path_get_dirname (abs);
-      if (i == 0 || strcmp (dir, dirs->pdata[dirs->len - 1]) != 0)
-        g_ptr_array_add (dirs, dir);
-      else
-        g_free (dir);
-    }
+  g_autoptr(GPtrArray) dirs = bp_tx_touched_dirs (t);
   bp_tx_sync_dirs (dirs);
   bp_tx_cleanup (t);
   g_printerr ("backport: %s: an interrupted write was rolled back (%u of its %u files put "

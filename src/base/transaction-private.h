@@ -67,6 +67,7 @@ void bp_tx_guard_free (BpTxGuard *guard);
 char *bp_tx_resolve (BpTransaction *t, const char *name);
 gboolean bp_tx_fail (GError **error, int err, const char *what, const char *path);
 void bp_tx_sync_dirs (GPtrArray *dirs);
+GPtrArray *bp_tx_touched_dirs (BpTransaction *t);  /* char*, each once */
 
 /* Write the journal (plan, kept originals, directories, guards) and make it
  * durable, with the state directory. */

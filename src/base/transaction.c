@@ -488,8 +488,8 @@ rename_all (BpTransaction *t, GError **error)
 }
 
 /* The directories whose entries the renames changed. */
-static GPtrArray *
-touched_dirs (BpTransaction *t)
+GPtrArray *
+bp_tx_touched_dirs (BpTransaction *t)
 {
   g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   GPtrArray *dirs = g_ptr_array_new_with_free_func (g_free);
@@ -500,6 +500,13 @@ touched_dirs (BpTransaction *t)
       g_autofree char *abs = g_build_filename (t->tree, rel, NULL);
       char *dir = g_path_get_dirname (abs);
       if (g_hash_table_add (seen, dir))
+        g_ptr_array_add (dirs, g_strdup (dir));
+    }
+  for (guint i = 0; i < t->guards->len; i++)
+    {
+      g_autofree char *path = bp_tx_resolve (t, ((BpTxGuard *) t->guards->pdata[i])->spec);
+      char *dir = path ? g_path_get_dirname (path) : NULL;
+      if (dir && g_hash_table_add (seen, dir))
         g_ptr_array_add (dirs, g_strdup (dir));
     }
   return dirs;
@@ -545,7 +552,7 @@ bp_transaction_commit (BpTransaction *t, GError **error)
       bp_transaction_abort (t);
       return FALSE;
     }
-  g_autoptr(GPtrArray) dirs = touched_dirs (t);
+  g_autoptr(GPtrArray) dirs = bp_tx_touched_dirs (t);
   bp_tx_sync_dirs (dirs);
   return TRUE;
 }
@@ -615,7 +622,7 @@ bp_transaction_abort (BpTransaction *t)
   if (t->phase == BP_TX_RENAMING)
     {
       bp_tx_undo (t);
-      g_autoptr(GPtrArray) dirs = touched_dirs (t);
+      g_autoptr(GPtrArray) dirs = bp_tx_touched_dirs (t);
       bp_tx_sync_dirs (dirs);
     }
   if (t->phase != BP_TX_OPEN)
