@@ -810,7 +810,8 @@ stage_files (BpTransaction *tx, GPtrArray *all_changes, GPtrArray *index_add, GP
 /* Stage the quilt bookkeeping of every patch: debian/patches, series, .pc. */
 static gboolean
 stage_quilt (BpTransaction *tx, BpQuilt *quilt, GPtrArray *patches, GPtrArray *patch_names,
-             GPtrArray *all_changes, const char *upstream_id, const char *link, GError **error)
+             GPtrArray *all_changes, const char *upstream_id, const char *link, const char *bug,
+             GError **error)
 {
   for (guint p = 0; p < all_changes->len; p++)
     {
@@ -837,7 +838,7 @@ stage_quilt (BpTransaction *tx, BpQuilt *quilt, GPtrArray *patches, GPtrArray *p
           g_ptr_array_add (files, qf);
         }
       g_autoptr(GPtrArray) writes = NULL;
-      if (!bp_quilt_add_patch (quilt, base, patch, upstream_id, link, files, &writes, error))
+      if (!bp_quilt_add_patch (quilt, base, patch, upstream_id, link, bug, files, &writes, error))
         return FALSE;
       for (guint i = 0; i < writes->len; i++)
         {
@@ -981,7 +982,8 @@ bp_apply_patches (GPtrArray *patches, GPtrArray *patch_names, const char *upstre
   stage_files (tx, all_changes, index_add, index_rm);
   /* The quilt files are staged last, so they keep a later mtime than the
    * sources. */
-  if (quilt && !stage_quilt (tx, quilt, patches, patch_names, all_changes, upstream_id, link, error))
+  if (quilt && !stage_quilt (tx, quilt, patches, patch_names, all_changes, upstream_id, link,
+                              options->bug, error))
     return FALSE;
   return write_phase (&ctx, target, tx, index_add, index_rm, have_tip ? &tip : NULL, error);
 }
@@ -996,8 +998,11 @@ bp_apply_series (BpFixLine *line, const char *tree, const BpApplyOptions *option
                    "line %s carries no series", line->name);
       return FALSE;
     }
+  BpApplyOptions opts = *options;
+  if (opts.bug == NULL && line->pack)
+    opts.bug = line->pack->bug;
   return bp_apply_patches (line->patches, line->patch_names,
                            line->pack ? line->pack->upstream_id : NULL,
                            line->pack ? line->pack->posting : NULL,
-                           tree, options, reports, cancellable, error);
+                           tree, &opts, reports, cancellable, error);
 }

@@ -37,6 +37,8 @@ typedef struct {
   gboolean signoff;        /* add the backporter's Signed-off-by */
   const char *object_repo; /* 3-way: repository holding the preimage blobs
                               (NULL: the tree's own, if it is a git work tree) */
+  const char *bug;         /* --quilt: the bug the fix closes, for the DEP-3 header
+                              (bp_apply_series: the pack's, when NULL) */
 } BpApplyOptions;
 
 /* Apply LINE's series to TREE.  On success REPORTS (if non-NULL) gets the

@@ -5,6 +5,7 @@
 
 #include "engines/quilt.h"
 #include "base/path-safety.h"
+#include "model/dep3.h"
 
 G_DEFINE_QUARK (bp-quilt-error-quark, bp_quilt_error)
 
@@ -171,61 +172,6 @@ bp_quilt_diff (GPtrArray *files, GError **error)
   return g_string_free (out, FALSE);
 }
 
-static void
-dep3_field (GString *out, const char *key, const char *value)
-{
-  if (value && *value)
-    g_string_append_printf (out, "%s: %s\n", key, value);
-}
-
-char *
-bp_quilt_dep3_header (const BpPatch *patch, const char *upstream_id, const char *link)
-{
-  GString *out = g_string_new (NULL);
-  g_string_append_printf (out, "Description: %s\n", patch->subject ? patch->subject : "backported fix");
-  if (patch->message && *patch->message)
-    {
-      g_autofree char *body = g_strdup (patch->message);
-      g_strchomp (body);
-      g_auto(GStrv) lines = g_strsplit (body, "\n", -1);
-      for (guint i = 0; lines[i]; i++)
-        g_string_append_printf (out, " %s\n", lines[i][0] ? lines[i] : ".");
-    }
-  if (patch->author_name)
-    {
-      g_autofree char *author = patch->author_email
-        ? g_strdup_printf ("%s <%s>", patch->author_name, patch->author_email)
-        : g_strdup (patch->author_name);
-      dep3_field (out, "Author", author);
-    }
-  if (upstream_id)
-    {
-      g_autofree char *origin = g_strdup_printf ("upstream, commit:%s", upstream_id);
-      dep3_field (out, "Origin", origin);
-      g_autofree char *applied = g_strdup_printf ("commit:%s", upstream_id);
-      dep3_field (out, "Applied-Upstream", applied);
-    }
-  else if (link)
-    {
-      g_autofree char *origin = g_strdup_printf ("backport, %s", link);
-      dep3_field (out, "Origin", origin);
-    }
-  g_autoptr(GPtrArray) closes = bp_patch_trailers (patch, "Closes");
-  for (guint i = 0; i < closes->len; i++)
-    dep3_field (out, "Bug", closes->pdata[i]);
-  dep3_field (out, "Forwarded", "not-needed");
-  g_autoptr(GDateTime) now = NULL;
-  const char *sde = g_getenv ("SOURCE_DATE_EPOCH");
-  if (sde && *sde)
-    now = g_date_time_new_from_unix_utc (g_ascii_strtoll (sde, NULL, 10));
-  else
-    now = g_date_time_new_now_utc ();
-  g_autofree char *date = g_date_time_format (now, "%Y-%m-%d");
-  dep3_field (out, "Last-Update", date);
-  g_string_append (out, "---\n");
-  return g_string_free (out, FALSE);
-}
-
 static BpQuiltWrite *
 write_new (const char *path, const char *text, gsize len)
 {
@@ -237,7 +183,7 @@ write_new (const char *path, const char *text, gsize len)
 
 gboolean
 bp_quilt_add_patch (BpQuilt *q, const char *name, const BpPatch *patch, const char *upstream_id,
-                    const char *link, GPtrArray *files, GPtrArray **writes_out, GError **error)
+                    const char *link, const char *bug, GPtrArray *files, GPtrArray **writes_out, GError **error)
 {
   if (!bp_path_is_safe (name, error) || strchr (name, '/'))
     {
@@ -268,7 +214,7 @@ bp_quilt_add_patch (BpQuilt *q, const char *name, const BpPatch *patch, const ch
   g_autofree char *diff = bp_quilt_diff (files, error);
   if (diff == NULL)
     return FALSE;
-  g_autofree char *header = bp_quilt_dep3_header (patch, upstream_id, link);
+  g_autofree char *header = bp_dep3_header (patch, upstream_id, link, bug);
   g_autofree char *text = g_strconcat (header, diff, NULL);
   g_ptr_array_add (writes, write_new (patch_rel, text, strlen (text)));
 

@@ -46,15 +46,13 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (BpQuilt, bp_quilt_free)
  * new patch can go on top. */
 gboolean bp_quilt_check_clean (BpQuilt *quilt, GError **error);
 
-/* Add patch NAME on top: its DEP-3 file, series, .pc.  FILES (BpQuiltFile*)
+/* Add patch NAME on top: its DEP-3 file (model/dep3.h: UPSTREAM_ID, LINK the
+ * posting, BUG), series, .pc.  FILES (BpQuiltFile*)
  * are its effects; *WRITES receives the BpQuiltWrite* to perform.  Successive
  * calls stack (the series and applied-patches accumulate in memory). */
 gboolean bp_quilt_add_patch (BpQuilt *quilt, const char *name, const BpPatch *patch,
-                             const char *upstream_id, const char *link, GPtrArray *files,
+                             const char *upstream_id, const char *link, const char *bug, GPtrArray *files,
                              GPtrArray **writes, GError **error);
 
 /* The unified diff (diff --git, 3 lines of context) of FILES. */
 char *bp_quilt_diff (GPtrArray *files, GError **error);
-
-/* The DEP-3 header for PATCH (ending with the "---" line before the diff). */
-char *bp_quilt_dep3_header (const BpPatch *patch, const char *upstream_id, const char *link);
