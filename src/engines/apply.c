@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <git2.h>
@@ -56,6 +57,27 @@ git_fail (GError **error, const char *what)
   return bp_git_error (error, BP_APPLY_ERROR, BP_APPLY_ERROR_FAILED, what);
 }
 
+
+/* A failed write into the repository.  libgit2 does not always say that
+ * the disk is full (its last message can be a stale one, or a later read
+ * finds the object missing), so look: no errno of its own, but a file
+ * system with next to nothing left is the likely cause. */
+#define FULL_DISK_MARGIN (1024 * 1024)
+static gboolean
+git_write_fail (git_repository *repo, GError **error, const char *what)
+{
+  int e = errno;
+  struct statvfs vfs;
+  if (e == ENOSPC || e == EDQUOT
+      || (statvfs (git_repository_path (repo), &vfs) == 0
+          && ((guint64) vfs.f_bavail * vfs.f_frsize < FULL_DISK_MARGIN || vfs.f_favail == 0)))
+    {
+      g_set_error (error, BP_APPLY_ERROR, BP_APPLY_ERROR_NO_SPACE,
+                   "%s in %s: no space left on device", what, git_repository_path (repo));
+      return FALSE;
+    }
+  return git_fail (error, what);
+}
 /* ---- path safety ---------------------------------------------------- */
 
 gboolean
@@ -392,6 +414,55 @@ set_hunk_error (GError **error, GError *local)
   g_set_error_literal (error, BP_APPLY_ERROR, code, local->message);
 }
 
+/* A hunk of FILE found no place in BEFORE: name the functions it mentions
+ * that REL lacks, and where they are defined instead, in LOCAL's message
+ * and in the failed hunk's report (the last of REPORTS after FIRST). */
+static void
+explain_failure (Ctx *ctx, const char *rel, const BpFileDiff *file, GBytes *before,
+                 GPtrArray *reports, guint first_report, GError *local)
+{
+  BpHunkReport *failed = reports->len > first_report ? reports->pdata[reports->len - 1] : NULL;
+  const BpHunk *fh = failed && failed->hunk && failed->hunk <= file->hunks->len
+                       ? file->hunks->pdata[failed->hunk - 1] : NULL;
+  if (fh == NULL)
+    return;
+  /* Functions the hunk names: its section's, and any its old lines
+   * define.  Those this file lacks: where are they defined? */
+  g_autoptr(GPtrArray) fns = g_ptr_array_new_with_free_func (g_free);
+  char *sfn = bp_locate_section_function (fh->section);
+  if (sfn)
+    g_ptr_array_add (fns, sfn);
+  for (guint k = 0; k < fh->lines->len; k++)
+    {
+      const BpDiffLine *dl = fh->lines->pdata[k];
+      if (dl->kind == '+' || dl->text[0] == '\0' || g_ascii_isspace (dl->text[0])
+          || g_str_has_suffix (dl->text, ";"))
+        continue;
+      char *dfn = bp_locate_section_function (dl->text);
+      if (dfn && !g_ptr_array_find_with_equal_func (fns, dfn, g_str_equal, NULL))
+        g_ptr_array_add (fns, dfn);
+      else
+        g_free (dfn);
+    }
+  g_autoptr(BpLines) cur = lines_from_bytes (before);
+  for (guint k = 0; k < fns->len; k++)
+    {
+      const char *fn = fns->pdata[k];
+      if (bp_locate_has_function (cur, fn))
+        continue;
+      g_autofree char *elsewhere = find_function_nearby (ctx, rel, fn);
+      g_autofree char *more = elsewhere
+        ? g_strdup_printf ("%s() is defined in %s, not in %s", fn, elsewhere, rel)
+        : g_strdup_printf ("%s() is not defined in %s", fn, rel);
+      g_autofree char *msg = g_strdup_printf ("%s; %s", local->message, more);
+      g_free (local->message);
+      local->message = g_steal_pointer (&msg);
+      g_autofree char *d = g_strdup_printf ("%s; %s", failed->detail, more);
+      g_free (failed->detail);
+      failed->detail = g_steal_pointer (&d);
+    }
+}
+
 /* Apply one file diff of one patch to the overlay; record the change. */
 static gboolean
 apply_file (Ctx *ctx, const char *patch_name, const BpFileDiff *file, GPtrArray *changes,
@@ -485,44 +556,7 @@ apply_file (Ctx *ctx, const char *patch_name, const BpFileDiff *file, GPtrArray 
     }
   if (result == NULL && after == NULL)
     {
-      BpHunkReport *failed = reports->len > first_report ? reports->pdata[reports->len - 1] : NULL;
-      const BpHunk *fh = failed && failed->hunk && failed->hunk <= file->hunks->len
-                           ? file->hunks->pdata[failed->hunk - 1] : NULL;
-      /* Functions the hunk names: its section's, and any its old lines
-       * define.  Those this file lacks: where are they defined? */
-      g_autoptr(GPtrArray) fns = g_ptr_array_new_with_free_func (g_free);
-      char *sfn = fh ? bp_locate_section_function (fh->section) : NULL;
-      if (sfn)
-        g_ptr_array_add (fns, sfn);
-      for (guint k = 0; fh && k < fh->lines->len; k++)
-        {
-          const BpDiffLine *dl = fh->lines->pdata[k];
-          if (dl->kind == '+' || dl->text[0] == '\0' || g_ascii_isspace (dl->text[0])
-              || g_str_has_suffix (dl->text, ";"))
-            continue;
-          char *dfn = bp_locate_section_function (dl->text);
-          if (dfn && !g_ptr_array_find_with_equal_func (fns, dfn, g_str_equal, NULL))
-            g_ptr_array_add (fns, dfn);
-          else
-            g_free (dfn);
-        }
-      g_autoptr(BpLines) cur = lines_from_bytes (before);
-      for (guint k = 0; k < fns->len; k++)
-        {
-          const char *fn = fns->pdata[k];
-          if (bp_locate_has_function (cur, fn))
-            continue;
-          g_autofree char *elsewhere = find_function_nearby (ctx, rel, fn);
-          g_autofree char *more = elsewhere
-            ? g_strdup_printf ("%s() is defined in %s, not in %s", fn, elsewhere, rel)
-            : g_strdup_printf ("%s() is not defined in %s", fn, rel);
-          g_autofree char *msg = g_strdup_printf ("%s; %s", local->message, more);
-          g_free (local->message);
-          local->message = g_steal_pointer (&msg);
-          g_autofree char *d = g_strdup_printf ("%s; %s", failed->detail, more);
-          g_free (failed->detail);
-          failed->detail = g_steal_pointer (&d);
-        }
+      explain_failure (ctx, rel, file, before, reports, first_report, local);
       set_hunk_error (error, local);
       return FALSE;
     }
@@ -562,6 +596,100 @@ apply_file (Ctx *ctx, const char *patch_name, const BpFileDiff *file, GPtrArray 
   return TRUE;
 }
 
+
+/* Undo one file diff on the overlay; its hunks' reports go to REPORTS. */
+static gboolean
+unapply_file (Ctx *ctx, const char *patch_name, const BpFileDiff *file, GPtrArray *reports)
+{
+  if (file->is_binary || (file->old_path == NULL && file->new_path == NULL))
+    return FALSE;
+  g_autoptr(BpFileDiff) reverse = bp_locate_reverse (file);
+  const char *now_rel = file->new_path ? file->new_path : file->old_path;
+  FileVersion *now = overlay_get (ctx, now_rel, NULL);
+  if (now == NULL || (file->new_path ? now->content == NULL : now->content != NULL))
+    return FALSE;  /* what the patch made is not what is there */
+  g_autoptr(BpLines) lines = lines_from_bytes (now->content);
+  g_autoptr(BpLines) before = bp_locate_apply_file (lines, reverse, patch_name, now_rel, 0, reports, NULL);
+  if (before == NULL)
+    return FALSE;
+  g_autoptr(GBytes) bytes = bytes_from_lines (before);
+  if (file->old_path == NULL)
+    {
+      if (g_bytes_get_size (bytes) != 0)
+        return FALSE;
+      g_clear_pointer (&now->content, g_bytes_unref);
+      return TRUE;
+    }
+  FileVersion *old = now;
+  if (file->new_path && strcmp (file->old_path, file->new_path) != 0)
+    {
+      old = overlay_get (ctx, file->old_path, NULL);
+      if (old == NULL || old->content != NULL)
+        return FALSE;
+      g_clear_pointer (&now->content, g_bytes_unref);
+    }
+  g_clear_pointer (&old->content, g_bytes_unref);
+  old->content = g_steal_pointer (&bytes);
+  return TRUE;
+}
+
+/* Whether the whole series is in the tree already: undoing it, last patch
+ * first, fits exactly.  Then REPORTS holds one "already" report per hunk,
+ * in the series' order. */
+static gboolean
+series_already_applied (Ctx *ctx, GPtrArray *patches, GPtrArray *patch_names, GPtrArray *reports)
+{
+  g_autoptr(GHashTable) overlay = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                                          (GDestroyNotify) file_version_free);
+  GHashTable *forward = ctx->overlay;
+  ctx->overlay = overlay;
+  g_autoptr(GPtrArray) per_patch = g_ptr_array_new_with_free_func ((GDestroyNotify) g_ptr_array_unref);
+  gboolean ok = TRUE;
+  for (guint p = patches->len; ok && p-- > 0;)
+    {
+      const BpPatch *patch = patches->pdata[p];
+      const char *name = patch_names && p < patch_names->len ? patch_names->pdata[p] : patch->source;
+      GPtrArray *mine = g_ptr_array_new_with_free_func ((GDestroyNotify) bp_hunk_report_free);
+      g_ptr_array_insert (per_patch, 0, mine);
+      /* the files of one patch are distinct paths: undo them in order */
+      for (guint f = 0; ok && patch->files && f < patch->files->len; f++)
+        ok = unapply_file (ctx, name, patch->files->pdata[f], mine);
+      ok = ok && patch->files && patch->files->len > 0;
+    }
+  ctx->overlay = forward;
+  if (!ok)
+    return FALSE;
+  g_ptr_array_set_size (reports, 0);
+  for (guint p = 0; p < per_patch->len; p++)
+    {
+      GPtrArray *mine = per_patch->pdata[p];
+      for (guint i = 0; i < mine->len; i++)
+        {
+          BpHunkReport *r = mine->pdata[i];
+          mine->pdata[i] = NULL;
+          r->how = BP_HUNK_ALREADY;
+          g_clear_pointer (&r->detail, g_free);
+          g_ptr_array_add (reports, r);
+        }
+    }
+  return TRUE;
+}
+
+/* A hunk did not fit, ERROR says which.  If the reason is that the series
+ * is already in the tree, that is success with nothing to do. */
+static gboolean
+already_applied_instead (Ctx *ctx, GPtrArray *patches, GPtrArray *patch_names, GPtrArray *reports,
+                         GError **error)
+{
+  gboolean hunk_failure = error && *error && (*error)->domain == BP_APPLY_ERROR
+                          && ((*error)->code == BP_APPLY_ERROR_DOES_NOT_APPLY
+                              || (*error)->code == BP_APPLY_ERROR_AMBIGUOUS
+                              || (*error)->code == BP_APPLY_ERROR_CONFLICT);
+  if (!hunk_failure || !series_already_applied (ctx, patches, patch_names, reports))
+    return FALSE;
+  g_clear_error (error);
+  return TRUE;
+}
 /* ---- git targets ------------------------------------------------------- */
 
 static gboolean
@@ -603,6 +731,36 @@ commit_message (const BpPatch *patch, const char *upstream_id, const char *link,
   return g_string_free (msg, FALSE);
 }
 
+
+/* --force accepts a dirty work tree, but our commits are built from HEAD
+ * plus the series: a file the series touches must be as HEAD has it, or the
+ * user's own edit would go into the fix's commit under the fix's author. */
+static gboolean
+git_touched_files_clean (Ctx *ctx, GPtrArray *all_changes, GError **error)
+{
+  for (guint p = 0; p < all_changes->len; p++)
+    {
+      GPtrArray *changes = all_changes->pdata[p];
+      for (guint i = 0; i < changes->len; i++)
+        {
+          const FileChange *c = changes->pdata[i];
+          const char *paths[2] = { c->old_rel, c->new_rel };
+          for (guint k = 0; k < 2; k++)
+            {
+              unsigned int flags = 0;
+              if (paths[k] == NULL || git_status_file (&flags, ctx->repo, paths[k]) != 0
+                  || flags == GIT_STATUS_CURRENT)
+                continue;  /* absent everywhere, or as HEAD has it */
+              g_set_error (error, BP_APPLY_ERROR, BP_APPLY_ERROR_DIRTY,
+                           "%s has uncommitted changes in %s, which the series changes; commit or "
+                           "stash them first (--force never puts your edits into the series' commits)",
+                           ctx->tree, paths[k]);
+              return FALSE;
+            }
+        }
+    }
+  return TRUE;
+}
 /* Build one commit per patch on top of HEAD (objects only; no ref moves). */
 static gboolean
 git_make_commits (Ctx *ctx, GPtrArray *patches, GPtrArray *all_changes, const char *upstream_id,
@@ -649,14 +807,14 @@ git_make_commits (Ctx *ctx, GPtrArray *patches, GPtrArray *all_changes, const ch
               const void *data = g_bytes_get_data (c->after, &len);
               if (git_blob_create_from_buffer (&entry.id, repo, data, len) != 0
                   || git_index_add (index, &entry) != 0)
-                return git_fail (error, "cannot store a blob");
+                return git_write_fail (repo, error, "cannot store a blob");
             }
         }
       git_oid tree_oid, commit_oid;
       g_autoptr(git_tree) tree = NULL;
       if (git_index_write_tree_to (&tree_oid, index, repo) != 0
           || git_tree_lookup (&tree, repo, &tree_oid) != 0)
-        return git_fail (error, "cannot write a tree");
+        return git_write_fail (repo, error, "cannot write a tree");
 
       g_autoptr(git_signature) author = NULL;
       if (patch->author_name && patch->author_email)
@@ -671,10 +829,10 @@ git_make_commits (Ctx *ctx, GPtrArray *patches, GPtrArray *all_changes, const ch
       const git_commit *parents[1] = { parent };
       if (git_commit_create (&commit_oid, repo, NULL, author ? author : committer, committer,
                              NULL, msg, tree, parent ? 1 : 0, parents) != 0)
-        return git_fail (error, "cannot create a commit");
+        return git_write_fail (repo, error, "cannot create a commit");
       g_clear_pointer (&parent, git_commit_free);
       if (git_commit_lookup (&parent, repo, &commit_oid) != 0)
-        return git_fail (error, "cannot read back a commit");
+        return git_write_fail (repo, error, "cannot read back a commit");
       *tip = commit_oid;
       *have_tip = TRUE;
     }
@@ -692,11 +850,11 @@ git_move_head (git_repository *repo, const git_oid *tip, const char *log, GError
     {
       g_autoptr(git_reference) created = NULL;
       if (git_reference_create (&created, repo, git_reference_symbolic_target (head), tip, 1, log) != 0)
-        return git_fail (error, "cannot move the branch");
+        return git_write_fail (repo, error, "cannot move the branch");
       return TRUE;
     }
   if (git_repository_set_head_detached (repo, tip) != 0)
-    return git_fail (error, "cannot move HEAD");
+    return git_write_fail (repo, error, "cannot move HEAD");
   return TRUE;
 }
 
@@ -719,11 +877,11 @@ git_update_index (git_repository *repo, GPtrArray *touched_add, GPtrArray *touch
           if (lstat (abs, &st) != 0)
             git_index_remove_bypath (index, paths->pdata[i]);
           else if (git_index_add_bypath (index, paths->pdata[i]) != 0)
-            return git_fail (error, "cannot update the index");
+            return git_write_fail (repo, error, "cannot update the index");
         }
     }
   if (git_index_write (index) != 0)
-    return git_fail (error, "cannot write the index");
+    return git_write_fail (repo, error, "cannot write the index");
   return TRUE;
 }
 
@@ -960,12 +1118,12 @@ bp_apply_patches (GPtrArray *patches, GPtrArray *patch_names, const char *upstre
         }
       for (guint f = 0; f < patch->files->len; f++)
         if (!apply_file (&ctx, name, patch->files->pdata[f], changes, reports, error))
-          return FALSE;
+          return already_applied_instead (&ctx, patches, patch_names, reports, error);
     }
+  if (target == BP_APPLY_TARGET_COMMIT && options->force && !git_touched_files_clean (&ctx, all_changes, error))
+    return FALSE;
   if (options->check_only)
-    {
-      return TRUE;
-    }
+    return TRUE;
 
   /* Phase 2: objects (harmless if we stop here), then files, index, ref. */
   git_oid tip;

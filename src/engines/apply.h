@@ -19,6 +19,7 @@ typedef enum {
   BP_APPLY_ERROR_NOT_A_TREE,      /* TREE is not a directory we can patch */
   BP_APPLY_ERROR_FAILED,          /* I/O or libgit2 failure */
   BP_APPLY_ERROR_BINARY,          /* a binary patch: refused */
+  BP_APPLY_ERROR_NO_SPACE,        /* the file system is full */
 } BpApplyErrorCode;
 
 typedef enum {
