@@ -597,12 +597,33 @@ apply_file (Ctx *ctx, const char *patch_name, const BpFileDiff *file, GPtrArray 
 }
 
 
+/* A symlink the patch created is there, pointing where the patch says:
+ * then the path is absent before the patch. */
+static gboolean
+unapply_symlink (Ctx *ctx, const BpFileDiff *file)
+{
+  if (file->old_path || !file->new_path || file->hunks->len != 1)
+    return FALSE;
+  const BpHunk *h = file->hunks->pdata[0];
+  const BpDiffLine *l = h->lines->len == 1 ? h->lines->pdata[0] : NULL;
+  g_autofree char *path = g_build_filename (ctx->tree_real, file->new_path, NULL);
+  g_autofree char *target = g_file_read_link (path, NULL);
+  if (l == NULL || l->kind != '+' || g_strcmp0 (target, l->text) != 0)
+    return FALSE;
+  FileVersion *v = g_new0 (FileVersion, 1);
+  v->rel = g_strdup (file->new_path);
+  g_hash_table_replace (ctx->overlay, v->rel, v);
+  return TRUE;
+}
+
 /* Undo one file diff on the overlay; its hunks' reports go to REPORTS. */
 static gboolean
 unapply_file (Ctx *ctx, const char *patch_name, const BpFileDiff *file, GPtrArray *reports)
 {
   if (file->is_binary || (file->old_path == NULL && file->new_path == NULL))
     return FALSE;
+  if (file->new_mode && g_ascii_strtoull (file->new_mode, NULL, 8) == BP_TRANSACTION_SYMLINK)
+    return unapply_symlink (ctx, file);
   g_autoptr(BpFileDiff) reverse = bp_locate_reverse (file);
   const char *now_rel = file->new_path ? file->new_path : file->old_path;
   FileVersion *now = overlay_get (ctx, now_rel, NULL);
