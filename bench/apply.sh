@@ -2,7 +2,9 @@
 # Series apply time: `backport apply 10.2` against `git apply` and `patch -p1`
 # on the same tree (Debian's qemu 10.2.2 source), each run N times on a fresh
 # copy of the touched file; prints ms per apply and the ratios.
-#   sh bench/apply.sh [N]        (env BACKPORT: the binary; BENCH_TREE: a 10.2.2 tree)
+#   sh bench/apply.sh [N]        (env BACKPORT: the binary; BENCH_TREE: a 10.2.2 tree;
+#                                 BACKPORT_BASELINE: another build to compare with,
+#                                 e.g. the one before a change: its ratio is printed)
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 n=${1:-30}
@@ -44,13 +46,24 @@ t_bp=$(bench backport "$bin" apply 10.2 --tree "$tree")
 t_git=$(bench "git apply" sh -c "cd '$tree' && git apply $patches")
 t_patch=$(bench "patch -p1" sh -c "for p in $patches; do patch -p1 -s -d '$tree' <\$p || exit 1; done")
 t_start=$(bench "backport version" "$bin" version)
+t_base=
+if [ -n "${BACKPORT_BASELINE:-}" ]; then
+    t_base=$(bench "baseline apply" "$BACKPORT_BASELINE" apply 10.2 --tree "$tree")
+    # and this build once more, after the baseline, against drift of a busy machine
+    t_bp2=$(bench backport "$bin" apply 10.2 --tree "$tree")
+    t_bp=$(( (t_bp + t_bp2) / 2 ))
+fi
 
 ms() { echo "$1 $n" | awk '{ printf "%.2f", $1 / $2 / 1e6 }'; }
 ratio() { echo "$1 $2" | awk '{ printf "%.2f", $1 / $2 }'; }
 echo "series: $(echo "$patches" | wc -w) patch(es) of line 10.2 on Debian qemu 10.2.2, $n runs each"
-echo "backport apply  $(ms "$t_bp") ms/apply  (loads the fix pack, locates every hunk, writes atomically)"
+echo "backport apply  $(ms "$t_bp") ms/apply  (loads the fix pack, locates every hunk, writes through the journal)"
 echo "git apply       $(ms "$t_git") ms/apply"
 echo "patch -p1       $(ms "$t_patch") ms/apply"
 echo "backport version $(ms "$t_start") ms  (process start: loading libgit2, GMime, GIO; part of every backport run)"
 echo "ratio backport/git-apply: $(ratio "$t_bp" "$t_git")"
 echo "ratio backport/patch:     $(ratio "$t_bp" "$t_patch")"
+if [ -n "$t_base" ]; then
+    echo "baseline apply  $(ms "$t_base") ms/apply  ($BACKPORT_BASELINE)"
+    echo "ratio backport/baseline: $(ratio "$t_bp" "$t_base")"
+fi
