@@ -48,10 +48,21 @@ t_patch=$(bench "patch -p1" sh -c "for p in $patches; do patch -p1 -s -d '$tree'
 t_start=$(bench "backport version" "$bin" version)
 t_base=
 if [ -n "${BACKPORT_BASELINE:-}" ]; then
-    t_base=$(bench "baseline apply" "$BACKPORT_BASELINE" apply 10.2 --tree "$tree")
-    # and this build once more, after the baseline, against drift of a busy machine
-    t_bp2=$(bench backport "$bin" apply 10.2 --tree "$tree")
-    t_bp=$(( (t_bp + t_bp2) / 2 ))
+    # This build and the baseline in turns, run after run, so that a busy
+    # machine's drift falls on both alike.
+    t_bp=0 t_base=0 i=0
+    restore
+    while [ $i -lt "$n" ]; do
+        for which in new base; do
+            b=$bin; [ $which = base ] && b=$BACKPORT_BASELINE
+            t0=$(now)
+            "$b" apply 10.2 --tree "$tree" >/dev/null 2>&1 || { echo "bench/apply.sh: $b failed" >&2; exit 1; }
+            t1=$(now)
+            restore
+            if [ $which = new ]; then t_bp=$((t_bp + t1 - t0)); else t_base=$((t_base + t1 - t0)); fi
+        done
+        i=$((i + 1))
+    done
 fi
 
 ms() { echo "$1 $n" | awk '{ printf "%.2f", $1 / $2 / 1e6 }'; }

@@ -1047,7 +1047,6 @@ bp_apply_patches (GPtrArray *patches, GPtrArray *patch_names, const char *upstre
                   const char *link, const char *tree, const BpApplyOptions *options,
                   GPtrArray **reports_out, GCancellable *cancellable, GError **error)
 {
-  git_init_once ();
   g_autoptr(GPtrArray) reports = g_ptr_array_new_with_free_func ((GDestroyNotify) bp_hunk_report_free);
   if (reports_out)
     *reports_out = g_ptr_array_ref (reports);
@@ -1066,6 +1065,11 @@ bp_apply_patches (GPtrArray *patches, GPtrArray *patch_names, const char *upstre
 
   /* Which target? */
   g_autofree char *dotgit = g_build_filename (tree, ".git", NULL);
+  /* libgit2 only when needed: its init loads the TLS CA bundle (about 2 ms
+   * with Debian's mbedtls build), which a plain tree never uses. */
+  if (g_file_test (dotgit, G_FILE_TEST_EXISTS) || options->three_way || options->object_repo
+      || options->target == BP_APPLY_TARGET_QUILT)
+    git_init_once ();
   if (g_file_test (dotgit, G_FILE_TEST_EXISTS))
     {
       if (git_repository_open_ext (&ctx.repo, ctx.tree_real, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) != 0)
