@@ -31,6 +31,8 @@ if nice "$clang" -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-saniti
     -Wall -Wno-unused-parameter -I"$out" -I"$here/src" \
     "$here/fuzz/fuzz-diff.c" "$here/src/model/patch.c" "$here/src/sources/import.c" "$here/src/engines/locate.c" \
     "$here/src/engines/apply.c" "$here/src/engines/quilt.c" "$here/src/base/bp-error.c" "$here/src/base/bp-git.c" \
+    "$here/src/base/path-safety.c" "$here/src/base/transaction.c" "$here/src/base/transaction-journal.c" \
+    "$here/src/model/lines.c" "$here/src/model/hunk-report.c" "$here/src/model/dep3.c" \
     $flags -o "$out/fuzz-diff" 2>"$out/build.log"; then
     [ $tap = 1 ] && echo "ok 1 - fuzz-diff builds with $clang -fsanitize=fuzzer"
 else
