@@ -6,15 +6,17 @@
 #include <json-glib/json-glib.h>
 
 #include "engines/apply.h"
+#include "engines/quilt.h"
 #include "cli/bp-commands.h"
 #include "base/bp-error.h"
+#include "base/transaction.h"
 #include "model/fixpack.h"
 
 static char *opt_tree;
 static char *opt_pack;
 static char *opt_repo;
 static gboolean opt_check, opt_commit, opt_quilt, opt_files, opt_three_way, opt_force;
-static gboolean opt_signoff, opt_json;
+static gboolean opt_signoff, opt_json, opt_recover;
 static int opt_fuzz;
 
 static GOptionEntry entries[] = {
@@ -30,6 +32,7 @@ static GOptionEntry entries[] = {
   { "signoff", 's', 0, G_OPTION_ARG_NONE, &opt_signoff, "Add your Signed-off-by to each commit", NULL },
   { "pack", 0, 0, G_OPTION_ARG_STRING, &opt_pack, "Fix pack to use (default: the only one)", "NAME" },
   { "json", 0, 0, G_OPTION_ARG_NONE, &opt_json, "Report as JSON", NULL },
+  { "recover", 0, 0, G_OPTION_ARG_NONE, &opt_recover, "Only finish or undo an interrupted apply in --tree, then exit", NULL },
   { NULL }
 };
 
@@ -48,31 +51,8 @@ print_reports (GPtrArray *reports)
 {
   for (guint i = 0; reports && i < reports->len; i++)
     {
-      const BpHunkReport *r = reports->pdata[i];
-      printf ("%s: %s hunk #%u: ", r->patch, r->file, r->hunk);
-      switch (r->how)
-        {
-        case BP_HUNK_EXACT:
-          printf ("exact at line %u", r->applied_line);
-          break;
-        case BP_HUNK_OFFSET:
-        case BP_HUNK_WHITESPACE:
-        case BP_HUNK_FUZZ:
-        case BP_HUNK_CONTEXT:
-        case BP_HUNK_FUNCTION:
-          printf ("%s at line %u (stated %u, offset %+d%s%.0u)", bp_hunk_match_to_string (r->how),
-                  r->applied_line, r->stated_line, r->offset, r->fuzz ? ", fuzz " : "", r->fuzz);
-          break;
-        case BP_HUNK_THREE_WAY:
-          printf ("3-way merged (stated line %u)", r->stated_line);
-          break;
-        case BP_HUNK_FAILED:
-          printf ("FAILED (stated line %u)", r->stated_line);
-          break;
-        }
-      if (r->detail)
-        printf (": %s", r->detail);
-      printf ("\n");
+      g_autofree char *text = bp_hunk_report_to_text (reports->pdata[i]);
+      printf ("%s\n", text);
     }
 }
 
@@ -97,32 +77,7 @@ print_json (const char *line, const char *tree, const char *target, const char *
   json_builder_set_member_name (b, "hunks");
   json_builder_begin_array (b);
   for (guint i = 0; reports && i < reports->len; i++)
-    {
-      const BpHunkReport *r = reports->pdata[i];
-      json_builder_begin_object (b);
-      json_builder_set_member_name (b, "patch");
-      json_builder_add_string_value (b, r->patch);
-      json_builder_set_member_name (b, "file");
-      json_builder_add_string_value (b, r->file);
-      json_builder_set_member_name (b, "hunk");
-      json_builder_add_int_value (b, r->hunk);
-      json_builder_set_member_name (b, "stated_line");
-      json_builder_add_int_value (b, r->stated_line);
-      json_builder_set_member_name (b, "applied_line");
-      json_builder_add_int_value (b, r->applied_line);
-      json_builder_set_member_name (b, "how");
-      json_builder_add_string_value (b, bp_hunk_match_to_string (r->how));
-      json_builder_set_member_name (b, "offset");
-      json_builder_add_int_value (b, r->offset);
-      json_builder_set_member_name (b, "fuzz");
-      json_builder_add_int_value (b, r->fuzz);
-      json_builder_set_member_name (b, "detail");
-      if (r->detail)
-        json_builder_add_string_value (b, r->detail);
-      else
-        json_builder_add_null_value (b);
-      json_builder_end_object (b);
-    }
+    bp_hunk_report_to_json (b, reports->pdata[i]);
   json_builder_end_array (b);
   json_builder_end_object (b);
   g_autoptr(JsonGenerator) gen = json_generator_new ();
@@ -144,6 +99,28 @@ not_affected (const char *line, const char *why)
   return TRUE;
 }
 
+/* --recover: roll an interrupted apply back (or forward), nothing else. */
+static gboolean
+recover_only (int argc, GError **error)
+{
+  if (opt_tree == NULL)
+    return bp_usage (error, "--recover needs --tree DIR (see --help)");
+  if (argc > 2 || opt_check || opt_commit || opt_quilt || opt_files || opt_force)
+    return bp_usage (error, "--recover takes only --tree DIR");
+  if (!g_file_test (opt_tree, G_FILE_TEST_IS_DIR))
+    {
+      g_set_error (error, BP_APPLY_ERROR, BP_APPLY_ERROR_NOT_A_TREE,
+                   "--tree %s: no such directory", opt_tree);
+      return FALSE;
+    }
+  gboolean pending = bp_transaction_pending (opt_tree);
+  if (!bp_transaction_recover (opt_tree, error))
+    return FALSE;
+  if (!pending)
+    printf ("%s: no interrupted apply to recover\n", opt_tree);
+  return TRUE;
+}
+
 BP_CMD (apply)
 {
   g_autoptr(GOptionContext) context = g_option_context_new ("LINE - apply a line's series to a tree");
@@ -154,6 +131,8 @@ BP_CMD (apply)
   g_option_context_add_main_entries (context, entries, NULL);
   if (!bp_cmd_parse (context, &argc, &argv, error))
     return FALSE;
+  if (opt_recover)
+    return recover_only (argc, error);
   if (argc != 2)
     return bp_usage (error, "give exactly one LINE (e.g. 10.2) (see --help)");
   if (opt_tree == NULL)
@@ -190,11 +169,8 @@ BP_CMD (apply)
   else if ((line = bp_fixpack_get_line (pack, name, error)) == NULL)
     return FALSE;
 
-  if (line->verdict == BP_VERDICT_NOT_AFFECTED)
-    {
-      g_autofree char *why = g_strdup_printf ("line %s", line->name);
-      return not_affected (line->name, why);
-    }
+  /* The tree's own line first: a series meant for another line gets the same
+   * check whatever that line's verdict. */
   if (serving && serving != line)
     {
       if (serving->verdict == BP_VERDICT_NOT_AFFECTED)
@@ -209,6 +185,11 @@ BP_CMD (apply)
                        "(or --force)", opt_tree, version, serving->name, line->name, serving->name, opt_tree);
           return FALSE;
         }
+    }
+  if (line->verdict == BP_VERDICT_NOT_AFFECTED)
+    {
+      g_autofree char *why = g_strdup_printf ("line %s", line->name);
+      return not_affected (line->name, why);
     }
 
   BpApplyOptions options = { 0 };
@@ -230,7 +211,11 @@ BP_CMD (apply)
   gboolean ok = bp_apply_series (line, opt_tree, &options, &reports, cancellable, &local);
   guint n = line->patches->len;
   g_autofree char *msg = NULL;
-  if (ok)
+  gboolean already = ok && bp_hunk_reports_already_applied (reports);
+  if (already)
+    msg = g_strdup_printf ("line %s: already applied (every hunk's result is present) in %s; nothing changed",
+                           line->name, opt_tree);
+  else if (ok)
     msg = opt_check ? g_strdup_printf ("line %s: the series (%u patch%s) applies to %s; nothing changed",
                                        line->name, n, n == 1 ? "" : "es", opt_tree)
                     : g_strdup_printf ("line %s: applied %u patch%s to %s (%s)", line->name, n,
@@ -238,7 +223,8 @@ BP_CMD (apply)
   else
     msg = g_strdup_printf ("line %s: %s; %s unchanged", line->name, local->message, opt_tree);
   if (opt_json)
-    print_json (line->name, opt_tree, target, ok ? (opt_check ? "applies" : "applied") : "failed",
+    print_json (line->name, opt_tree, target,
+                already ? "already-applied" : ok ? (opt_check ? "applies" : "applied") : "failed",
                 msg, reports);
   else
     {
@@ -247,15 +233,16 @@ BP_CMD (apply)
         printf ("%s\n", msg);
     }
   g_autofree char *debian_patches = g_build_filename (opt_tree, "debian", "patches", NULL);
-  if (ok && !opt_check && strcmp (target, "files") == 0 && g_file_test (debian_patches, G_FILE_TEST_IS_DIR))
+  if (ok && !already && !opt_check && strcmp (target, "files") == 0 && g_file_test (debian_patches, G_FILE_TEST_IS_DIR))
     fprintf (stderr, "backport apply: note: %s is a Debian source; the change is not in debian/patches, "
              "so dpkg-source -b will refuse it: use --quilt to record it\n", opt_tree);
   if (ok)
     return TRUE;
   g_set_error_literal (error, local->domain, local->code, msg);
-  if (local->domain == BP_APPLY_ERROR
-      && (local->code == BP_APPLY_ERROR_DOES_NOT_APPLY || local->code == BP_APPLY_ERROR_AMBIGUOUS
-          || local->code == BP_APPLY_ERROR_CONFLICT))
+  if ((local->domain == BP_APPLY_ERROR
+       && (local->code == BP_APPLY_ERROR_DOES_NOT_APPLY || local->code == BP_APPLY_ERROR_AMBIGUOUS
+           || local->code == BP_APPLY_ERROR_CONFLICT))
+      || g_error_matches (local, BP_QUILT_ERROR, BP_QUILT_ERROR_EXISTS))
     {
       GError *e = *error;
       *error = NULL;

@@ -3,18 +3,16 @@
  *   1. compute: every patch of the series is applied in memory, file by file,
  *      on an overlay of the tree (hunks placed by locate.c, 3-way merged
  *      through git_merge_file when asked and the preimage blob is known);
- *   2. write: only when every hunk found its place, the results go to disk,
- *      each file as a temporary file renamed over the old one (so hard-linked
- *      copies are never modified through the link), then the index, then the
- *      ref; the quilt bookkeeping (debian/patches, series, .pc) goes through
- *      the same write set. */
+ *   2. write: only when every hunk found its place, the results go to disk
+ *      through one transaction (base/transaction.c): the files, the quilt
+ *      bookkeeping (debian/patches, series, .pc), then the index and the ref,
+ *      which the transaction guards so that a failure puts all of them back. */
 #include <errno.h>
-#include <pthread.h>
-#include <signal.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <git2.h>
@@ -25,6 +23,7 @@
 #include "engines/quilt.h"
 #include "base/bp-git.h"
 #include "base/path-safety.h"
+#include "base/transaction.h"
 
 G_DEFINE_QUARK (bp-apply-error-quark, bp_apply_error)
 
@@ -41,23 +40,33 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (git_status_list, git_status_list_free)
 /* Files of a tree we are willing to read (a QEMU source file is < 1 MiB). */
 #define MAX_TREE_FILE (64 * 1024 * 1024)
 
-static void
-git_init_once (void)
-{
-  static gsize once = 0;
-  if (g_once_init_enter (&once))
-    {
-      git_libgit2_init ();
-      g_once_init_leave (&once, 1);
-    }
-}
-
 static gboolean
 git_fail (GError **error, const char *what)
 {
   return bp_git_error (error, BP_APPLY_ERROR, BP_APPLY_ERROR_FAILED, what);
 }
 
+
+/* A failed write into the repository.  libgit2 does not always say that
+ * the disk is full (its last message can be a stale one, or a later read
+ * finds the object missing), so look: no errno of its own, but a file
+ * system with next to nothing left is the likely cause. */
+#define FULL_DISK_MARGIN (1024 * 1024)
+static gboolean
+git_write_fail (git_repository *repo, GError **error, const char *what)
+{
+  int e = errno;
+  struct statvfs vfs;
+  if (e == ENOSPC || e == EDQUOT
+      || (statvfs (git_repository_path (repo), &vfs) == 0
+          && ((guint64) vfs.f_bavail * vfs.f_frsize < FULL_DISK_MARGIN || vfs.f_favail == 0)))
+    {
+      g_set_error (error, BP_APPLY_ERROR, BP_APPLY_ERROR_NO_SPACE,
+                   "%s in %s: no space left on device", what, git_repository_path (repo));
+      return FALSE;
+    }
+  return git_fail (error, what);
+}
 /* ---- path safety ---------------------------------------------------- */
 
 gboolean
@@ -105,198 +114,6 @@ check_no_escape (const char *tree_real, const char *rel, GError **error)
         }
       g_free (cur);
       cur = g_steal_pointer (&next);
-    }
-  return TRUE;
-}
-
-/* ---- the write set ---------------------------------------------------- */
-
-typedef struct {
-  char *rel;           /* path relative to the tree */
-  GBytes *content;     /* NULL: delete */
-  guint mode;          /* 0: keep the old file's mode, else 0644 */
-  char *tmp;           /* staged temporary file */
-  GBytes *original;    /* what was there (NULL: nothing), for rollback */
-  guint original_mode;
-  gboolean done;
-} WriteOp;
-
-static void
-write_op_free (WriteOp *op)
-{
-  g_free (op->rel);
-  g_clear_pointer (&op->content, g_bytes_unref);
-  if (op->tmp)
-    {
-      g_unlink (op->tmp);
-      g_free (op->tmp);
-    }
-  g_clear_pointer (&op->original, g_bytes_unref);
-  g_free (op);
-}
-
-static void
-write_set_add (GPtrArray *set, const char *rel, GBytes *content, guint mode)
-{
-  /* A later write to the same path replaces the earlier one. */
-  for (guint i = 0; i < set->len; i++)
-    {
-      WriteOp *op = set->pdata[i];
-      if (strcmp (op->rel, rel) == 0)
-        {
-          g_clear_pointer (&op->content, g_bytes_unref);
-          op->content = content ? g_bytes_ref (content) : NULL;
-          if (mode)
-            op->mode = mode;
-          return;
-        }
-    }
-  WriteOp *op = g_new0 (WriteOp, 1);
-  op->rel = g_strdup (rel);
-  op->content = content ? g_bytes_ref (content) : NULL;
-  op->mode = mode;
-  g_ptr_array_add (set, op);
-}
-
-static gboolean
-mkdir_parents_tracked (const char *tree, const char *rel, GPtrArray *created, GError **error)
-{
-  g_autofree char *dir = g_path_get_dirname (rel);
-  if (strcmp (dir, ".") == 0)
-    return TRUE;
-  g_auto(GStrv) parts = g_strsplit (dir, "/", -1);
-  g_autofree char *cur = g_strdup (tree);
-  for (guint i = 0; parts[i]; i++)
-    {
-      g_autofree char *next = g_build_filename (cur, parts[i], NULL);
-      if (!g_file_test (next, G_FILE_TEST_IS_DIR))
-        {
-          if (g_mkdir (next, 0755) != 0)
-            {
-              int e = errno;
-              g_set_error (error, BP_APPLY_ERROR, BP_APPLY_ERROR_FAILED, "cannot create %s: %s",
-                           next, g_strerror (e));
-              return FALSE;
-            }
-          g_ptr_array_add (created, g_strdup (next));
-        }
-      g_free (cur);
-      cur = g_steal_pointer (&next);
-    }
-  return TRUE;
-}
-
-static void
-rollback (const char *tree, GPtrArray *set, GPtrArray *created_dirs)
-{
-  for (guint i = set->len; i-- > 0;)
-    {
-      WriteOp *op = set->pdata[i];
-      if (!op->done)
-        continue;
-      g_autofree char *path = g_build_filename (tree, op->rel, NULL);
-      if (op->original)
-        {
-          gsize len;
-          const char *data = g_bytes_get_data (op->original, &len);
-          g_file_set_contents (path, data, len, NULL);
-          g_chmod (path, op->original_mode);
-        }
-      else
-        g_unlink (path);
-    }
-  for (guint i = created_dirs->len; i-- > 0;)
-    g_rmdir (created_dirs->pdata[i]);
-}
-
-/* Stage every write as a temporary file beside its target, then rename them
- * all and delete what must go.  On any failure, undo and return FALSE. */
-static gboolean
-write_set_commit (const char *tree, GPtrArray *set, GError **error)
-{
-  g_autoptr(GPtrArray) created = g_ptr_array_new_with_free_func (g_free);
-  for (guint i = 0; i < set->len; i++)
-    {
-      WriteOp *op = set->pdata[i];
-      g_autofree char *path = g_build_filename (tree, op->rel, NULL);
-      struct stat st;
-      if (lstat (path, &st) == 0 && S_ISREG (st.st_mode))
-        {
-          g_autofree char *data = NULL;
-          gsize len = 0;
-          if (!g_file_get_contents (path, &data, &len, error))
-            {
-              rollback (tree, set, created);
-              return FALSE;
-            }
-          op->original = g_bytes_new_take (g_steal_pointer (&data), len);
-          op->original_mode = st.st_mode & 07777;
-        }
-      if (op->content == NULL)
-        continue;
-      if (!mkdir_parents_tracked (tree, op->rel, created, error))
-        {
-          rollback (tree, set, created);
-          return FALSE;
-        }
-      g_autofree char *dir = g_path_get_dirname (path);
-      g_autofree char *tmpl = g_build_filename (dir, ".backport-XXXXXX", NULL);
-      int fd = g_mkstemp_full (tmpl, O_RDWR, 0600);
-      if (fd < 0)
-        {
-          int e = errno;
-          g_set_error (error, BP_APPLY_ERROR, BP_APPLY_ERROR_FAILED, "cannot write in %s: %s",
-                       dir, g_strerror (e));
-          rollback (tree, set, created);
-          return FALSE;
-        }
-      op->tmp = g_strdup (tmpl);
-      gsize len;
-      const char *data = g_bytes_get_data (op->content, &len);
-      gsize off = 0;
-      while (off < len)
-        {
-          ssize_t n = write (fd, data + off, len - off);
-          if (n < 0 && errno == EINTR)
-            continue;
-          if (n <= 0)
-            {
-              int e = errno;
-              close (fd);
-              g_set_error (error, BP_APPLY_ERROR, BP_APPLY_ERROR_FAILED, "cannot write %s: %s",
-                           op->tmp, g_strerror (e));
-              rollback (tree, set, created);
-              return FALSE;
-            }
-          off += n;
-        }
-      /* An existing file keeps its permissions; only the executable bits
-       * follow the patch's mode. */
-      guint mode = op->mode ? op->mode : 0644;
-      if (op->original)
-        {
-          mode = op->original_mode;
-          if (op->mode)
-            mode = (op->mode & 0111) ? (mode | ((mode & 0444) >> 2)) : (mode & ~0111u);
-        }
-      fchmod (fd, mode);
-      close (fd);
-    }
-  for (guint i = 0; i < set->len; i++)
-    {
-      WriteOp *op = set->pdata[i];
-      g_autofree char *path = g_build_filename (tree, op->rel, NULL);
-      int r = op->content ? g_rename (op->tmp, path) : (op->original ? g_unlink (path) : 0);
-      if (r != 0)
-        {
-          int e = errno;
-          g_set_error (error, BP_APPLY_ERROR, BP_APPLY_ERROR_FAILED, "cannot replace %s: %s",
-                       path, g_strerror (e));
-          rollback (tree, set, created);
-          return FALSE;
-        }
-      g_clear_pointer (&op->tmp, g_free);
-      op->done = TRUE;
     }
   return TRUE;
 }
@@ -388,6 +205,57 @@ mode_from_git (const char *mode, guint fallback)
   return (m & 0111) ? 0755 : 0644;
 }
 
+
+/* A symlink a patch creates must point inside the tree: no absolute
+ * target, no ".." above the top, and no existing symlink on the way that
+ * leads out (what the link names is read by every later build). */
+static gboolean
+symlink_target_ok (Ctx *ctx, const char *patch_name, const char *rel, GBytes *target, GError **error)
+{
+  gsize len;
+  const char *data = g_bytes_get_data (target, &len);
+  g_autofree char *text = g_strndup (data, len);
+  gboolean ok = len > 0 && strlen (text) == len && strchr (text, '\n') == NULL && text[0] != '/';
+  g_autoptr(GPtrArray) stack = g_ptr_array_new ();
+  g_autofree char *dir = g_path_get_dirname (rel);
+  g_auto(GStrv) base = g_strsplit (strcmp (dir, ".") ? dir : "", "/", -1);
+  g_auto(GStrv) parts = g_strsplit (text, "/", -1);
+  for (guint i = 0; base[i]; i++)
+    if (*base[i])
+      g_ptr_array_add (stack, base[i]);
+  for (guint i = 0; ok && parts[i]; i++)
+    {
+      if (*parts[i] == '\0' || strcmp (parts[i], ".") == 0)
+        continue;
+      if (strcmp (parts[i], "..") != 0)
+        g_ptr_array_add (stack, parts[i]);
+      else if (stack->len)
+        g_ptr_array_remove_index (stack, stack->len - 1);
+      else
+        ok = FALSE;
+    }
+  if (ok)
+    {
+      /* The part of the target that exists must resolve inside the tree. */
+      g_autofree char *abs = g_strdup (ctx->tree_real);
+      for (guint i = 0; i < stack->len; i++)
+        {
+          g_autofree char *next = g_build_filename (abs, stack->pdata[i], NULL);
+          if (!g_file_test (next, G_FILE_TEST_EXISTS) && !g_file_test (next, G_FILE_TEST_IS_SYMLINK))
+            break;
+          g_free (abs);
+          abs = g_steal_pointer (&next);
+        }
+      g_autofree char *real = realpath (abs, NULL);
+      gsize n = strlen (ctx->tree_real);
+      ok = real && strncmp (real, ctx->tree_real, n) == 0 && (real[n] == '/' || real[n] == '\0');
+    }
+  if (!ok)
+    g_set_error (error, BP_APPLY_ERROR, BP_APPLY_ERROR_UNSAFE,
+                 "%s: refusing to create the symlink %s -> %s: it points outside the tree",
+                 patch_name, rel, text);
+  return ok;
+}
 static BpLines *
 lines_from_bytes (GBytes *bytes)
 {
@@ -497,6 +365,13 @@ three_way_report (const char *patch_name, const char *rel, guint index, const Bp
 /* The section of a failed hunk names a function its file does not define:
  * look for the definition beside it (10.1 keeps vfio_container_dma_map in
  * hw/vfio/container-base.c, while its container.c is the legacy container). */
+/* g_ptr_array_sort hands the compare function pointers to the elements. */
+static gint
+compare_paths (gconstpointer a, gconstpointer b)
+{
+  return g_strcmp0 (*(char *const *) a, *(char *const *) b);
+}
+
 static char *
 find_function_nearby (Ctx *ctx, const char *rel, const char *fn)
 {
@@ -521,7 +396,7 @@ find_function_nearby (Ctx *ctx, const char *rel, const char *fn)
     }
   if (found->len == 0)
     return NULL;
-  g_ptr_array_sort (found, (GCompareFunc) g_strcmp0);
+  g_ptr_array_sort (found, compare_paths);
   g_ptr_array_add (found, NULL);
   return g_strjoinv (", ", (char **) found->pdata);
 }
@@ -533,6 +408,55 @@ set_hunk_error (GError **error, GError *local)
   int code = g_error_matches (local, BP_LOCATE_ERROR, BP_LOCATE_ERROR_AMBIGUOUS)
                ? BP_APPLY_ERROR_AMBIGUOUS : BP_APPLY_ERROR_DOES_NOT_APPLY;
   g_set_error_literal (error, BP_APPLY_ERROR, code, local->message);
+}
+
+/* A hunk of FILE found no place in BEFORE: name the functions it mentions
+ * that REL lacks, and where they are defined instead, in LOCAL's message
+ * and in the failed hunk's report (the last of REPORTS after FIRST). */
+static void
+explain_failure (Ctx *ctx, const char *rel, const BpFileDiff *file, GBytes *before,
+                 GPtrArray *reports, guint first_report, GError *local)
+{
+  BpHunkReport *failed = reports->len > first_report ? reports->pdata[reports->len - 1] : NULL;
+  const BpHunk *fh = failed && failed->hunk && failed->hunk <= file->hunks->len
+                       ? file->hunks->pdata[failed->hunk - 1] : NULL;
+  if (fh == NULL)
+    return;
+  /* Functions the hunk names: its section's, and any its old lines
+   * define.  Those this file lacks: where are they defined? */
+  g_autoptr(GPtrArray) fns = g_ptr_array_new_with_free_func (g_free);
+  char *sfn = bp_locate_section_function (fh->section);
+  if (sfn)
+    g_ptr_array_add (fns, sfn);
+  for (guint k = 0; k < fh->lines->len; k++)
+    {
+      const BpDiffLine *dl = fh->lines->pdata[k];
+      if (dl->kind == '+' || dl->text[0] == '\0' || g_ascii_isspace (dl->text[0])
+          || g_str_has_suffix (dl->text, ";"))
+        continue;
+      char *dfn = bp_locate_section_function (dl->text);
+      if (dfn && !g_ptr_array_find_with_equal_func (fns, dfn, g_str_equal, NULL))
+        g_ptr_array_add (fns, dfn);
+      else
+        g_free (dfn);
+    }
+  g_autoptr(BpLines) cur = lines_from_bytes (before);
+  for (guint k = 0; k < fns->len; k++)
+    {
+      const char *fn = fns->pdata[k];
+      if (bp_locate_has_function (cur, fn))
+        continue;
+      g_autofree char *elsewhere = find_function_nearby (ctx, rel, fn);
+      g_autofree char *more = elsewhere
+        ? g_strdup_printf ("%s() is defined in %s, not in %s", fn, elsewhere, rel)
+        : g_strdup_printf ("%s() is not defined in %s", fn, rel);
+      g_autofree char *msg = g_strdup_printf ("%s; %s", local->message, more);
+      g_free (local->message);
+      local->message = g_steal_pointer (&msg);
+      g_autofree char *d = g_strdup_printf ("%s; %s", failed->detail, more);
+      g_free (failed->detail);
+      failed->detail = g_steal_pointer (&d);
+    }
 }
 
 /* Apply one file diff of one patch to the overlay; record the change. */
@@ -628,44 +552,7 @@ apply_file (Ctx *ctx, const char *patch_name, const BpFileDiff *file, GPtrArray 
     }
   if (result == NULL && after == NULL)
     {
-      BpHunkReport *failed = reports->len > first_report ? reports->pdata[reports->len - 1] : NULL;
-      const BpHunk *fh = failed && failed->hunk && failed->hunk <= file->hunks->len
-                           ? file->hunks->pdata[failed->hunk - 1] : NULL;
-      /* Functions the hunk names: its section's, and any its old lines
-       * define.  Those this file lacks: where are they defined? */
-      g_autoptr(GPtrArray) fns = g_ptr_array_new_with_free_func (g_free);
-      char *sfn = fh ? bp_locate_section_function (fh->section) : NULL;
-      if (sfn)
-        g_ptr_array_add (fns, sfn);
-      for (guint k = 0; fh && k < fh->lines->len; k++)
-        {
-          const BpDiffLine *dl = fh->lines->pdata[k];
-          if (dl->kind == '+' || dl->text[0] == '\0' || g_ascii_isspace (dl->text[0])
-              || g_str_has_suffix (dl->text, ";"))
-            continue;
-          char *dfn = bp_locate_section_function (dl->text);
-          if (dfn && !g_ptr_array_find_with_equal_func (fns, dfn, g_str_equal, NULL))
-            g_ptr_array_add (fns, dfn);
-          else
-            g_free (dfn);
-        }
-      g_autoptr(BpLines) cur = lines_from_bytes (before);
-      for (guint k = 0; k < fns->len; k++)
-        {
-          const char *fn = fns->pdata[k];
-          if (bp_locate_has_function (cur, fn))
-            continue;
-          g_autofree char *elsewhere = find_function_nearby (ctx, rel, fn);
-          g_autofree char *more = elsewhere
-            ? g_strdup_printf ("%s() is defined in %s, not in %s", fn, elsewhere, rel)
-            : g_strdup_printf ("%s() is not defined in %s", fn, rel);
-          g_autofree char *msg = g_strdup_printf ("%s; %s", local->message, more);
-          g_free (local->message);
-          local->message = g_steal_pointer (&msg);
-          g_autofree char *d = g_strdup_printf ("%s; %s", failed->detail, more);
-          g_free (failed->detail);
-          failed->detail = g_steal_pointer (&d);
-        }
+      explain_failure (ctx, rel, file, before, reports, first_report, local);
       set_hunk_error (error, local);
       return FALSE;
     }
@@ -686,7 +573,14 @@ apply_file (Ctx *ctx, const char *patch_name, const BpFileDiff *file, GPtrArray 
   change->new_rel = g_strdup (new_rel);
   change->before = before ? g_bytes_ref (before) : NULL;
   change->after = deleted ? NULL : g_bytes_ref (after);
-  change->mode = mode_from_git (file->new_mode, src && src->mode ? (src->mode & 0111 ? 0755 : 0644) : 0644);
+  gboolean symlink = file->new_mode && g_ascii_strtoull (file->new_mode, NULL, 8) == BP_TRANSACTION_SYMLINK;
+  if (symlink && !deleted && !symlink_target_ok (ctx, patch_name, rel, after, error))
+    {
+      file_change_free (change);
+      return FALSE;
+    }
+  change->mode = symlink ? BP_TRANSACTION_SYMLINK
+                         : mode_from_git (file->new_mode, src && src->mode ? (src->mode & 0111 ? 0755 : 0644) : 0644);
   g_ptr_array_add (changes, change);
 
   /* Update the overlay for the next patches. */
@@ -698,6 +592,121 @@ apply_file (Ctx *ctx, const char *patch_name, const BpFileDiff *file, GPtrArray 
   return TRUE;
 }
 
+
+/* A symlink the patch created is there, pointing where the patch says:
+ * then the path is absent before the patch. */
+static gboolean
+unapply_symlink (Ctx *ctx, const BpFileDiff *file)
+{
+  if (file->old_path || !file->new_path || file->hunks->len != 1)
+    return FALSE;
+  const BpHunk *h = file->hunks->pdata[0];
+  const BpDiffLine *l = h->lines->len == 1 ? h->lines->pdata[0] : NULL;
+  g_autofree char *path = g_build_filename (ctx->tree_real, file->new_path, NULL);
+  g_autofree char *target = g_file_read_link (path, NULL);
+  if (l == NULL || l->kind != '+' || g_strcmp0 (target, l->text) != 0)
+    return FALSE;
+  FileVersion *v = g_new0 (FileVersion, 1);
+  v->rel = g_strdup (file->new_path);
+  g_hash_table_replace (ctx->overlay, v->rel, v);
+  return TRUE;
+}
+
+/* Undo one file diff on the overlay; its hunks' reports go to REPORTS. */
+static gboolean
+unapply_file (Ctx *ctx, const char *patch_name, const BpFileDiff *file, GPtrArray *reports)
+{
+  if (file->is_binary || (file->old_path == NULL && file->new_path == NULL))
+    return FALSE;
+  if (file->new_mode && g_ascii_strtoull (file->new_mode, NULL, 8) == BP_TRANSACTION_SYMLINK)
+    return unapply_symlink (ctx, file);
+  g_autoptr(BpFileDiff) reverse = bp_locate_reverse (file);
+  const char *now_rel = file->new_path ? file->new_path : file->old_path;
+  FileVersion *now = overlay_get (ctx, now_rel, NULL);
+  if (now == NULL || (file->new_path ? now->content == NULL : now->content != NULL))
+    return FALSE;  /* what the patch made is not what is there */
+  g_autoptr(BpLines) lines = lines_from_bytes (now->content);
+  g_autoptr(BpLines) before = bp_locate_apply_file (lines, reverse, patch_name, now_rel, 0, reports, NULL);
+  if (before == NULL)
+    return FALSE;
+  g_autoptr(GBytes) bytes = bytes_from_lines (before);
+  if (file->old_path == NULL)
+    {
+      if (g_bytes_get_size (bytes) != 0)
+        return FALSE;
+      g_clear_pointer (&now->content, g_bytes_unref);
+      return TRUE;
+    }
+  FileVersion *old = now;
+  if (file->new_path && strcmp (file->old_path, file->new_path) != 0)
+    {
+      old = overlay_get (ctx, file->old_path, NULL);
+      if (old == NULL || old->content != NULL)
+        return FALSE;
+      g_clear_pointer (&now->content, g_bytes_unref);
+    }
+  g_clear_pointer (&old->content, g_bytes_unref);
+  old->content = g_steal_pointer (&bytes);
+  return TRUE;
+}
+
+/* Whether the whole series is in the tree already: undoing it, last patch
+ * first, fits exactly.  Then REPORTS holds one "already" report per hunk,
+ * in the series' order. */
+static gboolean
+series_already_applied (Ctx *ctx, GPtrArray *patches, GPtrArray *patch_names, GPtrArray *reports)
+{
+  g_autoptr(GHashTable) overlay = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                                          (GDestroyNotify) file_version_free);
+  GHashTable *forward = ctx->overlay;
+  ctx->overlay = overlay;
+  g_autoptr(GPtrArray) per_patch = g_ptr_array_new_with_free_func ((GDestroyNotify) g_ptr_array_unref);
+  gboolean ok = TRUE;
+  for (guint p = patches->len; ok && p-- > 0;)
+    {
+      const BpPatch *patch = patches->pdata[p];
+      const char *name = patch_names && p < patch_names->len ? patch_names->pdata[p] : patch->source;
+      GPtrArray *mine = g_ptr_array_new_with_free_func ((GDestroyNotify) bp_hunk_report_free);
+      g_ptr_array_insert (per_patch, 0, mine);
+      /* the files of one patch are distinct paths: undo them in order */
+      for (guint f = 0; ok && patch->files && f < patch->files->len; f++)
+        ok = unapply_file (ctx, name, patch->files->pdata[f], mine);
+      ok = ok && patch->files && patch->files->len > 0;
+    }
+  ctx->overlay = forward;
+  if (!ok)
+    return FALSE;
+  g_ptr_array_set_size (reports, 0);
+  for (guint p = 0; p < per_patch->len; p++)
+    {
+      GPtrArray *mine = per_patch->pdata[p];
+      for (guint i = 0; i < mine->len; i++)
+        {
+          BpHunkReport *r = mine->pdata[i];
+          mine->pdata[i] = NULL;
+          r->how = BP_HUNK_ALREADY;
+          g_clear_pointer (&r->detail, g_free);
+          g_ptr_array_add (reports, r);
+        }
+    }
+  return TRUE;
+}
+
+/* A hunk did not fit, ERROR says which.  If the reason is that the series
+ * is already in the tree, that is success with nothing to do. */
+static gboolean
+already_applied_instead (Ctx *ctx, GPtrArray *patches, GPtrArray *patch_names, GPtrArray *reports,
+                         GError **error)
+{
+  gboolean hunk_failure = error && *error && (*error)->domain == BP_APPLY_ERROR
+                          && ((*error)->code == BP_APPLY_ERROR_DOES_NOT_APPLY
+                              || (*error)->code == BP_APPLY_ERROR_AMBIGUOUS
+                              || (*error)->code == BP_APPLY_ERROR_CONFLICT);
+  if (!hunk_failure || !series_already_applied (ctx, patches, patch_names, reports))
+    return FALSE;
+  g_clear_error (error);
+  return TRUE;
+}
 /* ---- git targets ------------------------------------------------------- */
 
 static gboolean
@@ -739,6 +748,36 @@ commit_message (const BpPatch *patch, const char *upstream_id, const char *link,
   return g_string_free (msg, FALSE);
 }
 
+
+/* --force accepts a dirty work tree, but our commits are built from HEAD
+ * plus the series: a file the series touches must be as HEAD has it, or the
+ * user's own edit would go into the fix's commit under the fix's author. */
+static gboolean
+git_touched_files_clean (Ctx *ctx, GPtrArray *all_changes, GError **error)
+{
+  for (guint p = 0; p < all_changes->len; p++)
+    {
+      GPtrArray *changes = all_changes->pdata[p];
+      for (guint i = 0; i < changes->len; i++)
+        {
+          const FileChange *c = changes->pdata[i];
+          const char *paths[2] = { c->old_rel, c->new_rel };
+          for (guint k = 0; k < 2; k++)
+            {
+              unsigned int flags = 0;
+              if (paths[k] == NULL || git_status_file (&flags, ctx->repo, paths[k]) != 0
+                  || flags == GIT_STATUS_CURRENT)
+                continue;  /* absent everywhere, or as HEAD has it */
+              g_set_error (error, BP_APPLY_ERROR, BP_APPLY_ERROR_DIRTY,
+                           "%s has uncommitted changes in %s, which the series changes; commit or "
+                           "stash them first (--force never puts your edits into the series' commits)",
+                           ctx->tree, paths[k]);
+              return FALSE;
+            }
+        }
+    }
+  return TRUE;
+}
 /* Build one commit per patch on top of HEAD (objects only; no ref moves). */
 static gboolean
 git_make_commits (Ctx *ctx, GPtrArray *patches, GPtrArray *all_changes, const char *upstream_id,
@@ -778,20 +817,21 @@ git_make_commits (Ctx *ctx, GPtrArray *patches, GPtrArray *all_changes, const ch
           if (c->new_rel && c->after)
             {
               git_index_entry entry = { 0 };
-              entry.mode = c->mode & 0111 ? GIT_FILEMODE_BLOB_EXECUTABLE : GIT_FILEMODE_BLOB;
+              entry.mode = c->mode == BP_TRANSACTION_SYMLINK ? GIT_FILEMODE_LINK
+                           : c->mode & 0111 ? GIT_FILEMODE_BLOB_EXECUTABLE : GIT_FILEMODE_BLOB;
               entry.path = c->new_rel;
               gsize len;
               const void *data = g_bytes_get_data (c->after, &len);
               if (git_blob_create_from_buffer (&entry.id, repo, data, len) != 0
                   || git_index_add (index, &entry) != 0)
-                return git_fail (error, "cannot store a blob");
+                return git_write_fail (repo, error, "cannot store a blob");
             }
         }
       git_oid tree_oid, commit_oid;
       g_autoptr(git_tree) tree = NULL;
       if (git_index_write_tree_to (&tree_oid, index, repo) != 0
           || git_tree_lookup (&tree, repo, &tree_oid) != 0)
-        return git_fail (error, "cannot write a tree");
+        return git_write_fail (repo, error, "cannot write a tree");
 
       g_autoptr(git_signature) author = NULL;
       if (patch->author_name && patch->author_email)
@@ -806,10 +846,10 @@ git_make_commits (Ctx *ctx, GPtrArray *patches, GPtrArray *all_changes, const ch
       const git_commit *parents[1] = { parent };
       if (git_commit_create (&commit_oid, repo, NULL, author ? author : committer, committer,
                              NULL, msg, tree, parent ? 1 : 0, parents) != 0)
-        return git_fail (error, "cannot create a commit");
+        return git_write_fail (repo, error, "cannot create a commit");
       g_clear_pointer (&parent, git_commit_free);
       if (git_commit_lookup (&parent, repo, &commit_oid) != 0)
-        return git_fail (error, "cannot read back a commit");
+        return git_write_fail (repo, error, "cannot read back a commit");
       *tip = commit_oid;
       *have_tip = TRUE;
     }
@@ -827,11 +867,11 @@ git_move_head (git_repository *repo, const git_oid *tip, const char *log, GError
     {
       g_autoptr(git_reference) created = NULL;
       if (git_reference_create (&created, repo, git_reference_symbolic_target (head), tip, 1, log) != 0)
-        return git_fail (error, "cannot move the branch");
+        return git_write_fail (repo, error, "cannot move the branch");
       return TRUE;
     }
   if (git_repository_set_head_detached (repo, tip) != 0)
-    return git_fail (error, "cannot move HEAD");
+    return git_write_fail (repo, error, "cannot move HEAD");
   return TRUE;
 }
 
@@ -841,45 +881,147 @@ git_update_index (git_repository *repo, GPtrArray *touched_add, GPtrArray *touch
   g_autoptr(git_index) index = NULL;
   if (git_repository_index (&index, repo) != 0)
     return git_fail (error, "cannot open the index");
-  for (guint i = 0; i < touched_rm->len; i++)
-    git_index_remove_bypath (index, touched_rm->pdata[i]);
-  for (guint i = 0; i < touched_add->len; i++)
-    if (git_index_add_bypath (index, touched_add->pdata[i]) != 0)
-      return git_fail (error, "cannot update the index");
+  /* A path the series both changes and (later) deletes, or deletes and
+   * creates again: the index follows what is in the work tree now. */
+  const char *workdir = git_repository_workdir (repo);
+  for (guint k = 0; k < 2; k++)
+    {
+      GPtrArray *paths = k ? touched_add : touched_rm;
+      for (guint i = 0; i < paths->len; i++)
+        {
+          g_autofree char *abs = g_build_filename (workdir, paths->pdata[i], NULL);
+          struct stat st;
+          if (lstat (abs, &st) != 0)
+            git_index_remove_bypath (index, paths->pdata[i]);
+          else if (git_index_add_bypath (index, paths->pdata[i]) != 0)
+            return git_write_fail (repo, error, "cannot update the index");
+        }
+    }
   if (git_index_write (index) != 0)
-    return git_fail (error, "cannot write the index");
+    return git_write_fail (repo, error, "cannot write the index");
   return TRUE;
 }
 
-/* Files, then (commit target) the index, then the branch.  A failure after
- * the files were replaced puts back the files and the index as they were. */
+/* The repository files the index and ref steps change, so that the
+ * transaction puts them back on a failure (or a crash) after the renames:
+ * the index, HEAD, the branch HEAD names, and their reflogs. */
 static gboolean
-write_phase (Ctx *ctx, BpApplyTarget target, GPtrArray *set, GPtrArray *index_add,
+guard_git_state (Ctx *ctx, BpTransaction *tx, GError **error)
+{
+  const char *gitdir = git_repository_path (ctx->repo);
+  const char *common = git_repository_commondir (ctx->repo);
+  g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (paths, g_build_filename (gitdir, "index", NULL));
+  g_ptr_array_add (paths, g_build_filename (gitdir, "HEAD", NULL));
+  g_ptr_array_add (paths, g_build_filename (gitdir, "logs", "HEAD", NULL));
+  g_autoptr(git_reference) head = NULL;
+  if (git_reference_lookup (&head, ctx->repo, "HEAD") == 0
+      && git_reference_type (head) == GIT_REFERENCE_SYMBOLIC)
+    {
+      const char *branch = git_reference_symbolic_target (head);
+      g_ptr_array_add (paths, g_build_filename (common, branch, NULL));
+      g_ptr_array_add (paths, g_build_filename (common, "logs", branch, NULL));
+    }
+  for (guint i = 0; i < paths->len; i++)
+    if (!bp_transaction_guard (tx, paths->pdata[i], error))
+      return FALSE;
+  return TRUE;
+}
+
+/* Files, then (commit target) the index, then the branch, all in one
+ * transaction: a failure anywhere puts back files, index and ref. */
+static gboolean
+write_phase (Ctx *ctx, BpApplyTarget target, BpTransaction *tx, GPtrArray *index_add,
              GPtrArray *index_rm, const git_oid *tip, GError **error)
 {
-  g_autofree char *index_path = NULL;
-  g_autofree char *index_before = NULL;
-  gsize index_len = 0;
-  gboolean had_index = FALSE;
-  if (target == BP_APPLY_TARGET_COMMIT && ctx->repo)
-    {
-      index_path = g_build_filename (git_repository_path (ctx->repo), "index", NULL);
-      had_index = g_file_get_contents (index_path, &index_before, &index_len, NULL);
-    }
-  if (!write_set_commit (ctx->tree_real, set, error))
+  gboolean git_steps = target == BP_APPLY_TARGET_COMMIT && ctx->repo;
+  if (git_steps && !guard_git_state (ctx, tx, error))
     return FALSE;
-  if (target != BP_APPLY_TARGET_COMMIT || ctx->repo == NULL)
-    return TRUE;  /* files only (also in a git tree): the user commits */
-  if (git_update_index (ctx->repo, index_add, index_rm, error)
-      && (tip == NULL || git_move_head (ctx->repo, tip, "backport apply", error)))
-    return TRUE;
-  g_autoptr(GPtrArray) none = g_ptr_array_new ();
-  rollback (ctx->tree_real, set, none);
-  if (had_index)
-    g_file_set_contents (index_path, index_before, index_len, NULL);
-  else
-    g_unlink (index_path);
-  return FALSE;
+  if (!bp_transaction_commit (tx, error))
+    return FALSE;
+  /* files only (also in a git tree): the user commits */
+  if (git_steps)
+    {
+      if (!git_update_index (ctx->repo, index_add, index_rm, error))
+        {
+          bp_transaction_abort (tx);
+          return FALSE;
+        }
+      bp_transaction_checkpoint (tx);
+      if (tip && !git_move_head (ctx->repo, tip, "backport apply", error))
+        {
+          bp_transaction_abort (tx);
+          return FALSE;
+        }
+    }
+  return bp_transaction_finish (tx, error);
+}
+
+/* Stage every file the series changes; note what the index must add and
+ * remove. */
+static void
+stage_files (BpTransaction *tx, GPtrArray *all_changes, GPtrArray *index_add, GPtrArray *index_rm)
+{
+  for (guint p = 0; p < all_changes->len; p++)
+    {
+      GPtrArray *changes = all_changes->pdata[p];
+      for (guint i = 0; i < changes->len; i++)
+        {
+          const FileChange *c = changes->pdata[i];
+          if (c->old_rel && (c->new_rel == NULL || strcmp (c->old_rel, c->new_rel) != 0))
+            {
+              bp_transaction_delete (tx, c->old_rel);
+              g_ptr_array_add (index_rm, g_strdup (c->old_rel));
+            }
+          if (c->new_rel)
+            {
+              bp_transaction_write (tx, c->new_rel, c->after, c->mode);
+              g_ptr_array_add (index_add, g_strdup (c->new_rel));
+            }
+        }
+    }
+}
+
+/* Stage the quilt bookkeeping of every patch: debian/patches, series, .pc. */
+static gboolean
+stage_quilt (BpTransaction *tx, BpQuilt *quilt, GPtrArray *patches, GPtrArray *patch_names,
+             GPtrArray *all_changes, const char *upstream_id, const char *link, const char *bug,
+             GError **error)
+{
+  for (guint p = 0; p < all_changes->len; p++)
+    {
+      const BpPatch *patch = patches->pdata[p];
+      const char *name = patch_names && p < patch_names->len ? patch_names->pdata[p] : NULL;
+      g_autofree char *base = g_path_get_basename (name ? name : patch->source ? patch->source : "backport.patch");
+      GPtrArray *changes = all_changes->pdata[p];
+      g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func (g_free);
+      for (guint i = 0; i < changes->len; i++)
+        {
+          const FileChange *c = changes->pdata[i];
+          if (c->mode == BP_TRANSACTION_SYMLINK && c->after)
+            {
+              g_set_error (error, BP_APPLY_ERROR, BP_APPLY_ERROR_UNSAFE,
+                           "%s: creates the symlink %s, which a 3.0 (quilt) patch cannot carry "
+                           "(dpkg-source cannot represent it); apply without --quilt", base, c->new_rel);
+              return FALSE;
+            }
+          BpQuiltFile *qf = g_new0 (BpQuiltFile, 1);
+          qf->old_path = c->old_rel;
+          qf->new_path = c->new_rel;
+          qf->before = c->before;
+          qf->after = c->after;
+          g_ptr_array_add (files, qf);
+        }
+      g_autoptr(GPtrArray) writes = NULL;
+      if (!bp_quilt_add_patch (quilt, base, patch, upstream_id, link, bug, files, &writes, error))
+        return FALSE;
+      for (guint i = 0; i < writes->len; i++)
+        {
+          BpQuiltWrite *w = writes->pdata[i];
+          bp_transaction_write (tx, w->path, w->content, 0);
+        }
+    }
+  return TRUE;
 }
 
 /* ---- entry points -------------------------------------------------------- */
@@ -901,7 +1043,6 @@ bp_apply_patches (GPtrArray *patches, GPtrArray *patch_names, const char *upstre
                   const char *link, const char *tree, const BpApplyOptions *options,
                   GPtrArray **reports_out, GCancellable *cancellable, GError **error)
 {
-  git_init_once ();
   g_autoptr(GPtrArray) reports = g_ptr_array_new_with_free_func ((GDestroyNotify) bp_hunk_report_free);
   if (reports_out)
     *reports_out = g_ptr_array_ref (reports);
@@ -912,12 +1053,19 @@ bp_apply_patches (GPtrArray *patches, GPtrArray *patch_names, const char *upstre
                    "%s is not a directory; give --tree the top of a source tree", tree);
       return FALSE;
     }
+  if (!bp_transaction_recover (tree, error))  /* a write to TREE interrupted by a crash */
+    return FALSE;
   g_auto(Ctx) ctx = { .tree = tree, .options = options };
   ctx.tree_real = realpath (tree, NULL);
   ctx.overlay = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) file_version_free);
 
   /* Which target? */
   g_autofree char *dotgit = g_build_filename (tree, ".git", NULL);
+  /* libgit2 only when needed: its init loads the TLS CA bundle (about 2 ms
+   * with Debian's mbedtls build), which a plain tree never uses. */
+  if (g_file_test (dotgit, G_FILE_TEST_EXISTS) || options->three_way || options->object_repo
+      || options->target == BP_APPLY_TARGET_QUILT)
+    bp_git_require ();
   if (g_file_test (dotgit, G_FILE_TEST_EXISTS))
     {
       if (git_repository_open_ext (&ctx.repo, ctx.tree_real, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) != 0)
@@ -991,12 +1139,12 @@ bp_apply_patches (GPtrArray *patches, GPtrArray *patch_names, const char *upstre
         }
       for (guint f = 0; f < patch->files->len; f++)
         if (!apply_file (&ctx, name, patch->files->pdata[f], changes, reports, error))
-          return FALSE;
+          return already_applied_instead (&ctx, patches, patch_names, reports, error);
     }
+  if (target == BP_APPLY_TARGET_COMMIT && options->force && !git_touched_files_clean (&ctx, all_changes, error))
+    return FALSE;
   if (options->check_only)
-    {
-      return TRUE;
-    }
+    return TRUE;
 
   /* Phase 2: objects (harmless if we stop here), then files, index, ref. */
   git_oid tip;
@@ -1005,70 +1153,18 @@ bp_apply_patches (GPtrArray *patches, GPtrArray *patch_names, const char *upstre
       && !git_make_commits (&ctx, patches, all_changes, upstream_id, link, &tip, &have_tip, error))
     return FALSE;
 
-  g_autoptr(GPtrArray) set = g_ptr_array_new_with_free_func ((GDestroyNotify) write_op_free);
+  g_autoptr(BpTransaction) tx = bp_transaction_begin (ctx.tree_real, error);
+  if (tx == NULL)
+    return FALSE;
   g_autoptr(GPtrArray) index_add = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GPtrArray) index_rm = g_ptr_array_new_with_free_func (g_free);
-  for (guint p = 0; p < all_changes->len; p++)
-    {
-      GPtrArray *changes = all_changes->pdata[p];
-      for (guint i = 0; i < changes->len; i++)
-        {
-          const FileChange *c = changes->pdata[i];
-          if (c->old_rel && (c->new_rel == NULL || strcmp (c->old_rel, c->new_rel) != 0))
-            {
-              write_set_add (set, c->old_rel, NULL, 0);
-              g_ptr_array_add (index_rm, g_strdup (c->old_rel));
-            }
-          if (c->new_rel)
-            {
-              write_set_add (set, c->new_rel, c->after, c->mode);
-              g_ptr_array_add (index_add, g_strdup (c->new_rel));
-            }
-        }
-    }
-  if (quilt)
-    for (guint p = 0; p < all_changes->len; p++)
-      {
-        const BpPatch *patch = patches->pdata[p];
-        const char *name = patch_names && p < patch_names->len ? patch_names->pdata[p] : NULL;
-        g_autofree char *base = g_path_get_basename (name ? name : patch->source ? patch->source : "backport.patch");
-        GPtrArray *changes = all_changes->pdata[p];
-        g_autoptr(GPtrArray) files = g_ptr_array_new ();
-        for (guint i = 0; i < changes->len; i++)
-          {
-            const FileChange *c = changes->pdata[i];
-            BpQuiltFile *qf = g_new0 (BpQuiltFile, 1);
-            qf->old_path = c->old_rel;
-            qf->new_path = c->new_rel;
-            qf->before = c->before;
-            qf->after = c->after;
-            g_ptr_array_add (files, qf);
-          }
-        g_autoptr(GPtrArray) writes = NULL;
-        gboolean q_ok = bp_quilt_add_patch (quilt, base, patch, upstream_id, link, files, &writes, error);
-        for (guint i = 0; i < files->len; i++)
-          g_free (files->pdata[i]);
-        if (!q_ok)
-          return FALSE;
-        for (guint i = 0; i < writes->len; i++)
-          {
-            BpQuiltWrite *w = writes->pdata[i];
-            write_set_add (set, w->path, w->content, 0);
-          }
-      }
-  /* The quilt files written last keep a later mtime than the sources. */
-  /* Signals wait until the tree is consistent again: an interrupt in the
-   * middle of the renames would leave it half-patched. */
-  sigset_t block, saved;
-  sigemptyset (&block);
-  sigaddset (&block, SIGINT);
-  sigaddset (&block, SIGTERM);
-  sigaddset (&block, SIGHUP);
-  sigaddset (&block, SIGQUIT);
-  pthread_sigmask (SIG_BLOCK, &block, &saved);
-  gboolean written = write_phase (&ctx, target, set, index_add, index_rm, have_tip ? &tip : NULL, error);
-  pthread_sigmask (SIG_SETMASK, &saved, NULL);
-  return written;
+  stage_files (tx, all_changes, index_add, index_rm);
+  /* The quilt files are staged last, so they keep a later mtime than the
+   * sources. */
+  if (quilt && !stage_quilt (tx, quilt, patches, patch_names, all_changes, upstream_id, link,
+                              options->bug, error))
+    return FALSE;
+  return write_phase (&ctx, target, tx, index_add, index_rm, have_tip ? &tip : NULL, error);
 }
 
 gboolean
@@ -1081,8 +1177,11 @@ bp_apply_series (BpFixLine *line, const char *tree, const BpApplyOptions *option
                    "line %s carries no series", line->name);
       return FALSE;
     }
+  BpApplyOptions opts = *options;
+  if (opts.bug == NULL && line->pack)
+    opts.bug = line->pack->bug;
   return bp_apply_patches (line->patches, line->patch_names,
                            line->pack ? line->pack->upstream_id : NULL,
                            line->pack ? line->pack->posting : NULL,
-                           tree, options, reports, cancellable, error);
+                           tree, &opts, reports, cancellable, error);
 }

@@ -19,6 +19,7 @@ typedef enum {
   BP_APPLY_ERROR_NOT_A_TREE,      /* TREE is not a directory we can patch */
   BP_APPLY_ERROR_FAILED,          /* I/O or libgit2 failure */
   BP_APPLY_ERROR_BINARY,          /* a binary patch: refused */
+  BP_APPLY_ERROR_NO_SPACE,        /* the file system is full */
 } BpApplyErrorCode;
 
 typedef enum {
@@ -37,6 +38,8 @@ typedef struct {
   gboolean signoff;        /* add the backporter's Signed-off-by */
   const char *object_repo; /* 3-way: repository holding the preimage blobs
                               (NULL: the tree's own, if it is a git work tree) */
+  const char *bug;         /* --quilt: the bug the fix closes, for the DEP-3 header
+                              (bp_apply_series: the pack's, when NULL) */
 } BpApplyOptions;
 
 /* Apply LINE's series to TREE.  On success REPORTS (if non-NULL) gets the

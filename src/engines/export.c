@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "engines/export.h"
+#include "model/dep3.h"
 
 #include "base/read-limited.h"
 
@@ -24,51 +25,11 @@ bp_export_format_from_string (const char *name, BpExportFormat *format)
   return FALSE;
 }
 
-/* DEP-3 long descriptions are RFC 822 continuation lines: " text", " ." for
- * an empty line. */
-static void
-append_folded (GString *out, const char *text)
-{
-  g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
-  for (char **l = lines; *l; l++)
-    g_string_append_printf (out, " %s\n", **l ? *l : ".");
-}
-
-char *
-bp_dep3_header (const BpFixLine *line, const BpPatch *patch)
-{
-  const BpFixPack *pack = line->pack;
-  GString *out = g_string_new (NULL);
-  g_string_append_printf (out, "Description: %s\n", patch->subject);
-  if (patch->message && *patch->message)
-    append_folded (out, patch->message);
-  g_autofree char *author = bp_patch_author (patch);
-  g_string_append_printf (out, "Author: %s\n", author);
-  /* upstream when the fix is in master; until then it is our backport of
-   * the posting */
-  if (pack->upstream_id)
-    g_string_append_printf (out, "Origin: upstream, https://gitlab.com/qemu-project/qemu/-/commit/%s\n",
-                            pack->upstream_id);
-  else
-    g_string_append_printf (out, "Origin: backport, %s\n", pack->posting ? pack->posting : pack->bug);
-  if (pack->bug)
-    g_string_append_printf (out, "Bug: %s\n", pack->bug);
-  g_string_append (out, "Forwarded: not-needed\n");
-  if (pack->upstream_id)
-    g_string_append_printf (out, "Applied-Upstream: commit:%s\n", pack->upstream_id);
-  if (patch->date)
-    {
-      g_autofree char *day = g_date_time_format (patch->date, "%Y-%m-%d");
-      g_string_append_printf (out, "Last-Update: %s\n", day);
-    }
-  g_string_append (out, "---\n");
-  return g_string_free (out, FALSE);
-}
-
 char *
 bp_dep3_patch (const BpFixLine *line, const BpPatch *patch)
 {
-  g_autofree char *header = bp_dep3_header (line, patch);
+  const BpFixPack *pack = line->pack;
+  g_autofree char *header = bp_dep3_header (patch, pack->upstream_id, pack->posting, pack->bug);
   return g_strconcat (header, patch->diff, NULL);
 }
 

@@ -24,9 +24,6 @@ typedef enum {
 
 gboolean bp_export_format_from_string (const char *name, BpExportFormat *format);
 
-/* The DEP-3 header for PATCH of LINE's pack (ends with a blank line). */
-char *bp_dep3_header (const BpFixLine *line, const BpPatch *patch);
-
 /* The patch text as Debian carries it: DEP-3 header, then the diff. */
 char *bp_dep3_patch (const BpFixLine *line, const BpPatch *patch);
 

@@ -348,3 +348,46 @@ bp_locate_apply_file (const BpLines *lines, const BpFileDiff *file, const char *
     out->final_newline = TRUE;
   return g_steal_pointer (&out);
 }
+
+static void
+reverse_line_free (BpDiffLine *line)
+{
+  g_free (line->text);
+  g_free (line);
+}
+
+BpFileDiff *
+bp_locate_reverse (const BpFileDiff *file)
+{
+  BpFileDiff *r = g_new0 (BpFileDiff, 1);
+  r->old_path = g_strdup (file->new_path);
+  r->new_path = g_strdup (file->old_path);
+  r->old_blob = g_strdup (file->new_blob);
+  r->new_blob = g_strdup (file->old_blob);
+  r->old_mode = g_strdup (file->new_mode);
+  r->new_mode = g_strdup (file->old_mode);
+  r->is_binary = file->is_binary;
+  r->hunks = g_ptr_array_new_with_free_func ((GDestroyNotify) bp_hunk_free);
+  for (guint i = 0; i < file->hunks->len; i++)
+    {
+      const BpHunk *h = file->hunks->pdata[i];
+      BpHunk *rh = g_new0 (BpHunk, 1);
+      rh->old_start = h->new_start;
+      rh->old_count = h->new_count;
+      rh->new_start = h->old_start;
+      rh->new_count = h->old_count;
+      rh->section = g_strdup (h->section);
+      rh->lines = g_ptr_array_new_with_free_func ((GDestroyNotify) reverse_line_free);
+      for (guint k = 0; k < h->lines->len; k++)
+        {
+          const BpDiffLine *l = h->lines->pdata[k];
+          BpDiffLine *rl = g_new0 (BpDiffLine, 1);
+          rl->kind = l->kind == '+' ? '-' : l->kind == '-' ? '+' : l->kind;
+          rl->text = g_strdup (l->text);
+          rl->no_newline = l->no_newline;
+          g_ptr_array_add (rh->lines, rl);
+        }
+      g_ptr_array_add (r->hunks, rh);
+    }
+  return r;
+}

@@ -57,3 +57,7 @@ char *bp_locate_section_function (const char *section);
 /* Whether LINES define the function IDENT (a line at column 0 naming it
  * before a parenthesis, not ending with a semicolon). */
 gboolean bp_locate_has_function (const BpLines *lines, const char *ident);
+
+/* FILE undone: old and new sides swapped, '+' and '-' lines exchanged.  A
+ * patch's result is in a file when its reverse applies there exactly. */
+BpFileDiff *bp_locate_reverse (const BpFileDiff *file);

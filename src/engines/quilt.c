@@ -3,9 +3,11 @@
 
 #include <git2.h>
 
-#include "engines/apply.h"
 #include "engines/quilt.h"
 #include "base/path-safety.h"
+#include "model/dep3.h"
+
+G_DEFINE_QUARK (bp-quilt-error-quark, bp_quilt_error)
 
 struct _BpQuilt {
   char *tree;
@@ -32,8 +34,11 @@ bp_quilt_free (BpQuilt *q)
   g_free (q->tree);
   g_free (q->patches_dir);
   g_free (q->series_name);
-  g_string_free (q->series, TRUE);
-  g_string_free (q->applied, TRUE);
+  /* bp_quilt_open frees a half-built one when the tree is no Debian source */
+  if (q->series)
+    g_string_free (q->series, TRUE);
+  if (q->applied)
+    g_string_free (q->applied, TRUE);
   g_ptr_array_unref (q->added);
   g_free (q);
 }
@@ -66,14 +71,14 @@ bp_quilt_open (const char *tree, GError **error)
     q->series_name = g_strdup ("series");
   if (!bp_path_is_safe (q->patches_dir, NULL) || strchr (q->series_name, '/'))
     {
-      g_set_error (error, BP_APPLY_ERROR, BP_APPLY_ERROR_UNSAFE,
+      g_set_error (error, BP_QUILT_ERROR, BP_QUILT_ERROR_UNSAFE,
                    "%s/.pc names a patch directory outside the tree", tree);
       return NULL;
     }
   g_autofree char *dir = g_build_filename (tree, q->patches_dir, NULL);
   if (!g_file_test (dir, G_FILE_TEST_IS_DIR))
     {
-      g_set_error (error, BP_APPLY_ERROR, BP_APPLY_ERROR_NOT_A_TREE,
+      g_set_error (error, BP_QUILT_ERROR, BP_QUILT_ERROR_NOT_DEBIAN,
                    "%s has no %s directory: --quilt needs an unpacked Debian source", tree,
                    q->patches_dir);
       return NULL;
@@ -124,7 +129,7 @@ bp_quilt_check_clean (BpQuilt *q, GError **error)
     same = strcmp (series->pdata[i], applied->pdata[i]) == 0;
   if (!same)
     {
-      g_set_error (error, BP_APPLY_ERROR, BP_APPLY_ERROR_DIRTY,
+      g_set_error (error, BP_QUILT_ERROR, BP_QUILT_ERROR_NOT_PUSHED,
                    "%s: %u of the %u patches in %s/%s are applied; run `quilt push -a` first "
                    "(or pass --force)", q->tree, applied->len, series->len, q->patches_dir,
                    q->series_name);
@@ -154,7 +159,7 @@ bp_quilt_diff (GPtrArray *files, GError **error)
           || git_patch_to_buf (&buf, patch) != 0)
         {
           const git_error *e = git_error_last ();
-          g_set_error (error, BP_APPLY_ERROR, BP_APPLY_ERROR_FAILED, "cannot diff %s: %s",
+          g_set_error (error, BP_QUILT_ERROR, BP_QUILT_ERROR_FAILED, "cannot diff %s: %s",
                        new_path, e ? e->message : "libgit2 error");
           git_patch_free (patch);
           g_string_free (out, TRUE);
@@ -164,61 +169,6 @@ bp_quilt_diff (GPtrArray *files, GError **error)
       git_buf_dispose (&buf);
       git_patch_free (patch);
     }
-  return g_string_free (out, FALSE);
-}
-
-static void
-dep3_field (GString *out, const char *key, const char *value)
-{
-  if (value && *value)
-    g_string_append_printf (out, "%s: %s\n", key, value);
-}
-
-char *
-bp_quilt_dep3_header (const BpPatch *patch, const char *upstream_id, const char *link)
-{
-  GString *out = g_string_new (NULL);
-  g_string_append_printf (out, "Description: %s\n", patch->subject ? patch->subject : "backported fix");
-  if (patch->message && *patch->message)
-    {
-      g_autofree char *body = g_strdup (patch->message);
-      g_strchomp (body);
-      g_auto(GStrv) lines = g_strsplit (body, "\n", -1);
-      for (guint i = 0; lines[i]; i++)
-        g_string_append_printf (out, " %s\n", lines[i][0] ? lines[i] : ".");
-    }
-  if (patch->author_name)
-    {
-      g_autofree char *author = patch->author_email
-        ? g_strdup_printf ("%s <%s>", patch->author_name, patch->author_email)
-        : g_strdup (patch->author_name);
-      dep3_field (out, "Author", author);
-    }
-  if (upstream_id)
-    {
-      g_autofree char *origin = g_strdup_printf ("upstream, commit:%s", upstream_id);
-      dep3_field (out, "Origin", origin);
-      g_autofree char *applied = g_strdup_printf ("commit:%s", upstream_id);
-      dep3_field (out, "Applied-Upstream", applied);
-    }
-  else if (link)
-    {
-      g_autofree char *origin = g_strdup_printf ("backport, %s", link);
-      dep3_field (out, "Origin", origin);
-    }
-  g_autoptr(GPtrArray) closes = bp_patch_trailers (patch, "Closes");
-  for (guint i = 0; i < closes->len; i++)
-    dep3_field (out, "Bug", closes->pdata[i]);
-  dep3_field (out, "Forwarded", "not-needed");
-  g_autoptr(GDateTime) now = NULL;
-  const char *sde = g_getenv ("SOURCE_DATE_EPOCH");
-  if (sde && *sde)
-    now = g_date_time_new_from_unix_utc (g_ascii_strtoll (sde, NULL, 10));
-  else
-    now = g_date_time_new_now_utc ();
-  g_autofree char *date = g_date_time_format (now, "%Y-%m-%d");
-  dep3_field (out, "Last-Update", date);
-  g_string_append (out, "---\n");
   return g_string_free (out, FALSE);
 }
 
@@ -233,12 +183,12 @@ write_new (const char *path, const char *text, gsize len)
 
 gboolean
 bp_quilt_add_patch (BpQuilt *q, const char *name, const BpPatch *patch, const char *upstream_id,
-                    const char *link, GPtrArray *files, GPtrArray **writes_out, GError **error)
+                    const char *link, const char *bug, GPtrArray *files, GPtrArray **writes_out, GError **error)
 {
   if (!bp_path_is_safe (name, error) || strchr (name, '/'))
     {
       g_clear_error (error);
-      g_set_error (error, BP_APPLY_ERROR, BP_APPLY_ERROR_UNSAFE, "bad patch name '%s'", name);
+      g_set_error (error, BP_QUILT_ERROR, BP_QUILT_ERROR_UNSAFE, "bad patch name '%s'", name);
       return FALSE;
     }
   g_autoptr(GPtrArray) series = series_names (q->series->str);
@@ -248,14 +198,14 @@ bp_quilt_add_patch (BpQuilt *q, const char *name, const BpPatch *patch, const ch
   for (guint i = 0; i < series->len; i++)
     if (strcmp (series->pdata[i], name) == 0)
       {
-        g_set_error (error, BP_APPLY_ERROR, BP_APPLY_ERROR_DOES_NOT_APPLY,
+        g_set_error (error, BP_QUILT_ERROR, BP_QUILT_ERROR_EXISTS,
                      "%s is already in %s/%s: the fix seems applied already", name,
                      q->patches_dir, q->series_name);
         return FALSE;
       }
   if (g_file_test (patch_abs, G_FILE_TEST_EXISTS) || g_file_test (pc_dir_abs, G_FILE_TEST_EXISTS))
     {
-      g_set_error (error, BP_APPLY_ERROR, BP_APPLY_ERROR_DOES_NOT_APPLY,
+      g_set_error (error, BP_QUILT_ERROR, BP_QUILT_ERROR_EXISTS,
                    "%s or .pc/%s already exists; remove it or rename the patch", patch_rel, name);
       return FALSE;
     }
@@ -264,7 +214,7 @@ bp_quilt_add_patch (BpQuilt *q, const char *name, const BpPatch *patch, const ch
   g_autofree char *diff = bp_quilt_diff (files, error);
   if (diff == NULL)
     return FALSE;
-  g_autofree char *header = bp_quilt_dep3_header (patch, upstream_id, link);
+  g_autofree char *header = bp_dep3_header (patch, upstream_id, link, bug);
   g_autofree char *text = g_strconcat (header, diff, NULL);
   g_ptr_array_add (writes, write_new (patch_rel, text, strlen (text)));
 

@@ -149,18 +149,7 @@ add_job_json (JsonBuilder *b, const BpCheckJob *job, BpCheckExitOf exit_of)
   json_builder_begin_array (b);
   for (guint i = 0; r->apply_reports && i < r->apply_reports->len; i++)
     {
-      BpHunkReport *h = r->apply_reports->pdata[i];
-      json_builder_begin_object (b);
-      bp_json_add_string (b, "patch", h->patch);
-      bp_json_add_string (b, "file", h->file);
-      json_builder_set_member_name (b, "hunk");
-      json_builder_add_int_value (b, h->hunk);
-      json_builder_set_member_name (b, "stated_line");
-      json_builder_add_int_value (b, h->stated_line);
-      json_builder_set_member_name (b, "applied_line");
-      json_builder_add_int_value (b, h->applied_line);
-      bp_json_add_string (b, "how", bp_hunk_match_to_string (h->how));
-      json_builder_end_object (b);
+      bp_hunk_report_to_json (b, r->apply_reports->pdata[i]);
     }
   json_builder_end_array (b);
   json_builder_end_object (b);

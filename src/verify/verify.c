@@ -192,10 +192,8 @@ describe_hunks (GPtrArray *reports, gboolean *all_exact)
   for (guint i = 0; reports && i < reports->len; i++)
     {
       BpHunkReport *h = g_ptr_array_index (reports, i);
-      g_string_append_printf (detail, "%s: %s hunk %u: %s at line %u (stated %u, offset %+d)%s%s\n",
-                              h->patch, h->file, h->hunk, bp_hunk_match_to_string (h->how),
-                              h->applied_line, h->stated_line, h->offset,
-                              h->detail ? ": " : "", h->detail ? h->detail : "");
+      g_autofree char *line = bp_hunk_report_to_text (h);
+      g_string_append_printf (detail, "%s\n", line);
       if (h->how != BP_HUNK_EXACT)
         *all_exact = FALSE;
     }

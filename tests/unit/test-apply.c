@@ -5,10 +5,13 @@
  * metadata, quilt bookkeeping, and refusal of unsafe input. */
 #include <string.h>
 #include <sys/stat.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <glib/gstdio.h>
 
+#include "base/transaction.h"
 #include "engines/apply.h"
 #include "model/patch.h"
 
@@ -453,6 +456,118 @@ test_hardlinks_untouched (void)
   run (copy, "rm -rf \"$PWD\"");
 }
 
+
+static void
+test_already_applied (void)
+{
+  g_autofree char *dir = tmpdir ();
+  write_file (dir, "f.c", base_c);
+  g_autoptr(GPtrArray) patches = series (FALSE);
+  g_autoptr(GPtrArray) n = names (patches->len);
+  BpApplyOptions opts = { .target = BP_APPLY_TARGET_FILES };
+  g_autoptr(GError) error = NULL;
+  g_assert_true (bp_apply_patches (patches, n, NULL, NULL, dir, &opts, NULL, NULL, &error));
+  g_autofree char *once = snapshot (dir);
+  g_autoptr(GPtrArray) reports = NULL;
+  g_assert_true (bp_apply_patches (patches, n, NULL, NULL, dir, &opts, &reports, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (bp_hunk_reports_already_applied (reports));
+  g_assert_cmpuint (reports->len, ==, 2);
+  g_autofree char *text = bp_hunk_report_to_text (reports->pdata[0]);
+  g_assert_cmpstr (text, ==, "0001-p.patch: f.c hunk #1: already applied at line 3");
+  g_autofree char *twice = snapshot (dir);
+  g_assert_cmpstr (once, ==, twice);
+  /* Only part of the series there: an ordinary failure. */
+  write_file (dir, "f.c", base_c);
+  g_clear_pointer (&reports, g_ptr_array_unref);
+  g_assert_false (bp_apply_patches (patches, n, NULL, NULL, dir, &opts, &reports, NULL, &error));
+  g_assert_error (error, BP_APPLY_ERROR, BP_APPLY_ERROR_DOES_NOT_APPLY);
+  run (dir, "rm -rf \"$PWD\"");
+}
+
+static const char *diff_link_fmt =
+  "diff --git a/%s b/%s\nnew file mode 120000\nindex 0000000..1111111\n--- /dev/null\n+++ b/%s\n"
+  "@@ -0,0 +1 @@\n+%s\n\\ No newline at end of file\n";
+
+static void
+test_symlink (void)
+{
+  g_autofree char *dir = tmpdir ();
+  write_file (dir, "sub/f.c", base_c);
+  g_autofree char *inside = g_strdup_printf (diff_link_fmt, "sub/l.c", "sub/l.c", "sub/l.c", "f.c");
+  g_autoptr(GPtrArray) patches = g_ptr_array_new_with_free_func ((GDestroyNotify) bp_patch_free);
+  g_ptr_array_add (patches, mail ("link", inside));
+  BpApplyOptions opts = { .target = BP_APPLY_TARGET_FILES };
+  g_autoptr(GError) error = NULL;
+  g_assert_true (bp_apply_patches (patches, NULL, NULL, NULL, dir, &opts, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_autofree char *link = g_build_filename (dir, "sub/l.c", NULL);
+  g_autofree char *target = g_file_read_link (link, NULL);
+  g_assert_cmpstr (target, ==, "f.c");
+  const char *bad[] = { "../../etc/passwd", "/etc/passwd", "../sub/../../x" };
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autofree char *d = g_strdup_printf (diff_link_fmt, "sub/m.c", "sub/m.c", "sub/m.c", bad[i]);
+      g_autoptr(GPtrArray) p = g_ptr_array_new_with_free_func ((GDestroyNotify) bp_patch_free);
+      g_ptr_array_add (p, mail ("bad link", d));
+      g_autofree char *before = snapshot (dir);
+      g_assert_false (bp_apply_patches (p, NULL, NULL, NULL, dir, &opts, NULL, NULL, &error));
+      g_assert_error (error, BP_APPLY_ERROR, BP_APPLY_ERROR_UNSAFE);
+      g_clear_error (&error);
+      g_autofree char *after = snapshot (dir);
+      g_assert_cmpstr (before, ==, after);
+    }
+  run (dir, "rm -rf \"$PWD\"");
+}
+
+/* The transaction on its own: the guarded file comes back on abort, and a
+ * process killed half-way through the renames is undone by recovery. */
+static void
+test_transaction (void)
+{
+  g_autofree char *dir = git_tree ();
+  g_autofree char *before = snapshot (dir);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BpTransaction) t = bp_transaction_begin (dir, &error);
+  g_assert_no_error (error);
+  g_autoptr(GBytes) text = g_bytes_new_static ("new\n", 4);
+  bp_transaction_write (t, "f.c", text, 0);
+  bp_transaction_write (t, "a/b/c.c", text, 0755);
+  bp_transaction_delete (t, "README");
+  g_autofree char *index = g_build_filename (dir, ".git", "index", NULL);
+  g_assert_true (bp_transaction_guard (t, index, &error));
+  g_assert_false (bp_transaction_guard (t, "/etc/passwd", NULL));
+  g_assert_true (bp_transaction_commit (t, &error));
+  g_assert_no_error (error);
+  write_file (dir, ".git/index", "scribbled\n");
+  bp_transaction_abort (t);
+  g_autofree char *undone = snapshot (dir);
+  g_assert_cmpstr (before, ==, undone);
+
+  pid_t pid = fork ();
+  if (pid == 0)
+    {
+      g_setenv ("BACKPORT_TEST_TRANSACTION", "kill-after:2", TRUE);
+      g_autoptr(BpTransaction) c = bp_transaction_begin (dir, NULL);
+      bp_transaction_write (c, "f.c", text, 0);
+      bp_transaction_write (c, "a/b/c.c", text, 0755);
+      bp_transaction_delete (c, "README");
+      bp_transaction_commit (c, NULL);
+      _exit (0);
+    }
+  int status = 0;
+  g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
+  g_assert_true (WIFSIGNALED (status) && WTERMSIG (status) == SIGKILL);
+  g_assert_true (bp_transaction_pending (dir));
+  g_autofree char *half = snapshot (dir);
+  g_assert_cmpstr (before, !=, half);
+  g_assert_true (bp_transaction_recover (dir, &error));
+  g_assert_no_error (error);
+  g_assert_false (bp_transaction_pending (dir));
+  g_autofree char *recovered = snapshot (dir);
+  g_assert_cmpstr (before, ==, recovered);
+  run (dir, "rm -rf \"$PWD\"");
+}
 int
 main (int argc, char **argv)
 {
@@ -467,5 +582,8 @@ main (int argc, char **argv)
   g_test_add_func ("/apply/three-way", test_three_way);
   g_test_add_func ("/apply/unsafe", test_unsafe);
   g_test_add_func ("/apply/hardlinks-untouched", test_hardlinks_untouched);
+  g_test_add_func ("/apply/already-applied", test_already_applied);
+  g_test_add_func ("/apply/symlink", test_symlink);
+  g_test_add_func ("/apply/transaction", test_transaction);
   return g_test_run ();
 }

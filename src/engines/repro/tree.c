@@ -24,6 +24,7 @@
 #include "base/read-limited.h"
 #include "model/c-source.h"
 #include "model/patch.h"
+#include "base/bp-git.h"
 #include "engines/repro/repro-private.h"
 
 #define DECISION "vfio_container_dma_map"
@@ -560,7 +561,6 @@ typedef struct {
   git_commit *commit;
   git_tree *tree;
   git_tree *vfio;
-  gboolean init;
 } GitState;
 
 static void
@@ -576,8 +576,6 @@ git_state_clear (GitState *g)
     git_object_free (g->obj);
   if (g->repo)
     git_repository_free (g->repo);
-  if (g->init)
-    git_libgit2_shutdown ();
   memset (g, 0, sizeof *g);
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (GitState, git_state_clear)
@@ -625,8 +623,7 @@ tree_from_rev (const char *repo_dir, const char *rev, gboolean share, BpDmaPath 
                char **evidence, GError **error)
 {
   g_auto(GitState) g = { 0 };
-  git_libgit2_init ();
-  g.init = TRUE;
+  bp_git_require ();   /* main.c's set-up, once */
   if (git_repository_open_ext (&g.repo, repo_dir, 0, NULL) != 0)
     {
       g_set_error (error, BP_REPRO_ERROR, BP_REPRO_ERROR_CAPABILITY, "%s is not a git repository: give --repo a QEMU clone", repo_dir);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "base/path-safety.h"
+#include "base/transaction.h"
 #include "engines/status/status-probe.h"
 #include "engines/status/status-read.h"
 #include "engines/status/status-scan.h"
@@ -229,6 +230,8 @@ bp_history_scan_tree (const char *dir, BpFixPack *pack, GError **error)
                    "%s: no such directory (give --tree an unpacked QEMU source)", dir);
       return NULL;
     }
+  if (!bp_transaction_recover (dir, error))  /* a write to DIR interrupted by a crash */
+    return NULL;
   g_autofree char *version = tree_version (dir, error);
   if (version == NULL)
     return NULL;
