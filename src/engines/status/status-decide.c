@@ -8,6 +8,7 @@
  * neither the bug's pattern nor the fix is there while the culprit is. */
 #include <string.h>
 
+#include "engines/status/status-probe.h"
 #include "engines/status/status-scan.h"
 
 static const char *
@@ -68,6 +69,16 @@ culprit_phrase (const BpRefStatus *r, const BpFixPack *pack, gboolean history)
   return g_strdup ("no history to look for the culprit in");
 }
 
+/* Is the bug known never to have come here: history shows no culprit, or,
+ * with no history, the pack proved the ref's line not affected. */
+static gboolean
+never_had_the_bug (const BpRefStatus *r, gboolean history)
+{
+  if (history)
+    return !r->culprit_present;
+  return r->line && r->line->verdict == BP_VERDICT_NOT_AFFECTED;
+}
+
 void
 bp_status_decide (BpRefStatus *r, const BpFixPack *pack, gboolean history)
 {
@@ -86,6 +97,16 @@ bp_status_decide (BpRefStatus *r, const BpFixPack *pack, gboolean history)
       r->why = why_buggy (r, culprit_how);
       break;
     case BP_PROBE_FIXED:
+      if (!r->fix_in_history && !bp_status_probe_is_specific (pack) && never_had_the_bug (r, history))
+        {
+          /* a generic probe reads the fix's lines, and code from before the
+           * culprit often has them too (the fix restores it) */
+          r->verdict = BP_STATUS_NOT_AFFECTED;
+          r->why = g_strdup_printf ("%s; %s: the code is as the fix leaves it, as it was before the culprit",
+                                    history ? culprit_how : "the pack proves this line not affected",
+                                    file ? file : "the code");
+          break;
+        }
       r->verdict = BP_STATUS_FIXED;
       r->fixed_by = g_strdup (first_commit (r->fix_evidence));
       r->why = g_strdup_printf ("%s: %s%s", file, r->probe.detail,

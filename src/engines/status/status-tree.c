@@ -201,19 +201,21 @@ debian_patches (const char *dir, BpFixPack *pack, BpRefStatus *r, gboolean *carr
     }
 }
 
-/* VERSION and hw/ say it is a QEMU tree; the version, stripped. */
+/* VERSION says it is a release tree, and hw/ a QEMU one where the pack's
+ * probe looks for QEMU code (a pack made from any fix reads only the
+ * patches' own files); the version, stripped. */
 static char *
-tree_version (const char *dir, GError **error)
+tree_version (const char *dir, const BpFixPack *pack, GError **error)
 {
   g_autofree char *hw = g_build_filename (dir, "hw", NULL);
   g_autofree char *why = NULL;
   gsize len;
   gboolean missing;
   g_autofree char *version = bp_status_read_in_tree (dir, "VERSION", SMALL_MAX, &len, &why, &missing);
-  if (version == NULL || !g_file_test (hw, G_FILE_TEST_IS_DIR))
+  if (version == NULL || (bp_status_probe_is_specific (pack) && !g_file_test (hw, G_FILE_TEST_IS_DIR)))
     {
       g_set_error (error, BP_HISTORY_ERROR, BP_HISTORY_ERROR_NOT_QEMU,
-                   "%s is not a QEMU source tree (%s); give --tree the top directory of an unpacked QEMU source",
+                   "%s is not a QEMU source tree (%s): it must be the top directory of an unpacked QEMU source",
                    dir, version == NULL ? why : "no hw/");
       return NULL;
     }
@@ -232,7 +234,7 @@ bp_history_scan_tree (const char *dir, BpFixPack *pack, GError **error)
     }
   if (!bp_transaction_recover (dir, error))  /* a write to DIR interrupted by a crash */
     return NULL;
-  g_autofree char *version = tree_version (dir, error);
+  g_autofree char *version = tree_version (dir, pack, error);
   if (version == NULL)
     return NULL;
   g_autoptr(BpStatusReport) report = bp_status_report_new (dir);
