@@ -26,6 +26,7 @@ line_free (BpPackNewLine *l)
   g_free (l->tag);
   g_free (l->verdict);
   g_free (l->how);
+  g_free (l->fixed_by);
   g_free (l);
 }
 
@@ -218,6 +219,7 @@ make_series (git_repository *repo, const BpPackNewOptions *o, const BpReleaseTag
         g_autofree char *by = e && e->commit ? g_strdup (e->commit) : g_strdup_printf ("%s (content)", tag->tag);
         g_string_append_printf (ini, "fixed-by=%s\n", by);
         out->how = g_strdup_printf ("fixed by %s", by);
+        out->fixed_by = e && e->commit ? g_strdup (e->commit) : NULL;
         break;
       }
     case BP_PICK_NOT_NEEDED:
@@ -226,6 +228,7 @@ make_series (git_repository *repo, const BpPackNewOptions *o, const BpReleaseTag
         g_autofree char *why = g_strdup (r->why ? r->why : "the pick does not fit");
         g_strdelimit (why, "\n", ' ');
         g_string_append_printf (ini, "needs-human=%s\n", why);
+        out->needs_human = TRUE;
         out->how = g_strdup_printf ("needs a human: %s", why);
         break;
       }
@@ -235,7 +238,8 @@ make_series (git_repository *repo, const BpPackNewOptions *o, const BpReleaseTag
 
 /* The [fix] group. */
 static void
-write_identity (GString *ini, const BpPickItem *item, const char *culprit, const char *culprit_subject)
+write_identity (GString *ini, const BpPickItem *item, const char *upstream, const char *culprit,
+                const char *culprit_subject)
 {
   const BpPatch *p = item->patch;
   g_autofree char *author = bp_patch_author (p);
@@ -249,7 +253,8 @@ write_identity (GString *ini, const BpPickItem *item, const char *culprit, const
     g_string_append_printf (ini, "posting=%s\n", (char *) links->pdata[0]);
   if (bugs->len || resolves->len)
     g_string_append_printf (ini, "bug=%s\n", (char *) (bugs->len ? bugs->pdata[0] : resolves->pdata[0]));
-  g_string_append_printf (ini, "upstream=%s\n", item->commit ? item->commit : "");
+  if (upstream)
+    g_string_append_printf (ini, "upstream=%s\n", upstream);
   g_string_append_printf (ini, "culprit=%s\n", culprit);
   if (culprit_subject)
     g_string_append_printf (ini, "culprit-subject=%s\n", culprit_subject);
@@ -353,6 +358,19 @@ make_lines (git_repository *repo, const BpPackNewOptions *o, GPtrArray *chosen, 
   return TRUE;
 }
 
+/* A mail's upstream commit: the newest line that has it (by patch-id). */
+static const char *
+upstream_of_mail (const BpPackNewResult *result)
+{
+  for (guint i = 0; i < result->lines->len; i++)
+    {
+      const BpPackNewLine *l = result->lines->pdata[i];
+      if (l->fixed_by)
+        return l->fixed_by;
+    }
+  return NULL;
+}
+
 BpPackNewResult *
 bp_pack_new (git_repository *repo, const BpPackNewOptions *o, GCancellable *cancellable, GError **error)
 {
@@ -405,12 +423,15 @@ bp_pack_new (git_repository *repo, const BpPackNewOptions *o, GCancellable *canc
       g_set_error (error, BP_PACK_ERROR, BP_PACK_ERROR_IO, "cannot write in %s: %s", root, g_strerror (e));
       return NULL;
     }
+  g_autoptr(GString) lines = g_string_new (NULL);
+  gboolean ok = make_lines (repo, o, chosen, present, tmp, lines, result, cancellable, error);
   g_autoptr(GString) ini = g_string_new (NULL);
   g_autofree char *culprit_subject = commit_subject (repo, result->culprit);
-  write_identity (ini, item, result->culprit, culprit_subject);
+  write_identity (ini, item, item->commit ? item->commit : upstream_of_mail (result), result->culprit,
+                  culprit_subject);
+  g_string_append (ini, lines->str);
   g_autofree char *ini_path = g_build_filename (tmp, "fix.ini", NULL);
-  gboolean ok = make_lines (repo, o, chosen, present, tmp, ini, result, cancellable, error)
-                && write_file (ini_path, ini->str, error);
+  ok = ok && write_file (ini_path, ini->str, error);
   /* What we wrote must load as a pack, or it is not one. */
   g_autoptr(BpFixPack) check = ok ? bp_fixpack_load (tmp, error) : NULL;
   if (!ok || check == NULL || !move_into_place (tmp, dest, o->force, error))

@@ -2,7 +2,8 @@
 /* A fix pack for any fix: `backport pack new NAME --from COMMIT|MAIL`.
  *
  *   identity  from the commit or mail: subject, author, date, trailers;
- *             upstream= is the commit when there is one;
+ *             upstream= is the commit when there is one, or for a mail the
+ *             newest line's commit with the mail's patch-id;
  *   culprit   the first Fixes: trailer, resolved to a full id (or given);
  *   lines     each line's newest release tag vX.Y.Z of the repository;
  *             by default the first line whose tag has the culprit, the line
@@ -50,6 +51,8 @@ typedef struct {
   char *tag;                  /* the tag judged and picked onto */
   char *verdict;              /* "affected", "not-affected" */
   char *how;                  /* affected: "series: exact", "needs a human: ...", "fixed by X" */
+  char *fixed_by;             /* the commit of the line that has the fix, or NULL */
+  gboolean needs_human;       /* the pick did not fit: no series, needs-human= says why */
 } BpPackNewLine;
 
 typedef struct {

@@ -288,3 +288,53 @@ bp_pick_history_contains (BpPickHistory *h, const char *commit, const char *refe
   (void) error;
   return FALSE;
 }
+
+/* The paths PATCH changes, on either side. */
+static GPtrArray *
+patch_paths (const BpPatch *patch)
+{
+  GPtrArray *paths = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; patch->files && i < patch->files->len; i++)
+    {
+      const BpFileDiff *f = patch->files->pdata[i];
+      if (f->old_path)
+        g_ptr_array_add (paths, g_strdup (f->old_path));
+      if (f->new_path && g_strcmp0 (f->new_path, f->old_path) != 0)
+        g_ptr_array_add (paths, g_strdup (f->new_path));
+    }
+  return paths;
+}
+
+gboolean
+bp_pick_history_contains_patch (BpPickHistory *h, const BpPatch *patch, BpPickEvidence **evidence)
+{
+  *evidence = NULL;
+  git_oid want;
+  if (patch->date == NULL || !bp_patch_id_from_patch (patch, &want, NULL))
+    return FALSE;
+  gint64 since = g_date_time_to_unix (patch->date) - 24 * 3600;
+  g_autoptr(GPtrArray) paths = patch_paths (patch);
+  g_autoptr(git_revwalk) w = NULL;
+  /* time order without hidden commits: libgit2 walks it lazily */
+  if (git_revwalk_new (&w, h->repo) != 0 || git_revwalk_sorting (w, GIT_SORT_TIME) != 0
+      || git_revwalk_push (w, &h->target) != 0)
+    return FALSE;
+  git_oid next;
+  while (git_revwalk_next (&next, w) == 0)
+    {
+      g_autoptr(git_commit) cand = NULL;
+      if (git_commit_lookup (&cand, h->repo, &next) != 0)
+        continue;
+      if (git_commit_time (cand) < since)
+        break;
+      git_oid got;
+      if (!touches_any (cand, paths) || !patch_id (h, &next, &got) || !git_oid_equal (&got, &want))
+        continue;
+      char hex[GIT_OID_HEXSZ + 1];
+      git_oid_tostr (hex, sizeof hex, &next);
+      g_autofree char *d = g_strdup_printf ("%.12s has the patch's patch-id %.12s", hex, git_oid_tostr_s (&got));
+      *evidence = bp_pick_evidence_new ("patch-id", hex, d);
+      return TRUE;
+    }
+  return FALSE;
+}

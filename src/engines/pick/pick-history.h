@@ -34,6 +34,15 @@ gboolean bp_pick_history_contains (BpPickHistory *history, const char *commit,
                                    const char *reference, BpPickEvidence **evidence,
                                    gboolean *known, GError **error);
 
+/* Is the change of PATCH, a mail or patch that is no commit here, in the
+ * target: a commit of the target with its patch-id.  git am keeps a mail's
+ * date as the author date, and a commit is made after it is authored, so
+ * only commits made since the mail's date (less a day for clocks) are read,
+ * newest first: a recent mail costs a short walk even on QEMU's history.  A
+ * patch without a date (a plain diff) is not looked for. */
+gboolean bp_pick_history_contains_patch (BpPickHistory *history, const BpPatch *patch,
+                                         BpPickEvidence **evidence);
+
 /* The merge base of COMMIT and the target, computed once per queue (NULL:
  * none).  For a fix, the same as its parent's unless the target has it. */
 const git_oid *bp_pick_history_base (BpPickHistory *history, const git_oid *commit);

@@ -84,8 +84,15 @@ static gboolean
 find_present (Run *run, BpPickResult *r, GError **error)
 {
   const BpPickItem *item = r->item;
+  BpPickEvidence *e = NULL;
   if (item->commit == NULL)
-    return FALSE;
+    {
+      /* a mail: its upstream commit, if the target has one, by patch-id */
+      if (run->history == NULL || !bp_pick_history_contains_patch (run->history, item->patch, &e))
+        return FALSE;
+      g_ptr_array_add (r->evidence, e);
+      return TRUE;
+    }
   if (g_hash_table_contains (run->picked, item->commit))
     {
       g_ptr_array_add (r->evidence, bp_pick_evidence_new ("queue", item->commit,
@@ -94,7 +101,6 @@ find_present (Run *run, BpPickResult *r, GError **error)
     }
   if (run->history == NULL)
     return FALSE;
-  BpPickEvidence *e = NULL;
   gboolean known;
   if (!bp_pick_history_contains (run->history, item->commit, item->commit, &e, &known, error))
     return FALSE;
@@ -741,7 +747,8 @@ bp_pick_run (git_repository *repo, GPtrArray *items, const BpPickOptions *option
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
         return NULL;
       BpPickItem *item = g_steal_pointer (&owned->pdata[i]);
-      progress (&run, "picking %u/%u: %s", i + 1, owned->len, item->label);
+      progress (&run, "picking %u/%u onto %s: %s", i + 1, owned->len,
+                run.options->onto ? run.options->onto : run.options->tree_dir, item->label);
       BpPickResult *r = pick_one (&run, item, i + 1, cancellable, error);
       if (r == NULL)
         {
