@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* backport pack new NAME --from COMMIT|MAIL: a fix pack for any fix.
  *
- * Exit codes: 0 the pack is written (lines that need a human are recorded
- * in it and listed); 2 usage; 3 bad input (no such fix, no culprit, no
+ * Exit codes: 0 the pack is written, every line carried; 1 written, but a
+ * line needs a human (recorded in it as needs-human=, and listed); 2 usage; 3 bad input (no such fix, no culprit, no
  * release tags, a pack of that name exists). */
 #include <stdio.h>
+#include <unistd.h>
 
 #include <git2.h>
 
@@ -32,7 +33,8 @@ static GOptionEntry entries[] = {
 static void
 on_progress (const char *message, gpointer data)
 {
-  fprintf (stderr, "%s\n", message);
+  if (isatty (2))   /* a script reads the table, or the exit code */
+    fprintf (stderr, "%s\n", message);
 }
 
 static void
@@ -52,12 +54,27 @@ print_json (const BpPackNewResult *r)
       bp_json_add_string (b, "tag", l->tag);
       bp_json_add_string (b, "verdict", l->verdict);
       bp_json_add_string (b, "how", l->how);
+      bp_json_add_string (b, "fixed_by", l->fixed_by);
+      json_builder_set_member_name (b, "needs_human");
+      json_builder_add_boolean_value (b, l->needs_human);
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
   json_builder_end_object (b);
   g_autoptr(JsonNode) root = json_builder_get_root (b);
   bp_json_print (root);
+}
+
+static void
+print_text (const char *name, const BpPackNewResult *r)
+{
+  printf ("fix pack %s written to %s (culprit %.12s)\n\n%-6s %-10s %-13s %s\n", name, r->dir, r->culprit,
+          "LINE", "TAG", "VERDICT", "HOW");
+  for (guint i = 0; i < r->lines->len; i++)
+    {
+      const BpPackNewLine *l = r->lines->pdata[i];
+      printf ("%-6s %-10s %-13s %s\n", l->line, l->tag, l->verdict, l->how ? l->how : "");
+    }
 }
 
 BP_CMD (pack)
@@ -96,16 +113,19 @@ BP_CMD (pack)
       return FALSE;
     }
   if (opt_json)
-    {
-      print_json (r);
-      return TRUE;
-    }
-  printf ("fix pack %s written to %s (culprit %.12s)\n\n%-6s %-10s %-13s %s\n", argv[2], r->dir, r->culprit,
-          "LINE", "TAG", "VERDICT", "HOW");
+    print_json (r);
+  else
+    print_text (argv[2], r);
+  /* written, but a line is not carried: as pick says of a queue, exit 1 */
+  guint human = 0;
   for (guint i = 0; i < r->lines->len; i++)
+    human += ((const BpPackNewLine *) r->lines->pdata[i])->needs_human;
+  if (human)
     {
-      const BpPackNewLine *l = r->lines->pdata[i];
-      printf ("%-6s %-10s %-13s %s\n", l->line, l->tag, l->verdict, l->how ? l->how : "");
+      g_set_error (error, BP_EXIT_ERROR, BP_EXIT_FOUND,
+                   "pack %s written, but %u of %u lines need a human: pick the fix onto them by hand "
+                   "and put the patch in the line's series", argv[2], human, r->lines->len);
+      return FALSE;
     }
   return TRUE;
 }

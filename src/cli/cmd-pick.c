@@ -4,6 +4,7 @@
  * Exit codes: 0 every pick applied, present or not needed; 1 some pick
  * needs a human; 2 usage; 3 bad input (no such commit, file or target). */
 #include <stdio.h>
+#include <unistd.h>
 
 #include <git2.h>
 
@@ -36,7 +37,8 @@ static GOptionEntry entries[] = {
 static void
 on_progress (const char *message, gpointer data)
 {
-  fprintf (stderr, "%s\n", message);
+  if (isatty (2))   /* a script reads the report, or the exit code */
+    fprintf (stderr, "%s\n", message);
 }
 
 BP_CMD (pick)

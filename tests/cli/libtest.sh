@@ -8,6 +8,9 @@ set -u
 FIXTURES="$BP_SOURCE_DIR/tests/fixtures"
 TEST_TMP=$(mktemp -d "${TMPDIR:-/tmp}/bp-test.XXXXXX")
 trap 'rm -rf "$TEST_TMP"' EXIT
+# The user's own packs ($XDG_DATA_HOME/backport/packs) are not the test's:
+# every test starts with the bundled pack alone.
+export XDG_DATA_HOME="$TEST_TMP/xdg-data"
 _tap_n=0
 _tap_failed=0
 
