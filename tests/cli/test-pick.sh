@@ -3,7 +3,7 @@
 # renames and moved functions followed, queues, all or nothing, --onto
 # touching nothing but objects, --branch, --tree, hostile mails.
 . "$(dirname "$0")/libtest.sh"
-plan 31
+plan 32
 
 R=$TEST_TMP/repo
 sh "$FIXTURES/gen-pick-history.sh" "$R" >/dev/null
@@ -117,6 +117,14 @@ bp pick --repo "$R" --onto stable-1.0 --json "$TEST_TMP/fix.patch"
 { assert_rc 0 && [ "$(pick0 .verdict)" = applied ] && result a.c | grep -q 'w -= 2;'; } \
     && ok "a mail picks like its commit (blobs of the index line found in the repository)" \
     || not_ok "a mail picks like its commit (blobs of the index line found in the repository)"
+# The mail of a commit master has, picked onto master's tag: it is there,
+# though no commit id says so and later edits moved its lines.
+git -C "$R" format-patch -q -1 --stdout "$(id fix_needed)" >"$TEST_TMP/needed.patch"
+bp pick --repo "$R" --onto v1.1.0 --json "$TEST_TMP/needed.patch"
+{ assert_rc 0 && [ "$(pick0 .verdict)" = present ] && [ "$(pick0 '.evidence[0].how')" = patch-id ] \
+    && [ "$(pick0 '.evidence[0].commit')" = "$(id fix_needed)" ]; } \
+    && ok "a mail whose commit the target has: present by patch-id, the commit named" \
+    || not_ok "a mail whose commit the target has: present by patch-id, the commit named"
 sed 's|a/a\.c|a/../evil.c|; s|b/a\.c|b/../evil.c|' "$TEST_TMP/fix.patch" >"$TEST_TMP/evil.patch"
 sum_tree "$P" >"$TEST_TMP/p.before"
 bp pick --tree "$P" "$TEST_TMP/evil.patch"
