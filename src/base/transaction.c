@@ -184,8 +184,8 @@ open_state (BpTransaction *t, GError **error)
       if (errno != EEXIST)
         return bp_tx_fail (error, errno, "cannot create", t->place.state);
       g_set_error (error, BP_TRANSACTION_ERROR, BP_TRANSACTION_ERROR_BUSY,
-                   "%s exists: another backport is writing %s, or one was interrupted "
-                   "(run `backport apply --recover --tree %s`)", t->place.state, t->tree, t->tree);
+                   "%s exists: another backport is writing %s, or one was interrupted",
+                   t->place.state, t->tree);
       return FALSE;
     }
   t->phase = BP_TX_STAGED;

@@ -30,6 +30,13 @@ gboolean bp_cmd_parse (GOptionContext *context, int *argc, char ***argv, GError 
  * mends it: when *ERROR is DOMAIN/CODE, append HINT to its message. */
 void bp_cmd_hint (GError **error, GQuark domain, int code, const char *hint);
 
+/* The options that mend the apply engine's refusals of TREE (apply and
+ * pick --tree share them: --force, --commit, --quilt, --recover). */
+void bp_cmd_hint_apply (GError **error, const char *tree);
+
+/* A damaged patch: `backport import --tree` repairs it. */
+void bp_cmd_hint_damaged_patch (GError **error);
+
 /* The fix pack NAME (NULL: the only bundled one), hinting at --pack when
  * there are several. */
 struct _BpFixPack *bp_cmd_load_pack (const char *name, GError **error);

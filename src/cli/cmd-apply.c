@@ -209,6 +209,7 @@ BP_CMD (apply)
   g_autoptr(GPtrArray) reports = NULL;
   g_autoptr(GError) local = NULL;
   gboolean ok = bp_apply_series (line, opt_tree, &options, &reports, cancellable, &local);
+  bp_cmd_hint_apply (&local, opt_tree);
   guint n = line->patches->len;
   g_autofree char *msg = NULL;
   gboolean already = ok && bp_hunk_reports_already_applied (reports);

@@ -4,7 +4,11 @@
 
 #include "cli/bp-commands.h"
 #include "base/bp-error.h"
+#include "base/transaction.h"
+#include "engines/apply.h"
+#include "engines/quilt.h"
 #include "model/fixpack.h"
+#include "model/patch.h"
 
 gboolean
 bp_cmd_parse (GOptionContext *context, int *argc, char ***argv, GError **error)
@@ -26,10 +30,30 @@ bp_cmd_hint (GError **error, GQuark domain, int code, const char *hint)
   (*error)->message = msg;
 }
 
+void
+bp_cmd_hint_apply (GError **error, const char *tree)
+{
+  bp_cmd_hint (error, BP_APPLY_ERROR, BP_APPLY_ERROR_DIRTY, ", or pass --force");
+  bp_cmd_hint (error, BP_APPLY_ERROR, BP_APPLY_ERROR_NOT_GIT, "; drop --commit");
+  bp_cmd_hint (error, BP_QUILT_ERROR, BP_QUILT_ERROR_NOT_PUSHED, " (or pass --force)");
+  bp_cmd_hint (error, BP_QUILT_ERROR, BP_QUILT_ERROR_NOT_DEBIAN, " for --quilt");
+  bp_cmd_hint (error, BP_APPLY_ERROR, BP_APPLY_ERROR_NOT_A_TREE, " (--tree)");
+  g_autofree char *recover = g_strdup_printf (" (if it was interrupted: `backport apply --recover --tree %s`)", tree);
+  bp_cmd_hint (error, BP_TRANSACTION_ERROR, BP_TRANSACTION_ERROR_BUSY, recover);
+  bp_cmd_hint_damaged_patch (error);
+}
+
+void
+bp_cmd_hint_damaged_patch (GError **error)
+{
+  bp_cmd_hint (error, BP_PATCH_ERROR, BP_PATCH_ERROR_CORRUPT, "; `backport import --tree DIR` repairs a damaged patch");
+}
+
 BpFixPack *
 bp_cmd_load_pack (const char *name, GError **error)
 {
   BpFixPack *pack = bp_fixpack_load_default (name, error);
+  bp_cmd_hint_damaged_patch (error);
   bp_cmd_hint (error, BP_FIXPACK_ERROR, BP_FIXPACK_ERROR_SEVERAL, ": name one with --pack");
   if (pack == NULL && name && strchr (name, '/'))
     bp_cmd_hint (error, BP_FIXPACK_ERROR, BP_FIXPACK_ERROR_NOT_FOUND, " (--pack)");

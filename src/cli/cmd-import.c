@@ -29,7 +29,7 @@ set_subject (BpImported *imp, const char *subject)
   g_free (imp->patch->subject);
   imp->patch->subject = g_strdup (subject);
   for (guint j = 0; j < imp->notes->len; j++)
-    if (strstr (imp->notes->pdata[j], "--subject"))
+    if (strcmp (imp->notes->pdata[j], BP_IMPORT_NOTE_NO_SUBJECT) == 0)
       g_ptr_array_remove_index (imp->notes, j--);
 }
 
@@ -49,7 +49,8 @@ finish_one (BpImported *imp, gboolean only_one, GError **error)
   if (opt_tree && !bp_import_repair (imp, opt_tree, error))
     return FALSE;
   for (guint j = 0; j < imp->notes->len; j++)
-    fprintf (stderr, "backport import: %s: %s\n", imp->patch->source, (char *) imp->notes->pdata[j]);
+    fprintf (stderr, "backport import: %s: %s%s\n", imp->patch->source, (char *) imp->notes->pdata[j],
+             strcmp (imp->notes->pdata[j], BP_IMPORT_NOTE_NO_SUBJECT) == 0 ? " (set one with --subject)" : "");
   if (imp->repaired)
     fprintf (stderr, "backport import: %s: repaired against %s: %u line(s) of context restored, "
              "%u added line(s) re-indented, hunk headers recounted\n",

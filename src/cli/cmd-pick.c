@@ -95,6 +95,8 @@ BP_CMD (pick)
   if (results == NULL)
     {
       bp_cmd_hint (error, BP_PICK_ERROR, BP_PICK_ERROR_EXISTS, "; choose another name, or pass --force to move it");
+      if (opt_tree)
+        bp_cmd_hint_apply (error, opt_tree);
       return FALSE;
     }
   gboolean done = bp_pick_results_all_done (results);

@@ -318,7 +318,15 @@ BP_CMD (status)
     report = bp_history_scan_repo_with (opt_repo ? opt_repo : ".", pack,
                                         (const char *const *) patterns->pdata, &options, error);
   if (report == NULL)
-    return FALSE;
+    {
+      bp_cmd_hint (error, BP_HISTORY_ERROR, BP_HISTORY_ERROR_NO_REFS, "; name some with --refs");
+      if (!opt_tree)
+        bp_cmd_hint (error, BP_HISTORY_ERROR, BP_HISTORY_ERROR_NOT_A_REPO,
+                     ": give --repo a QEMU clone, or --tree an unpacked source");
+      else
+        bp_cmd_hint (error, BP_HISTORY_ERROR, BP_HISTORY_ERROR_NOT_QEMU, " (--tree)");
+      return FALSE;
+    }
   if (report->cache_note)
     fprintf (stderr, "backport status: %s\n", report->cache_note);
 

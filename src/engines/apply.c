@@ -770,7 +770,7 @@ git_touched_files_clean (Ctx *ctx, GPtrArray *all_changes, GError **error)
                 continue;  /* absent everywhere, or as HEAD has it */
               g_set_error (error, BP_APPLY_ERROR, BP_APPLY_ERROR_DIRTY,
                            "%s has uncommitted changes in %s, which the series changes; commit or "
-                           "stash them first (--force never puts your edits into the series' commits)",
+                           "stash them first (forcing never puts your edits into the series' commits)",
                            ctx->tree, paths[k]);
               return FALSE;
             }
@@ -1002,7 +1002,8 @@ stage_quilt (BpTransaction *tx, BpQuilt *quilt, GPtrArray *patches, GPtrArray *p
             {
               g_set_error (error, BP_APPLY_ERROR, BP_APPLY_ERROR_UNSAFE,
                            "%s: creates the symlink %s, which a 3.0 (quilt) patch cannot carry "
-                           "(dpkg-source cannot represent it); apply without --quilt", base, c->new_rel);
+                           "(dpkg-source cannot represent it): apply it as files, not as a quilt patch",
+                           base, c->new_rel);
               return FALSE;
             }
           BpQuiltFile *qf = g_new0 (BpQuiltFile, 1);
@@ -1050,7 +1051,7 @@ bp_apply_patches (GPtrArray *patches, GPtrArray *patch_names, const char *upstre
   if (!g_file_test (tree, G_FILE_TEST_IS_DIR))
     {
       g_set_error (error, BP_APPLY_ERROR, BP_APPLY_ERROR_NOT_A_TREE,
-                   "%s is not a directory; give --tree the top of a source tree", tree);
+                   "%s is not a directory: it must be the top of a source tree", tree);
       return FALSE;
     }
   if (!bp_transaction_recover (tree, error))  /* a write to TREE interrupted by a crash */
@@ -1084,15 +1085,16 @@ bp_apply_patches (GPtrArray *patches, GPtrArray *patch_names, const char *upstre
     target = ctx.repo ? BP_APPLY_TARGET_COMMIT : BP_APPLY_TARGET_FILES;
   if (target == BP_APPLY_TARGET_COMMIT && ctx.repo == NULL)
     {
-      g_set_error (error, BP_APPLY_ERROR, BP_APPLY_ERROR_NOT_A_TREE,
-                   "%s is not a git work tree, so --commit cannot make commits; drop --commit", tree);
+      g_set_error (error, BP_APPLY_ERROR, BP_APPLY_ERROR_NOT_GIT,
+                   "%s is not a git work tree, so commits cannot be made in it", tree);
       return FALSE;
     }
   if (options->object_repo)
     {
       if (git_repository_open_ext (&ctx.odb_repo, options->object_repo, 0, NULL) != 0)
         {
-          git_fail (error, "cannot open the --repo object store");
+          g_autofree char *what = g_strdup_printf ("cannot open the object store of %s", options->object_repo);
+          git_fail (error, what);
           return FALSE;
         }
     }
@@ -1115,7 +1117,7 @@ bp_apply_patches (GPtrArray *patches, GPtrArray *patch_names, const char *upstre
       if (dirty)
         {
           g_set_error (error, BP_APPLY_ERROR, BP_APPLY_ERROR_DIRTY,
-                       "%s has uncommitted changes; commit or stash them, or pass --force", tree);
+                       "%s has uncommitted changes; commit or stash them", tree);
           return FALSE;
         }
     }

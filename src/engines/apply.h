@@ -20,6 +20,7 @@ typedef enum {
   BP_APPLY_ERROR_FAILED,          /* I/O or libgit2 failure */
   BP_APPLY_ERROR_BINARY,          /* a binary patch: refused */
   BP_APPLY_ERROR_NO_SPACE,        /* the file system is full */
+  BP_APPLY_ERROR_NOT_GIT,         /* commits asked for in a tree that is no git work tree */
 } BpApplyErrorCode;
 
 typedef enum {

@@ -46,7 +46,7 @@ read_existing (const char *path, char **old, GError **error)
   *old = bp_read_file_limited (path, BP_PATCH_MAX_SIZE, TRUE, NULL, NULL, &local);
   if (*old)
     return TRUE;
-  g_set_error (error, BP_EXPORT_ERROR, BP_EXPORT_ERROR_EXISTS, "%s: %s: move it away or pick another --output",
+  g_set_error (error, BP_EXPORT_ERROR, BP_EXPORT_ERROR_EXISTS, "%s: %s: move it away or export elsewhere",
                path, local->message);
   return FALSE;
 }
@@ -64,7 +64,7 @@ write_new_file (const char *path, const char *content, GError **error)
       if (strcmp (old, content) == 0)
         return TRUE;
       g_set_error (error, BP_EXPORT_ERROR, BP_EXPORT_ERROR_EXISTS,
-                   "%s exists with different content: move it away or pick another --output", path);
+                   "%s exists with different content: move it away or export elsewhere", path);
       return FALSE;
     }
   g_autoptr(GError) local = NULL;
@@ -133,7 +133,7 @@ export_quilt (const BpFixLine *line, gboolean dep3, const char *output, GPtrArra
       if (old && strcmp (old, content) != 0)
         {
           g_set_error (error, BP_EXPORT_ERROR, BP_EXPORT_ERROR_EXISTS,
-                       "%s exists with different content: move it away or pick another --output", path);
+                       "%s exists with different content: move it away or export elsewhere", path);
           return FALSE;
         }
     }

@@ -79,7 +79,7 @@ bp_quilt_open (const char *tree, GError **error)
   if (!g_file_test (dir, G_FILE_TEST_IS_DIR))
     {
       g_set_error (error, BP_QUILT_ERROR, BP_QUILT_ERROR_NOT_DEBIAN,
-                   "%s has no %s directory: --quilt needs an unpacked Debian source", tree,
+                   "%s has no %s directory: quilt bookkeeping needs an unpacked Debian source", tree,
                    q->patches_dir);
       return NULL;
     }
@@ -130,8 +130,8 @@ bp_quilt_check_clean (BpQuilt *q, GError **error)
   if (!same)
     {
       g_set_error (error, BP_QUILT_ERROR, BP_QUILT_ERROR_NOT_PUSHED,
-                   "%s: %u of the %u patches in %s/%s are applied; run `quilt push -a` first "
-                   "(or pass --force)", q->tree, applied->len, series->len, q->patches_dir,
+                   "%s: %u of the %u patches in %s/%s are applied; run `quilt push -a` first",
+                   q->tree, applied->len, series->len, q->patches_dir,
                    q->series_name);
       return FALSE;
     }

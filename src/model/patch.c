@@ -223,7 +223,7 @@ parse_hunk_body (Lines *l, BpHunk *h, const char *source, GError **error)
           (kind == '-' && old_left == 0) || (kind == '+' && new_left == 0) ||
           (kind != ' ' && kind != '-' && kind != '+'))
         return fail (error, BP_PATCH_ERROR_CORRUPT, source, l->lineno,
-                     "corrupt hunk: line does not fit \"@@ -%u,%u +%u,%u @@\" (lost leading whitespace? try `backport import --tree`)",
+                     "corrupt hunk: line does not fit \"@@ -%u,%u +%u,%u @@\" (lost leading whitespace?)",
                      h->old_start, h->old_count, h->new_start, h->new_count);
       BpDiffLine *dl = g_new0 (BpDiffLine, 1);
       dl->kind = kind;
@@ -428,7 +428,7 @@ parse_diff_lines (Lines *l, const char *source, const char **diff_end, GError **
             {
               fail (error, BP_PATCH_ERROR_CORRUPT, source, more,
                     "the hunk \"@@ -%u,%u +%u,%u @@\" has ended by its counts, but its lines go on: "
-                    "the header counts too few (`backport import --tree` recounts it)",
+                    "the header counts too few",
                     h->old_start, h->old_count, h->new_start, h->new_count);
               return NULL;
             }

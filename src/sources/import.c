@@ -51,7 +51,7 @@ fill_identity (BpImported *imp)
       const BpFileDiff *f = patch->files && patch->files->len ? patch->files->pdata[0] : NULL;
       const char *path = f ? (f->new_path ? f->new_path : f->old_path) : "the tree";
       patch->subject = g_strdup_printf ("%s: imported patch", path);
-      g_ptr_array_add (imp->notes, g_strdup ("the input has no Subject: pass --subject to set one"));
+      g_ptr_array_add (imp->notes, g_strdup (BP_IMPORT_NOTE_NO_SUBJECT));
     }
 }
 

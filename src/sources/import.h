@@ -10,6 +10,9 @@
  * opening parenthesis), and hunk headers are recounted. */
 #pragma once
 
+/* The note an input without a Subject gets (a command may offer its option). */
+#define BP_IMPORT_NOTE_NO_SUBJECT "the input has no Subject: it is named after its first file"
+
 #include <gio/gio.h>
 #include "model/patch.h"
 #include "sources/indenter.h"

@@ -20,7 +20,7 @@ echo 10.2.2 >"$nodeb/VERSION"
 export G_DEBUG=fatal-criticals
 bp apply 10.2 --tree "$nodeb" --quilt
 unset G_DEBUG
-{ assert_rc 3 && assert_one_line_error "has no debian/patches directory: --quilt needs an unpacked Debian source" \
+{ assert_rc 3 && assert_one_line_error "has no debian/patches directory: quilt bookkeeping needs an unpacked Debian source for --quilt" \
   && [ ! -e "$nodeb/.pc" ] && [ ! -e "$nodeb/debian" ]; } && ok "--quilt without debian/: one-line error, exit 3, nothing written" || not_ok "--quilt without debian/: one-line error, exit 3, nothing written"
 rm -rf "$nodeb"
 

@@ -189,21 +189,18 @@ does_not_apply (BpCheckResult *res, GError *apply_error, GPtrArray *reports, GEr
   return TRUE;
 }
 
+/* The work directory and its parts, by canonical path: compile_commands.json
+ * has canonical paths, so must ours be. */
 static gboolean
-run_check (BpBuildCheck *ck, GCancellable *cancellable, GError **error)
+make_work_dirs (BpBuildCheck *ck, GError **error)
 {
   BpCheckResult *res = ck->res;
-  gint64 start = g_get_monotonic_time ();
-
-  if (!bp_build_check_prerequisites (ck, cancellable, error))
-    return FALSE;
   if (g_mkdir_with_parents (ck->work, 0755) != 0)
     {
       g_set_error (error, BP_BUILD_ERROR, BP_BUILD_ERROR_FAILED, "cannot create %s: %s", ck->work,
                    g_strerror (errno));
       return FALSE;
     }
-  /* Paths in compile_commands.json are canonical: so must ours be. */
   char *real = realpath (ck->work, NULL);
   if (real)
     {
@@ -217,6 +214,124 @@ run_check (BpBuildCheck *ck, GCancellable *cancellable, GError **error)
   res->work_dir = g_strdup (ck->work);
   res->build_dir = g_strdup (ck->build);
   res->scratch_dir = g_strdup (ck->src);
+  return TRUE;
+}
+
+/* A result "not built" for each touched file without an object; an error
+ * when none has one: nothing could be checked. */
+static gboolean
+note_unbuilt (BpCheckResult *res, GPtrArray *entries, GError **error)
+{
+  for (guint i = 0; i < res->touched->len; i++)
+    {
+      const char *f = res->touched->pdata[i];
+      gboolean built = FALSE;
+      for (guint k = 0; k < entries->len && !built; k++)
+        built = strcmp (((BpCompileEntry *) entries->pdata[k])->rel, f) == 0;
+      if (!built)
+        {
+          BpCompileResult *r = g_new0 (BpCompileResult, 1);
+          r->file = g_strdup (f);
+          r->before.status = r->after.status = BP_COMPILE_NOT_BUILT;
+          g_ptr_array_add (res->results, r);
+        }
+    }
+  if (entries->len > 0)
+    return TRUE;
+  gboolean any_source = FALSE;
+  for (guint i = 0; i < res->touched->len; i++)
+    any_source |= is_source_file (res->touched->pdata[i]);
+  g_ptr_array_add (res->touched, NULL);
+  g_autofree char *list = g_strjoinv (", ", (char **) res->touched->pdata);
+  g_ptr_array_remove_index (res->touched, res->touched->len - 1);
+  g_set_error (error, BP_BUILD_ERROR, BP_BUILD_ERROR_NO_OBJECT,
+               "none of the files the series touches (%s) is compiled in this configuration (%s)%s",
+               list, res->configure_args,
+               any_source ? "" : "; headers are only checked through the .c files of the series");
+  return FALSE;
+}
+
+/* When the series changes only C sources, the compiles before and after it
+ * run at the same time: the unpatched text from a copy beside each file.
+ * *TOGETHER comes in as whether jobs allow it, and goes out as whether it
+ * is done so. */
+static gboolean
+make_shadows (BpBuildCheck *ck, GPtrArray *entries, GPtrArray *shadows, gboolean *together, GError **error)
+{
+  for (guint i = 0; i < ck->res->touched->len; i++)
+    *together &= is_source_file (ck->res->touched->pdata[i]);
+  for (guint i = 0; *together && i < entries->len; i++)
+    {
+      g_autoptr(GError) local = NULL;
+      BpCompileEntry *shadow = bp_build_shadow_entry (ck, entries->pdata[i], &local);
+      if (local)
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return FALSE;
+        }
+      if (shadow)
+        g_ptr_array_add (shadows, shadow);
+      else
+        *together = FALSE;
+    }
+  return TRUE;
+}
+
+/* Inputs of generated files (trace-events, qapi, meson.build) may have
+ * changed: let ninja regenerate what depends on them, and when the build
+ * itself was regenerated, read the objects again (a new file may have one). */
+static gboolean
+regenerate (BpBuildCheck *ck, BpBuildHeaders *headers, GHashTable *wanted, const char *cc_json, gint64 cc_mtime,
+            GPtrArray **entries, guint n, guint *m, GCancellable *cancellable, GError **error)
+{
+  gboolean other_inputs = FALSE;
+  for (guint i = 0; i < ck->res->touched->len; i++)
+    {
+      const char *f = ck->res->touched->pdata[i];
+      other_inputs |= !is_source_file (f) && !is_header_file (f);
+    }
+  if (!other_inputs)
+    return TRUE;
+  if (!bp_build_headers_build (ck, headers, headers->needed, cancellable, error))
+    return FALSE;
+  if (bp_build_file_mtime (cc_json) == cc_mtime)
+    return TRUE;
+  g_autoptr(GPtrArray) again = bp_build_load_compile_entries (ck, wanted, error);
+  if (again == NULL)
+    return FALSE;
+  g_clear_pointer (entries, g_ptr_array_unref);
+  *entries = g_steal_pointer (&again);
+  *m = n + (*entries)->len;
+  return bp_build_headers_load (ck, *entries, headers, cancellable, error)
+         && bp_build_headers_prepare (ck, headers, *entries, cancellable, error);
+}
+
+/* Put the tree's own text back over what the series wrote in the cache. */
+static void
+unpatch_cache (BpBuildCheck *ck, GPtrArray *touched)
+{
+  for (guint i = 0; i < touched->len; i++)
+    {
+      const char *f = touched->pdata[i];
+      g_autofree char *s = g_build_filename (ck->tree, f, NULL);
+      g_autofree char *d = g_build_filename (ck->src, f, NULL);
+      g_autoptr(GError) local = NULL;
+      if (g_file_test (s, G_FILE_TEST_IS_REGULAR))
+        bp_build_copy_file (s, d, FALSE, &local);
+      else
+        g_unlink (d);
+    }
+  bp_build_rm_rf (ck->objects, NULL);
+}
+
+static gboolean
+run_check (BpBuildCheck *ck, GCancellable *cancellable, GError **error)
+{
+  BpCheckResult *res = ck->res;
+  gint64 start = g_get_monotonic_time ();
+
+  if (!bp_build_check_prerequisites (ck, cancellable, error) || !make_work_dirs (ck, error))
+    return FALSE;
 
   g_auto(BpBuildLock) lock = bp_build_take_lock (ck, cancellable, error);
   if (lock < 0)
@@ -256,34 +371,8 @@ run_check (BpBuildCheck *ck, GCancellable *cancellable, GError **error)
     return FALSE;
   bp_build_check_progress (ck, "%u object%s to compile, from compile_commands.json in %.1f s", entries->len,
                   entries->len == 1 ? "" : "s", bp_build_seconds_since (t));
-  for (guint i = 0; i < res->touched->len; i++)
-    {
-      const char *f = res->touched->pdata[i];
-      gboolean built = FALSE;
-      for (guint k = 0; k < entries->len && !built; k++)
-        built = strcmp (((BpCompileEntry *) entries->pdata[k])->rel, f) == 0;
-      if (!built)
-        {
-          BpCompileResult *r = g_new0 (BpCompileResult, 1);
-          r->file = g_strdup (f);
-          r->before.status = r->after.status = BP_COMPILE_NOT_BUILT;
-          g_ptr_array_add (res->results, r);
-        }
-    }
-  if (entries->len == 0)
-    {
-      gboolean any_source = FALSE;
-      for (guint i = 0; i < res->touched->len; i++)
-        any_source |= is_source_file (res->touched->pdata[i]);
-      g_ptr_array_add (res->touched, NULL);
-      g_autofree char *list = g_strjoinv (", ", (char **) res->touched->pdata);
-      g_ptr_array_remove_index (res->touched, res->touched->len - 1);
-      g_set_error (error, BP_BUILD_ERROR, BP_BUILD_ERROR_NO_OBJECT,
-                   "none of the files the series touches (%s) is compiled in this configuration (%s)%s",
-                   list, res->configure_args,
-                   any_source ? "" : "; headers are only checked through the .c files of the series");
-      return FALSE;
-    }
+  if (!note_unbuilt (res, entries, error))
+    return FALSE;
 
   /* 5. Private copies of what the series will write, then the unpatched compile. */
   for (guint i = 0; i < res->touched->len; i++)
@@ -299,23 +388,9 @@ run_check (BpBuildCheck *ck, GCancellable *cancellable, GError **error)
   /* When the series changes only C sources, the compiles before and after
    * it run at the same time: the unpatched text from a copy beside each file. */
   gboolean together = ck->jobs >= 2;
-  for (guint i = 0; i < res->touched->len; i++)
-    together &= is_source_file (res->touched->pdata[i]);
   g_autoptr(GPtrArray) shadows = g_ptr_array_new_with_free_func ((GDestroyNotify) bp_compile_entry_free);
-  for (guint i = 0; together && i < entries->len; i++)
-    {
-      g_autoptr(GError) local = NULL;
-      BpCompileEntry *shadow = bp_build_shadow_entry (ck, entries->pdata[i], &local);
-      if (local)
-        {
-          g_propagate_error (error, g_steal_pointer (&local));
-          return FALSE;
-        }
-      if (shadow)
-        g_ptr_array_add (shadows, shadow);
-      else
-        together = FALSE;
-    }
+  if (!make_shadows (ck, entries, shadows, &together, error))
+    return FALSE;
   if (!together)
     {
       bp_build_remove_shadows (ck, shadows);
@@ -335,30 +410,8 @@ run_check (BpBuildCheck *ck, GCancellable *cancellable, GError **error)
 
   /* 7. Inputs of generated files (trace-events, qapi, meson.build) may have
    * changed: let ninja regenerate what depends on them. */
-  gboolean other_inputs = FALSE;
-  for (guint i = 0; i < res->touched->len; i++)
-    {
-      const char *f = res->touched->pdata[i];
-      other_inputs |= !is_source_file (f) && !is_header_file (f);
-    }
-  if (other_inputs)
-    {
-      if (!bp_build_headers_build (ck, &headers, headers.needed, cancellable, error))
-        return FALSE;
-      if (bp_build_file_mtime (cc_json) != cc_mtime)
-        {
-          /* The build was regenerated: a new file may have an object now. */
-          g_autoptr(GPtrArray) again = bp_build_load_compile_entries (ck, wanted, error);
-          if (again == NULL)
-            return FALSE;
-          g_clear_pointer (&entries, g_ptr_array_unref);
-          entries = g_steal_pointer (&again);
-          m = n + entries->len;
-          if (!bp_build_headers_load (ck, entries, &headers, cancellable, error)
-              || !bp_build_headers_prepare (ck, &headers, entries, cancellable, error))
-            return FALSE;
-        }
-    }
+  if (!regenerate (ck, &headers, wanted, cc_json, cc_mtime, &entries, n, &m, cancellable, error))
+    return FALSE;
   if (together)
     {
       if (!bp_build_compile_pairs (ck, &headers, shadows, entries, &n, m, cancellable, error))
@@ -377,20 +430,7 @@ run_check (BpBuildCheck *ck, GCancellable *cancellable, GError **error)
 
   /* 8. Leave the cache unpatched unless asked to keep the result. */
   if (!ck->keep)
-    {
-      for (guint i = 0; i < res->touched->len; i++)
-        {
-          const char *f = res->touched->pdata[i];
-          g_autofree char *s = g_build_filename (ck->tree, f, NULL);
-          g_autofree char *d = g_build_filename (ck->src, f, NULL);
-          g_autoptr(GError) local = NULL;
-          if (g_file_test (s, G_FILE_TEST_IS_REGULAR))
-            bp_build_copy_file (s, d, FALSE, &local);
-          else
-            g_unlink (d);
-        }
-      bp_build_rm_rf (ck->objects, NULL);
-    }
+    unpatch_cache (ck, res->touched);
   return TRUE;
 }
 

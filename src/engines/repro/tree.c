@@ -521,7 +521,7 @@ const char *dir, gboolean share, BpDmaPath *path, char **evidence, GError **erro
   if (!d)
     {
       g_set_error (error, BP_REPRO_ERROR, BP_REPRO_ERROR_EXTRACT,
-                   "%s has no hw/vfio: give --tree the top of an unpacked QEMU source tree", dir);
+                   "%s has no hw/vfio: it must be the top of an unpacked QEMU source tree", dir);
       return FALSE;
     }
   g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
@@ -626,7 +626,8 @@ tree_from_rev (const char *repo_dir, const char *rev, gboolean share, BpDmaPath 
   bp_git_require ();   /* main.c's set-up, once */
   if (git_repository_open_ext (&g.repo, repo_dir, 0, NULL) != 0)
     {
-      g_set_error (error, BP_REPRO_ERROR, BP_REPRO_ERROR_CAPABILITY, "%s is not a git repository: give --repo a QEMU clone", repo_dir);
+      g_set_error (error, BP_REPRO_ERROR, BP_REPRO_ERROR_CAPABILITY, "%s is not a git repository (a QEMU clone)",
+                   repo_dir);
       return FALSE;
     }
   if (git_revparse_single (&g.obj, g.repo, rev) != 0)
@@ -689,6 +690,6 @@ bp_repro_tree_policy (const BpReproConfig *config, gboolean share, BpDmaPath *pa
   if (config->repo_dir && config->rev)
     return tree_from_rev (config->repo_dir, config->rev, share, path, evidence, error);
   g_set_error (error, BP_REPRO_ERROR, BP_REPRO_ERROR_CAPABILITY,
-               "policy tree needs --tree DIR or --repo DIR --rev REV");
+               "the tree policy needs a tree: a directory, or a repository and a revision");
   return FALSE;
 }

@@ -33,6 +33,7 @@ typedef enum {
   BP_HISTORY_ERROR_UNKNOWN_REF,    /* --refs names nothing */
   BP_HISTORY_ERROR_MISSING_OBJECT, /* a commit, tree or blob is not in the object store */
   BP_HISTORY_ERROR_GIT,            /* any other libgit2 failure */
+  BP_HISTORY_ERROR_NO_REFS,        /* none of the default refs is there */
 } BpHistoryErrorCode;
 
 typedef enum {

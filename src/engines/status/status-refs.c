@@ -217,9 +217,9 @@ bp_status_collect_refs (BpScan *s, const char *const *patterns, GError **error)
     }
   if (s->refs->len == 0)
     {
-      g_set_error (error, BP_HISTORY_ERROR, BP_HISTORY_ERROR_UNKNOWN_REF,
-                   "%s has no refs to scan (no v* tags, stable-*/staging-* branches, master or main); "
-                   "name some with --refs", s->path);
+      g_set_error (error, BP_HISTORY_ERROR, BP_HISTORY_ERROR_NO_REFS,
+                   "%s has no refs to scan (no v* tags, stable-*/staging-* branches, master or main)",
+                   s->path);
       return FALSE;
     }
   return TRUE;

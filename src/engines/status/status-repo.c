@@ -136,7 +136,7 @@ bp_status_open_repo (BpScan *s, GError **error)
   if (!g_file_test (path, G_FILE_TEST_IS_DIR))
     {
       g_set_error (error, BP_HISTORY_ERROR, BP_HISTORY_ERROR_NOT_A_REPO,
-                   "%s: no such directory (give --repo a QEMU git clone)", path);
+                   "%s: no such directory (a QEMU git clone)", path);
       return FALSE;
     }
   if (git_repository_open_ext (&s->repo, path, 0, NULL) < 0)
@@ -150,8 +150,7 @@ bp_status_open_repo (BpScan *s, GError **error)
                      path, msg, path);
       else
         g_set_error (error, BP_HISTORY_ERROR, BP_HISTORY_ERROR_NOT_A_REPO,
-                     "%s is not a git repository (give --repo a QEMU clone, or --tree for an unpacked source)",
-                     path);
+                     "%s is not a git repository (a QEMU clone)", path);
       return FALSE;
     }
   if (!check_clone_kind (s->repo, path, error))

@@ -229,7 +229,7 @@ bp_history_scan_tree (const char *dir, BpFixPack *pack, GError **error)
   if (!g_file_test (dir, G_FILE_TEST_IS_DIR))
     {
       g_set_error (error, BP_HISTORY_ERROR, BP_HISTORY_ERROR_NOT_QEMU,
-                   "%s: no such directory (give --tree an unpacked QEMU source)", dir);
+                   "%s: no such directory (an unpacked QEMU source)", dir);
       return NULL;
     }
   if (!bp_transaction_recover (dir, error))  /* a write to DIR interrupted by a crash */
