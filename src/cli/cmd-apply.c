@@ -8,15 +8,14 @@
 #include "engines/apply.h"
 #include "engines/quilt.h"
 #include "cli/bp-commands.h"
+#include "cli/cmd-options.h"
 #include "base/bp-error.h"
 #include "base/transaction.h"
 #include "model/fixpack.h"
 
 static char *opt_tree;
-static char *opt_pack;
-static char *opt_repo;
 static gboolean opt_check, opt_commit, opt_quilt, opt_files, opt_three_way, opt_force;
-static gboolean opt_signoff, opt_json, opt_recover;
+static gboolean opt_signoff, opt_recover;
 static int opt_fuzz;
 
 static GOptionEntry entries[] = {
@@ -26,12 +25,12 @@ static GOptionEntry entries[] = {
   { "quilt", 0, 0, G_OPTION_ARG_NONE, &opt_quilt, "Also add the patches to debian/patches, series and .pc", NULL },
   { "files", 0, 0, G_OPTION_ARG_NONE, &opt_files, "Only change files, even in a git work tree", NULL },
   { "3way", '3', 0, G_OPTION_ARG_NONE, &opt_three_way, "Merge through the preimage blob when a hunk does not fit", NULL },
-  { "repo", 0, 0, G_OPTION_ARG_FILENAME, &opt_repo, "Repository holding preimage blobs for --3way", "DIR" },
+  BP_OPTION_REPO ("Repository holding preimage blobs for --3way"),
   { "fuzz", 0, 0, G_OPTION_ARG_INT, &opt_fuzz, "Allow dropping up to N context lines (reported)", "N" },
   { "force", 'f', 0, G_OPTION_ARG_NONE, &opt_force, "Accept a dirty tree or a tree of another line", NULL },
   { "signoff", 's', 0, G_OPTION_ARG_NONE, &opt_signoff, "Add your Signed-off-by to each commit", NULL },
-  { "pack", 0, 0, G_OPTION_ARG_STRING, &opt_pack, "Fix pack to use (default: the only one)", "NAME" },
-  { "json", 0, 0, G_OPTION_ARG_NONE, &opt_json, "Report as JSON", NULL },
+  BP_OPTION_PACK,
+  BP_OPTION_JSON ("Report as JSON"),
   { "recover", 0, 0, G_OPTION_ARG_NONE, &opt_recover, "Only finish or undo an interrupted apply in --tree, then exit", NULL },
   { NULL }
 };
@@ -92,7 +91,7 @@ static gboolean
 not_affected (const char *line, const char *why)
 {
   g_autofree char *msg = g_strdup_printf ("%s: not affected, nothing to apply", why);
-  if (opt_json)
+  if (bp_opt.json)
     print_json (line, opt_tree, "none", "not-affected", msg, NULL);
   else
     printf ("%s\n", msg);
@@ -148,7 +147,7 @@ BP_CMD (apply)
       return FALSE;
     }
 
-  g_autoptr(BpFixPack) pack = bp_cmd_load_pack (opt_pack, error);
+  g_autoptr(BpFixPack) pack = bp_cmd_load_pack (bp_opt.pack, error);
   if (pack == NULL)
     return FALSE;
   g_autofree char *version = tree_version (opt_tree);
@@ -201,7 +200,7 @@ BP_CMD (apply)
   options.fuzz = opt_fuzz;
   options.force = opt_force;
   options.signoff = opt_signoff;
-  options.object_repo = opt_repo;
+  options.object_repo = bp_opt.repo;
   g_autofree char *dotgit = g_build_filename (opt_tree, ".git", NULL);
   const char *target = opt_quilt ? "quilt" : opt_commit ? "commit" : opt_files ? "files"
                      : g_file_test (dotgit, G_FILE_TEST_EXISTS) ? "commit" : "files";
@@ -223,7 +222,7 @@ BP_CMD (apply)
                                        n == 1 ? "" : "es", opt_tree, target);
   else
     msg = g_strdup_printf ("line %s: %s; %s unchanged", line->name, local->message, opt_tree);
-  if (opt_json)
+  if (bp_opt.json)
     print_json (line->name, opt_tree, target,
                 already ? "already-applied" : ok ? (opt_check ? "applies" : "applied") : "failed",
                 msg, reports);

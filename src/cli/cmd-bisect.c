@@ -15,12 +15,12 @@
 #include "engines/bisect/bisect-run.h"
 #include "engines/bisect/bisect.h"
 #include "cli/bp-commands.h"
+#include "cli/cmd-options.h"
 #include "base/bp-error.h"
 #include "base/bp-git.h"
 #include "base/git-autoptr.h"
 
 
-static char *opt_repo = NULL;
 static char **opt_good = NULL;
 static char *opt_bad = NULL;
 static char *opt_predicate = NULL;
@@ -31,13 +31,12 @@ static gboolean opt_invert = FALSE;
 static gboolean opt_first_parent = FALSE;
 static char *opt_log = NULL;
 static char *opt_replay = NULL;
-static gboolean opt_json = FALSE;
 static char **opt_paths = NULL;
 static gboolean opt_submodules = FALSE;
 static int opt_max_skips = -1;
 
 static GOptionEntry entries[] = {
-  { "repo", 0, 0, G_OPTION_ARG_FILENAME, &opt_repo, "Repository to bisect (default: .)", "DIR" },
+  BP_OPTION_REPO ("Repository to bisect (default: .)"),
   { "good", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opt_good, "A good revision (repeatable)", "REV" },
   { "bad", 0, 0, G_OPTION_ARG_STRING, &opt_bad, "The bad revision", "REV" },
   { "predicate", 0, 0, G_OPTION_ARG_STRING, &opt_predicate,
@@ -58,7 +57,7 @@ static GOptionEntry entries[] = {
   { "log", 0, 0, G_OPTION_ARG_FILENAME, &opt_log, "Write a bisect log (git bisect log format)", "FILE" },
   { "replay", 0, 0, G_OPTION_ARG_FILENAME, &opt_replay,
     "Replay a bisect log, then carry on with the predicate", "FILE" },
-  { "json", 0, 0, G_OPTION_ARG_NONE, &opt_json, "Print the result as JSON", NULL },
+  BP_OPTION_JSON ("Print the result as JSON"),
   { NULL },
 };
 
@@ -154,7 +153,7 @@ make_predicate (git_repository *repo, GError **error)
 static void
 print_outcome (git_repository *repo, const BpBisectOutcome *out)
 {
-  if (opt_json)
+  if (bp_opt.json)
     {
       g_autoptr(JsonGenerator) gen = json_generator_new ();
       json_generator_set_pretty (gen, TRUE);
@@ -244,7 +243,7 @@ BP_CMD (bisect)
 
   bp_git_require ();   /* main.c's set-up: no re-hashing of every object read */
   gint64 started = g_get_monotonic_time ();
-  const char *repo_dir = opt_repo ? opt_repo : ".";
+  const char *repo_dir = bp_opt.repo ? bp_opt.repo : ".";
   git_repository *repo_raw = NULL;
   int rc = git_repository_open_ext (&repo_raw, repo_dir, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL);
   GStatBuf st;

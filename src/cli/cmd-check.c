@@ -6,24 +6,23 @@
 
 
 #include "cli/bp-commands.h"
+#include "cli/cmd-options.h"
 #include "base/bp-error.h"
 #include "engines/build/build.h"
 #include "report/check-report.h"
 #include "model/fixpack.h"
 #include "report/report.h"
 
-static char *opt_pack;
 static char *opt_tree;
 static char *opt_build_dir;
 static gboolean opt_keep;
 static int opt_jobs;
 static int opt_timeout;
-static gboolean opt_json;
 static gboolean opt_all;
 static char **opt_tree_for;
 
 static GOptionEntry entries[] = {
-  { "pack", 0, 0, G_OPTION_ARG_STRING, &opt_pack, "Fix pack (when there are several)", "NAME" },
+  BP_OPTION_PACK,
   { "tree", 't', 0, G_OPTION_ARG_FILENAME, &opt_tree, "Source tree to compile against (never written)", "DIR" },
   { "build-dir", 'B', 0, G_OPTION_ARG_FILENAME, &opt_build_dir,
     "Work directory for the scratch copy and the configured build (default: cached per tree; "
@@ -31,7 +30,7 @@ static GOptionEntry entries[] = {
   { "keep", 'k', 0, G_OPTION_ARG_NONE, &opt_keep, "Leave the patched scratch copy and the objects in place", NULL },
   { "jobs", 'j', 0, G_OPTION_ARG_INT, &opt_jobs, "Parallel jobs in all (default: number of processors)", "N" },
   { "timeout", 0, 0, G_OPTION_ARG_INT, &opt_timeout, "Deadline of each step in seconds (default 1800)", "SECONDS" },
-  { "json", 0, 0, G_OPTION_ARG_NONE, &opt_json, "Print the result as JSON", NULL },
+  BP_OPTION_JSON ("Print the result as JSON"),
   { "all", 'a', 0, G_OPTION_ARG_NONE, &opt_all, "Check every line given a tree with --tree-for", NULL },
   { "tree-for", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opt_tree_for, "Tree for a line (repeatable)", "LINE=DIR" },
   { NULL },
@@ -138,13 +137,13 @@ BP_CMD (check)
       "compiled before and after the series, in a scratch copy and a cached build directory.\n"
       "Exit 0 the series compiles, 1 it breaks the build (or does not apply), 3 cannot build.");
   g_option_context_add_main_entries (context, entries, NULL);
-  opt_pack = opt_tree = opt_build_dir = NULL;
-  opt_keep = opt_json = opt_all = FALSE;
+  opt_tree = opt_build_dir = NULL;
+  opt_keep = opt_all = FALSE;
   opt_jobs = opt_timeout = 0;
   opt_tree_for = NULL;
   if (!bp_cmd_parse (context, &argc, &argv, error))
     return FALSE;
-  g_autofree char *pack_name = opt_pack;
+  const char *pack_name = bp_opt.pack;
   g_autofree char *tree = opt_tree;
   g_autofree char *build_dir = opt_build_dir;
   g_auto(GStrv) tree_for = opt_tree_for;
@@ -232,7 +231,7 @@ BP_CMD (check)
     }
   int exit_code = n_found ? BP_EXIT_FOUND : n_missing ? BP_EXIT_MISSING : BP_EXIT_OK;
 
-  if (opt_json)
+  if (bp_opt.json)
     {
       g_autoptr(JsonNode) root = bp_check_jobs_to_json (jobs, exit_of, exit_code);
       bp_json_print (root);

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli/bp-commands.h"
+#include "cli/cmd-options.h"
 #include "base/bp-error.h"
 #include "base/transaction.h"
 #include "engines/apply.h"
@@ -13,6 +14,7 @@
 gboolean
 bp_cmd_parse (GOptionContext *context, int *argc, char ***argv, GError **error)
 {
+  bp_common_options_clear ();
   g_option_context_set_help_enabled (context, TRUE);
   g_autoptr(GError) local = NULL;
   if (!g_option_context_parse (context, argc, argv, &local))

@@ -3,19 +3,19 @@
 #include <stdio.h>
 
 #include "cli/bp-commands.h"
+#include "cli/cmd-options.h"
 #include "base/bp-error.h"
 #include "engines/export.h"
 #include "model/fixpack.h"
 
 static char *opt_format;
 static char *opt_output;
-static char *opt_pack;
 
 static GOptionEntry entries[] = {
   { "format", 'f', 0, G_OPTION_ARG_STRING, &opt_format, "quilt, dep3, mbox or rpm", "FORMAT" },
   { "output", 'o', 0, G_OPTION_ARG_FILENAME, &opt_output,
     "Directory to write to (quilt/dep3: DIR/patches/; default .; mbox/rpm: stdout only when absent)", "DIR" },
-  { "pack", 0, 0, G_OPTION_ARG_STRING, &opt_pack, "Fix pack (when there are several)", "NAME" },
+  BP_OPTION_PACK,
   { NULL }
 };
 
@@ -23,7 +23,6 @@ BP_CMD (export)
 {
   g_clear_pointer (&opt_format, g_free);
   g_clear_pointer (&opt_output, g_free);
-  g_clear_pointer (&opt_pack, g_free);
   g_autoptr(GOptionContext) context = g_option_context_new ("LINE --format FORMAT - write a line's series for a distribution");
   g_option_context_add_main_entries (context, entries, NULL);
   if (!bp_cmd_parse (context, &argc, &argv, error))
@@ -35,7 +34,7 @@ BP_CMD (export)
     return bp_usage (error, "--format must be quilt, dep3, mbox or rpm%s%s",
                      opt_format ? ", not " : "", opt_format ? opt_format : "");
 
-  g_autoptr(BpFixPack) pack = bp_cmd_load_pack (opt_pack, error);
+  g_autoptr(BpFixPack) pack = bp_cmd_load_pack (bp_opt.pack, error);
   if (pack == NULL)
     return FALSE;
   BpFixLine *line = bp_fixpack_get_line (pack, argv[1], error);

@@ -3,20 +3,19 @@
 #include <stdio.h>
 
 #include "cli/bp-commands.h"
+#include "cli/cmd-options.h"
 #include "base/bp-error.h"
 #include "model/fixpack.h"
 #include "report/report.h"
 
-static gboolean opt_json;
 
 static GOptionEntry entries[] = {
-  { "json", 0, 0, G_OPTION_ARG_NONE, &opt_json, "Print JSON", NULL },
+  BP_OPTION_JSON ("Print JSON"),
   { NULL }
 };
 
 BP_CMD (list)
 {
-  opt_json = FALSE;
   g_autoptr(GOptionContext) context = g_option_context_new ("- list fix packs and their stable lines");
   g_option_context_add_main_entries (context, entries, NULL);
   if (!bp_cmd_parse (context, &argc, &argv, error))
@@ -28,7 +27,7 @@ BP_CMD (list)
   if (packs == NULL)
     return FALSE;
 
-  if (opt_json)
+  if (bp_opt.json)
     {
       g_autoptr(JsonBuilder) b = json_builder_new ();
       json_builder_begin_object (b);

@@ -13,20 +13,21 @@
 #include "base/bp-git.h"
 #include "base/git-autoptr.h"
 #include "cli/bp-commands.h"
+#include "cli/cmd-options.h"
 #include "engines/pack/pack-new.h"
 #include "report/report.h"
 
-static char *opt_repo, *opt_from, *opt_lines, *opt_packs, *opt_culprit;
-static gboolean opt_force, opt_json;
+static char *opt_from, *opt_lines, *opt_packs, *opt_culprit;
+static gboolean opt_force;
 
 static GOptionEntry entries[] = {
   { "from", 0, 0, G_OPTION_ARG_FILENAME, &opt_from, "The fix: a commit of --repo, or a patch/mail file", "COMMIT|MAIL" },
-  { "repo", 0, 0, G_OPTION_ARG_FILENAME, &opt_repo, "The QEMU repository: release tags, culprit, picks (default: .)", "DIR" },
+  BP_OPTION_REPO ("The QEMU repository: release tags, culprit, picks (default: .)"),
   { "lines", 0, 0, G_OPTION_ARG_STRING, &opt_lines, "Lines to carry (default: the culprit's first, the one before, all later)", "X.Y,..." },
   { "packs", 0, 0, G_OPTION_ARG_FILENAME, &opt_packs, "Write the pack here (default: $XDG_DATA_HOME/backport/packs)", "DIR" },
   { "culprit", 0, 0, G_OPTION_ARG_STRING, &opt_culprit, "The commit that brought the bug (default: the Fixes: trailer)", "COMMIT" },
   { "force", 0, 0, G_OPTION_ARG_NONE, &opt_force, "Replace a pack of that name", NULL },
-  { "json", 0, 0, G_OPTION_ARG_NONE, &opt_json, "Print JSON", NULL },
+  BP_OPTION_JSON ("Print JSON"),
   { NULL }
 };
 
@@ -79,8 +80,8 @@ print_text (const char *name, const BpPackNewResult *r)
 
 BP_CMD (pack)
 {
-  opt_repo = opt_from = opt_lines = opt_packs = opt_culprit = NULL;
-  opt_force = opt_json = FALSE;
+  opt_from = opt_lines = opt_packs = opt_culprit = NULL;
+  opt_force = FALSE;
   g_autoptr(GOptionContext) context = g_option_context_new ("new NAME --from COMMIT|MAIL - make a fix pack for any fix");
   g_option_context_add_main_entries (context, entries, NULL);
   if (!bp_cmd_parse (context, &argc, &argv, error))
@@ -91,10 +92,10 @@ BP_CMD (pack)
     return bp_usage (error, "pack new takes one NAME");
   if (opt_from == NULL)
     return bp_usage (error, "pack new needs --from COMMIT|MAIL");
-  const char *repo_dir = opt_repo ? opt_repo : ".";
+  const char *repo_dir = bp_opt.repo ? bp_opt.repo : ".";
   bp_git_require ();
   g_autoptr(git_repository) repo = NULL;
-  if (git_repository_open_ext (&repo, repo_dir, opt_repo ? GIT_REPOSITORY_OPEN_NO_SEARCH : 0, NULL) != 0)
+  if (git_repository_open_ext (&repo, repo_dir, bp_opt.repo ? GIT_REPOSITORY_OPEN_NO_SEARCH : 0, NULL) != 0)
     {
       g_set_error (error, BP_EXIT_ERROR, BP_EXIT_MISSING,
                    "%s is not a git repository; give --repo DIR (release tags and the culprit come from it)", repo_dir);
@@ -112,7 +113,7 @@ BP_CMD (pack)
       bp_cmd_hint (error, BP_PACK_ERROR, BP_PACK_ERROR_NO_CULPRIT, " with --culprit COMMIT");
       return FALSE;
     }
-  if (opt_json)
+  if (bp_opt.json)
     print_json (r);
   else
     print_text (argv[2], r);

@@ -12,16 +12,17 @@
 #include "base/bp-git.h"
 #include "base/git-autoptr.h"
 #include "cli/bp-commands.h"
+#include "cli/cmd-options.h"
 #include "engines/pick/pick-input.h"
 #include "engines/pick/pick-run.h"
 #include "report/pick-report.h"
 #include "report/report.h"
 
-static char *opt_repo, *opt_onto, *opt_tree, *opt_branch, *opt_trailer;
-static gboolean opt_json, opt_signoff, opt_force, opt_quilt, opt_check;
+static char *opt_onto, *opt_tree, *opt_branch, *opt_trailer;
+static gboolean opt_signoff, opt_force, opt_quilt, opt_check;
 
 static GOptionEntry entries[] = {
-  { "repo", 0, 0, G_OPTION_ARG_FILENAME, &opt_repo, "Repository holding the picks and --onto (default: .)", "DIR" },
+  BP_OPTION_REPO ("Repository holding the picks and --onto (default: .)"),
   { "onto", 0, 0, G_OPTION_ARG_STRING, &opt_onto, "Pick onto this revision, in the object database only", "REV" },
   { "tree", 0, 0, G_OPTION_ARG_FILENAME, &opt_tree, "Pick into this tree (git work tree or plain tree)", "DIR" },
   { "branch", 0, 0, G_OPTION_ARG_STRING, &opt_branch, "With --onto: one commit per applied pick on this new branch", "NAME" },
@@ -30,7 +31,7 @@ static GOptionEntry entries[] = {
   { "check", 0, 0, G_OPTION_ARG_NONE, &opt_check, "Compile each applied pick with the target tree's own build", NULL },
   { "signoff", 0, 0, G_OPTION_ARG_NONE, &opt_signoff, "Add your Signed-off-by to each commit", NULL },
   { "force", 0, 0, G_OPTION_ARG_NONE, &opt_force, "Pick not-needed fixes too; let --branch move an existing branch", NULL },
-  { "json", 0, 0, G_OPTION_ARG_NONE, &opt_json, "Print JSON", NULL },
+  BP_OPTION_JSON ("Print JSON"),
   { NULL }
 };
 
@@ -43,8 +44,8 @@ on_progress (const char *message, gpointer data)
 
 BP_CMD (pick)
 {
-  opt_repo = opt_onto = opt_tree = opt_branch = opt_trailer = NULL;
-  opt_json = opt_signoff = opt_force = opt_quilt = opt_check = FALSE;
+  opt_onto = opt_tree = opt_branch = opt_trailer = NULL;
+  opt_signoff = opt_force = opt_quilt = opt_check = FALSE;
   g_autoptr(GOptionContext) context = g_option_context_new ("PICK... - pick fixes onto a stable line");
   g_option_context_set_summary (context,
     "PICK is a commit (id or ref), a range A..B (oldest first; filter with --trailer),\n"
@@ -71,8 +72,8 @@ BP_CMD (pick)
 
   bp_git_require ();
   g_autoptr(git_repository) repo = NULL;
-  const char *repo_dir = opt_repo ? opt_repo : (opt_onto ? "." : NULL);
-  if (repo_dir && git_repository_open_ext (&repo, repo_dir, opt_repo ? GIT_REPOSITORY_OPEN_NO_SEARCH : 0, NULL) != 0)
+  const char *repo_dir = bp_opt.repo ? bp_opt.repo : (opt_onto ? "." : NULL);
+  if (repo_dir && git_repository_open_ext (&repo, repo_dir, bp_opt.repo ? GIT_REPOSITORY_OPEN_NO_SEARCH : 0, NULL) != 0)
     {
       g_set_error (error, BP_EXIT_ERROR, BP_EXIT_MISSING, "%s is not a git repository; give --repo DIR", repo_dir);
       return FALSE;
@@ -100,7 +101,7 @@ BP_CMD (pick)
       return FALSE;
     }
   gboolean done = bp_pick_results_all_done (results);
-  if (opt_json)
+  if (bp_opt.json)
     {
       g_autoptr(JsonNode) root = bp_pick_report_json (results, opt_branch, done ? BP_EXIT_OK : BP_EXIT_FOUND);
       bp_json_print (root);

@@ -9,6 +9,7 @@
 #include <json-glib/json-glib.h>
 
 #include "cli/bp-commands.h"
+#include "cli/cmd-options.h"
 #include "base/bp-error.h"
 #include "engines/repro/repro.h"
 
@@ -21,9 +22,7 @@ static gboolean opt_sparse;
 static char *opt_tier;
 static char *opt_policy;
 static char *opt_tree;
-static char *opt_repo;
 static char *opt_rev;
-static gboolean opt_json;
 static gboolean opt_bisect_exit;
 static gboolean opt_bench;
 
@@ -39,9 +38,9 @@ static GOptionEntry entries[] = {
   { "policy", 0, 0, G_OPTION_ARG_STRING, &opt_policy,
     "old (by file whenever there is an fd), fixed (the fix), tree (a tree's own code)", "old|fixed|tree" },
   { "tree", 0, 0, G_OPTION_ARG_FILENAME, &opt_tree, "Unpacked QEMU tree whose decision to run (policy tree)", "DIR" },
-  { "repo", 0, 0, G_OPTION_ARG_FILENAME, &opt_repo, "QEMU git repository (with --rev; read from blobs, no checkout)", "DIR" },
+  BP_OPTION_REPO ("QEMU git repository (with --rev; read from blobs, no checkout)"),
   { "rev", 0, 0, G_OPTION_ARG_STRING, &opt_rev, "Revision of --repo", "REV" },
-  { "json", 0, 0, G_OPTION_ARG_NONE, &opt_json, "Print the result as JSON", NULL },
+  BP_OPTION_JSON ("Print the result as JSON"),
   { "bisect-exit", 0, 0, G_OPTION_ARG_NONE, &opt_bisect_exit,
     "Exit for git bisect run: 0 good, 1 bad (reproduced), 125 skip (cannot tell)", NULL },
   { "bench", 0, 0, G_OPTION_ARG_NONE, &opt_bench,
@@ -58,10 +57,9 @@ reset_options (void)
   g_clear_pointer (&opt_tier, g_free);
   g_clear_pointer (&opt_policy, g_free);
   g_clear_pointer (&opt_tree, g_free);
-  g_clear_pointer (&opt_repo, g_free);
   g_clear_pointer (&opt_rev, g_free);
   opt_dirty_every = 2;
-  opt_prefill = opt_sparse = opt_json = opt_bisect_exit = opt_bench = FALSE;
+  opt_prefill = opt_sparse = opt_bisect_exit = opt_bench = FALSE;
 }
 
 static gboolean
@@ -128,10 +126,10 @@ config_from_options (BpReproConfig *c, GError **error)
   else
     return bp_usage (error, "--tier %s: use 1, 2 or auto", opt_tier);
 
-  gboolean have_source = opt_tree || opt_repo || opt_rev;
-  if (opt_tree && (opt_repo || opt_rev))
+  gboolean have_source = opt_tree || bp_opt.repo || opt_rev;
+  if (opt_tree && (bp_opt.repo || opt_rev))
     return bp_usage (error, "--tree excludes --repo/--rev: give one source for the tree policy");
-  if ((opt_repo != NULL) != (opt_rev != NULL))
+  if ((bp_opt.repo != NULL) != (opt_rev != NULL))
     return bp_usage (error, "--repo and --rev go together: --repo DIR --rev REV");
   if (!opt_policy)
     c->policy = have_source ? BP_POLICY_TREE : BP_POLICY_OLD;
@@ -148,7 +146,7 @@ config_from_options (BpReproConfig *c, GError **error)
   if (c->policy != BP_POLICY_TREE && have_source)
     return bp_usage (error, "--tree/--repo/--rev only go with --policy tree");
   c->tree_dir = opt_tree;
-  c->repo_dir = opt_repo;
+  c->repo_dir = bp_opt.repo;
   c->rev = opt_rev;
   c->measure_memcmp = opt_bench;
   return TRUE;
@@ -336,7 +334,7 @@ run (int argc, char **argv, GError **error)
       g_propagate_error (error, g_steal_pointer (&local));
       return FALSE;
     }
-  if (opt_json)
+  if (bp_opt.json)
     print_json (&config, &result);
   else
     print_text (&config, &result);

@@ -3,16 +3,15 @@
 #include <stdio.h>
 
 #include "cli/bp-commands.h"
+#include "cli/cmd-options.h"
 #include "base/bp-error.h"
 #include "model/fixpack.h"
 #include "report/report.h"
 
-static gboolean opt_json;
-static char *opt_pack;
 
 static GOptionEntry entries[] = {
-  { "pack", 0, 0, G_OPTION_ARG_STRING, &opt_pack, "Fix pack (when there are several)", "NAME" },
-  { "json", 0, 0, G_OPTION_ARG_NONE, &opt_json, "Print JSON", NULL },
+  BP_OPTION_PACK,
+  BP_OPTION_JSON ("Print JSON"),
   { NULL }
 };
 
@@ -38,8 +37,6 @@ count_changes (const BpPatch *p, guint *add, guint *del)
 
 BP_CMD (show)
 {
-  opt_json = FALSE;
-  g_clear_pointer (&opt_pack, g_free);
   g_autoptr(GOptionContext) context = g_option_context_new ("LINE - show a line's series and notes");
   g_option_context_add_main_entries (context, entries, NULL);
   if (!bp_cmd_parse (context, &argc, &argv, error))
@@ -47,14 +44,14 @@ BP_CMD (show)
   if (argc != 2)
     return bp_usage (error, "give one LINE, e.g. `backport show 10.2`");
 
-  g_autoptr(BpFixPack) pack = bp_cmd_load_pack (opt_pack, error);
+  g_autoptr(BpFixPack) pack = bp_cmd_load_pack (bp_opt.pack, error);
   if (pack == NULL)
     return FALSE;
   BpFixLine *line = bp_fixpack_get_line (pack, argv[1], error);
   if (line == NULL)
     return FALSE;
 
-  if (opt_json)
+  if (bp_opt.json)
     {
       g_autoptr(JsonBuilder) b = json_builder_new ();
       json_builder_begin_object (b);

@@ -12,31 +12,27 @@
 #include <string.h>
 
 #include "cli/bp-commands.h"
+#include "cli/cmd-options.h"
 #include "base/bp-error.h"
 #include "model/fixpack.h"
 #include "engines/status/history.h"
 #include "report/report.h"
 
-static char *opt_repo;
 static char *opt_tree;
 static char **opt_refs;
-static char *opt_pack;
-static gboolean opt_json;
 static gboolean opt_unknown_ok;
-static char *opt_cache;
 
 static GOptionEntry entries[] = {
-  { "repo", 0, 0, G_OPTION_ARG_FILENAME, &opt_repo, "QEMU git repository (default: the current directory)", "DIR" },
+  BP_OPTION_REPO ("QEMU git repository (default: the current directory)"),
   { "tree", 0, 0, G_OPTION_ARG_FILENAME, &opt_tree, "Plain QEMU source tree (no history)", "DIR" },
   { "refs", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opt_refs,
     "Refs to scan (globs on full or short names, or revisions; repeatable; "
     "default: tags v*, branches stable-*, staging-*, master, main)", "PATTERN" },
-  { "pack", 0, 0, G_OPTION_ARG_STRING, &opt_pack, "Fix pack name (default: the only one)", "NAME" },
-  { "json", 0, 0, G_OPTION_ARG_NONE, &opt_json, "Print JSON", NULL },
+  BP_OPTION_PACK,
+  BP_OPTION_JSON ("Print JSON"),
   { "unknown-ok", 0, 0, G_OPTION_ARG_NONE, &opt_unknown_ok,
     "Exit 0 even when some ref is unknown (its code cannot be read)", NULL },
-  { "cache", 0, 0, G_OPTION_ARG_FILENAME, &opt_cache,
-    "Where the status index is kept (default $XDG_CACHE_HOME/backport; the index goes to DIR/status/)", "DIR" },
+  BP_OPTION_CACHE ("Where the status index is kept (default $XDG_CACHE_HOME/backport; the index goes to DIR/status/)"),
   { NULL }
 };
 
@@ -268,12 +264,9 @@ verdict_exit (const BpStatusReport *report, GError **error)
 
 BP_CMD (status)
 {
-  g_clear_pointer (&opt_repo, g_free);
   g_clear_pointer (&opt_tree, g_free);
   g_clear_pointer (&opt_refs, g_strfreev);
-  g_clear_pointer (&opt_pack, g_free);
-  g_clear_pointer (&opt_cache, g_free);
-  opt_json = opt_unknown_ok = FALSE;
+  opt_unknown_ok = FALSE;
   g_autoptr(GOptionContext) context = g_option_context_new ("[PATTERN...] - where the bug lives and where it is fixed");
   g_option_context_add_main_entries (context, entries, NULL);
   g_option_context_set_description (context,
@@ -288,7 +281,7 @@ BP_CMD (status)
     "missing objects, a tree whose code cannot be read).");
   if (!bp_cmd_parse (context, &argc, &argv, error))
     return FALSE;
-  if (opt_repo && opt_tree)
+  if (bp_opt.repo && opt_tree)
     return bp_usage (error, "--repo and --tree exclude each other");
 
   /* patterns: --refs values (comma or space separated) and the arguments */
@@ -306,16 +299,16 @@ BP_CMD (status)
   if (opt_tree && patterns->len > 1)
     return bp_usage (error, "--refs needs a repository, not --tree");
 
-  g_autoptr(BpFixPack) pack = bp_cmd_load_pack (opt_pack, error);
+  g_autoptr(BpFixPack) pack = bp_cmd_load_pack (bp_opt.pack, error);
   if (pack == NULL)
     return FALSE;
 
   g_autoptr(BpStatusReport) report = NULL;
-  BpHistoryOptions options = { .cache_dir = opt_cache };
+  BpHistoryOptions options = { .cache_dir = bp_opt.cache };
   if (opt_tree)
     report = bp_history_scan_tree (opt_tree, pack, error);
   else
-    report = bp_history_scan_repo_with (opt_repo ? opt_repo : ".", pack,
+    report = bp_history_scan_repo_with (bp_opt.repo ? bp_opt.repo : ".", pack,
                                         (const char *const *) patterns->pdata, &options, error);
   if (report == NULL)
     {
@@ -330,7 +323,7 @@ BP_CMD (status)
   if (report->cache_note)
     fprintf (stderr, "backport status: %s\n", report->cache_note);
 
-  if (opt_json)
+  if (bp_opt.json)
     print_json (report, pack);
   else
     print_text (report, pack);

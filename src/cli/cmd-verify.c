@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/bp-commands.h"
+#include "cli/cmd-options.h"
 #include "base/bp-error.h"
 #include "base/version.h"
 #include "report/ci-gitlab.h"
@@ -13,23 +14,23 @@
 #include "verify/verify.h"
 #include "verify/verify-pipeline.h"
 
-static char *opt_repo, *opt_cache, *opt_report, *opt_emit_ci, *opt_ci_image, *opt_pack;
+static char *opt_report, *opt_emit_ci, *opt_ci_image;
 static char **opt_trees;
 static int opt_jobs;
-static gboolean opt_json, opt_offline, opt_refresh, opt_keep, opt_strict, opt_merge;
+static gboolean opt_offline, opt_refresh, opt_keep, opt_strict, opt_merge;
 
 static GOptionEntry entries[] = {
-  { "repo", 0, 0, G_OPTION_ARG_FILENAME, &opt_repo, "A QEMU clone: trees from its tags (no checkout), and bisect", "DIR" },
+  BP_OPTION_REPO ("A QEMU clone: trees from its tags (no checkout), and bisect"),
   { "tree", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &opt_trees, "Your own unpacked tree for LINE (repeatable)", "LINE=DIR" },
   { "jobs", 'j', 0, G_OPTION_ARG_INT, &opt_jobs, "Lines verified at once (default: processors)", "N" },
-  { "json", 0, 0, G_OPTION_ARG_NONE, &opt_json, "Print one JSON document with every step's evidence", NULL },
+  BP_OPTION_JSON ("Print one JSON document with every step's evidence"),
   { "report", 0, 0, G_OPTION_ARG_FILENAME, &opt_report, "Write DIR/report.md (matrix, details, compiler and reproducer output)", "DIR" },
-  { "cache", 0, 0, G_OPTION_ARG_FILENAME, &opt_cache, "Cache for trees and builds (default $XDG_CACHE_HOME/backport)", "DIR" },
+  BP_OPTION_CACHE ("Cache for trees and builds (default $XDG_CACHE_HOME/backport)"),
   { "offline", 0, 0, G_OPTION_ARG_NONE, &opt_offline, "Use only cached trees; never the network", NULL },
   { "refresh", 0, 0, G_OPTION_ARG_NONE, &opt_refresh, "Update the Debian source index first", NULL },
   { "keep", 0, 0, G_OPTION_ARG_NONE, &opt_keep, "Keep the patched scratch copies", NULL },
   { "strict", 0, 0, G_OPTION_ARG_NONE, &opt_strict, "A step that could not run here fails the line", NULL },
-  { "pack", 0, 0, G_OPTION_ARG_STRING, &opt_pack, "Fix pack (when there are several)", "NAME" },
+  BP_OPTION_PACK,
   { "merge", 0, 0, G_OPTION_ARG_NONE, &opt_merge, "Merge `verify --json` documents (FILE...) into one matrix", NULL },
   { "emit-ci", 0, 0, G_OPTION_ARG_STRING, &opt_emit_ci, "Print a CI pipeline running the lines as parallel jobs (gitlab)", "KIND" },
   { "ci-image", 0, 0, G_OPTION_ARG_STRING, &opt_ci_image,
@@ -40,15 +41,12 @@ static GOptionEntry entries[] = {
 static void
 reset_options (void)
 {
-  g_clear_pointer (&opt_repo, g_free);
-  g_clear_pointer (&opt_cache, g_free);
   g_clear_pointer (&opt_report, g_free);
   g_clear_pointer (&opt_emit_ci, g_free);
   g_clear_pointer (&opt_ci_image, g_free);
-  g_clear_pointer (&opt_pack, g_free);
   g_clear_pointer (&opt_trees, g_strfreev);
   opt_jobs = 0;
-  opt_json = opt_offline = opt_refresh = opt_keep = opt_strict = opt_merge = FALSE;
+  opt_offline = opt_refresh = opt_keep = opt_strict = opt_merge = FALSE;
 }
 
 static void
@@ -92,7 +90,7 @@ finish (GPtrArray *reports, BpFixPack *pack, GError **error)
       json_builder_end_object (b);
       identity = json_builder_get_root (b);
     }
-  if (opt_json)
+  if (bp_opt.json)
     {
       g_autoptr(JsonNode) doc = bp_verify_to_json (reports, identity, code);
       bp_json_print (doc);
@@ -177,7 +175,7 @@ BP_CMD (verify)
   if (opt_merge)
     return merge (argc, argv, error);
 
-  g_autoptr(BpFixPack) pack = bp_cmd_load_pack (opt_pack, error);
+  g_autoptr(BpFixPack) pack = bp_cmd_load_pack (bp_opt.pack, error);
   if (pack == NULL)
     return FALSE;
   g_autoptr(GPtrArray) lines = g_ptr_array_new ();
@@ -197,8 +195,8 @@ BP_CMD (verify)
         return bp_usage (error, "--emit-ci %s: only 'gitlab' is supported", opt_emit_ci);
       /* Everything a line job needs to find the same trees. */
       g_autoptr(GPtrArray) pass = g_ptr_array_new ();
-      add_option (pass, "--repo", opt_repo);
-      add_option (pass, "--cache", opt_cache);
+      add_option (pass, "--repo", bp_opt.repo);
+      add_option (pass, "--cache", bp_opt.cache);
       for (char **t = opt_trees; t && *t; t++)
         add_option (pass, "--tree", *t);
       if (opt_strict)
@@ -215,12 +213,12 @@ BP_CMD (verify)
 
   g_ptr_array_add (lines, NULL);
   BpTreesOptions topts = {
-    .cache_dir = opt_cache, .offline = opt_offline, .refresh = opt_refresh, .repo = opt_repo,
+    .cache_dir = bp_opt.cache, .offline = opt_offline, .refresh = opt_refresh, .repo = bp_opt.repo,
     .user_trees = (const char *const *) opt_trees,
   };
   BpVerifyPlan plan = {
     .trees = &topts, .trees_progress = on_trees_progress,
-    .verify = { .cache_dir = opt_cache, .repo = opt_repo, .keep = opt_keep, .progress = on_progress },
+    .verify = { .cache_dir = bp_opt.cache, .repo = bp_opt.repo, .keep = opt_keep, .progress = on_progress },
     .jobs = opt_jobs > 0 ? (guint) opt_jobs : 0,
   };
   g_autoptr(GPtrArray) reports = bp_verify_pipeline (pack, (const char *const *) lines->pdata, &plan,
@@ -228,7 +226,7 @@ BP_CMD (verify)
   if (reports == NULL)
     return FALSE;
   /* Bisecting needs the history: the pipeline leaves the step to say so. */
-  for (guint i = 0; !opt_repo && i < reports->len; i++)
+  for (guint i = 0; !bp_opt.repo && i < reports->len; i++)
     {
       BpLineReport *r = reports->pdata[i];
       if (r->has_tree && !r->steps[BP_STEP_BISECT].ran)
