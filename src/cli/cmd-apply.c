@@ -3,15 +3,16 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <json-glib/json-glib.h>
-
 #include "engines/apply.h"
 #include "engines/quilt.h"
 #include "cli/bp-commands.h"
 #include "cli/cmd-options.h"
 #include "base/bp-error.h"
 #include "base/transaction.h"
+#include "base/json.h"
 #include "model/fixpack.h"
+#include "model/hunk-report.h"
+#include "report/apply-report.h"
 
 static char *opt_tree;
 static gboolean opt_check, opt_commit, opt_quilt, opt_files, opt_three_way, opt_force;
@@ -45,56 +46,29 @@ tree_version (const char *tree)
   return g_strstrip (g_steal_pointer (&text));
 }
 
+/* Print REPORT as the user asked: JSON, or the hunks and, unless it
+ * failed (main prints the error), the message. */
 static void
-print_reports (GPtrArray *reports)
+print_report (const BpApplyReport *report)
 {
-  for (guint i = 0; reports && i < reports->len; i++)
+  if (bp_opt.json)
     {
-      g_autofree char *text = bp_hunk_report_to_text (reports->pdata[i]);
-      printf ("%s\n", text);
+      g_autoptr(JsonNode) root = bp_apply_report_json (report);
+      bp_json_print (root);
+      return;
     }
-}
-
-static void
-print_json (const char *line, const char *tree, const char *target, const char *result,
-            const char *message, GPtrArray *reports)
-{
-  g_autoptr(JsonBuilder) b = json_builder_new ();
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "line");
-  json_builder_add_string_value (b, line);
-  json_builder_set_member_name (b, "tree");
-  json_builder_add_string_value (b, tree);
-  json_builder_set_member_name (b, "target");
-  json_builder_add_string_value (b, target);
-  json_builder_set_member_name (b, "check");
-  json_builder_add_boolean_value (b, opt_check);
-  json_builder_set_member_name (b, "result");
-  json_builder_add_string_value (b, result);
-  json_builder_set_member_name (b, "message");
-  json_builder_add_string_value (b, message);
-  json_builder_set_member_name (b, "hunks");
-  json_builder_begin_array (b);
-  for (guint i = 0; reports && i < reports->len; i++)
-    bp_hunk_report_to_json (b, reports->pdata[i]);
-  json_builder_end_array (b);
-  json_builder_end_object (b);
-  g_autoptr(JsonGenerator) gen = json_generator_new ();
-  json_generator_set_pretty (gen, TRUE);
-  g_autoptr(JsonNode) root = json_builder_get_root (b);
-  json_generator_set_root (gen, root);
-  g_autofree char *text = json_generator_to_data (gen, NULL);
-  printf ("%s\n", text);
+  g_autofree char *hunks = bp_apply_report_hunks_text (report);
+  fputs (hunks, stdout);
+  if (g_strcmp0 (report->result, "failed") != 0)
+    printf ("%s\n", report->message);
 }
 
 static gboolean
 not_affected (const char *line, const char *why)
 {
   g_autofree char *msg = g_strdup_printf ("%s: not affected, nothing to apply", why);
-  if (bp_opt.json)
-    print_json (line, opt_tree, "none", "not-affected", msg, NULL);
-  else
-    printf ("%s\n", msg);
+  BpApplyReport report = { line, opt_tree, "none", opt_check, "not-affected", msg, NULL };
+  print_report (&report);
   return TRUE;
 }
 
@@ -120,18 +94,10 @@ recover_only (int argc, GError **error)
   return TRUE;
 }
 
-BP_CMD (apply)
+/* The options that go together, or a usage error. */
+static gboolean
+check_options (int argc, GError **error)
 {
-  g_autoptr(GOptionContext) context = g_option_context_new ("LINE - apply a line's series to a tree");
-  g_option_context_set_summary (context,
-    "LINE is a stable line of the fix pack (10.2, 10.1, ...) or \"auto\" (from the tree's VERSION).\n"
-    "A git work tree gets one commit per patch; a plain tree gets its files changed\n"
-    "(with --quilt, also debian/patches, series and .pc).  All patches apply or nothing changes.");
-  g_option_context_add_main_entries (context, entries, NULL);
-  if (!bp_cmd_parse (context, &argc, &argv, error))
-    return FALSE;
-  if (opt_recover)
-    return recover_only (argc, error);
   if (argc != 2)
     return bp_usage (error, "give exactly one LINE (e.g. 10.2) (see --help)");
   if (opt_tree == NULL)
@@ -146,14 +112,19 @@ BP_CMD (apply)
                    "--tree %s: no such directory; give the top of a QEMU source tree", opt_tree);
       return FALSE;
     }
+  return TRUE;
+}
 
-  g_autoptr(BpFixPack) pack = bp_cmd_load_pack (bp_opt.pack, error);
-  if (pack == NULL)
-    return FALSE;
+/* The line NAME names for the tree ("auto": the one serving its VERSION),
+ * checked against the tree's own line.  NULL with *DONE when there is
+ * nothing to apply (reported), NULL with an error when refused. */
+static BpFixLine *
+choose_line (BpFixPack *pack, const char *name, gboolean *done, GError **error)
+{
   g_autofree char *version = tree_version (opt_tree);
   BpFixLine *serving = version ? bp_fixpack_line_for_version (pack, version) : NULL;
-  const char *name = argv[1];
   BpFixLine *line = NULL;
+  *done = FALSE;
   if (strcmp (name, "auto") == 0)
     {
       if (serving == NULL)
@@ -161,12 +132,12 @@ BP_CMD (apply)
           g_set_error (error, BP_APPLY_ERROR, BP_APPLY_ERROR_NOT_A_TREE,
                        "--tree %s: %s; name the LINE instead of auto", opt_tree,
                        version ? "no line of the pack serves its VERSION" : "it has no VERSION file");
-          return FALSE;
+          return NULL;
         }
       line = serving;
     }
   else if ((line = bp_fixpack_get_line (pack, name, error)) == NULL)
-    return FALSE;
+    return NULL;
 
   /* The tree's own line first: a series meant for another line gets the same
    * check whatever that line's verdict. */
@@ -175,40 +146,46 @@ BP_CMD (apply)
       if (serving->verdict == BP_VERDICT_NOT_AFFECTED)
         {
           g_autofree char *why = g_strdup_printf ("%s is QEMU %s (line %s)", opt_tree, version, serving->name);
-          return not_affected (serving->name, why);
+          *done = not_affected (serving->name, why);
+          return NULL;
         }
       if (!opt_force)
         {
           g_set_error (error, BP_APPLY_ERROR, BP_APPLY_ERROR_NOT_A_TREE,
                        "%s is QEMU %s, served by line %s, not %s: run `backport apply %s --tree %s` "
                        "(or --force)", opt_tree, version, serving->name, line->name, serving->name, opt_tree);
-          return FALSE;
+          return NULL;
         }
     }
   if (line->verdict == BP_VERDICT_NOT_AFFECTED)
     {
       g_autofree char *why = g_strdup_printf ("line %s", line->name);
-      return not_affected (line->name, why);
+      *done = not_affected (line->name, why);
+      return NULL;
     }
+  return line;
+}
 
-  BpApplyOptions options = { 0 };
-  options.target = opt_quilt ? BP_APPLY_TARGET_QUILT
-                 : opt_commit ? BP_APPLY_TARGET_COMMIT
-                 : opt_files ? BP_APPLY_TARGET_FILES : BP_APPLY_TARGET_AUTO;
-  options.check_only = opt_check;
-  options.three_way = opt_three_way;
-  options.fuzz = opt_fuzz;
-  options.force = opt_force;
-  options.signoff = opt_signoff;
-  options.object_repo = bp_opt.repo;
+/* The apply engine's options from ours, and the target it will use. */
+static const char *
+apply_options (BpApplyOptions *options)
+{
+  *options = (BpApplyOptions) {
+    .target = opt_quilt ? BP_APPLY_TARGET_QUILT : opt_commit ? BP_APPLY_TARGET_COMMIT
+              : opt_files ? BP_APPLY_TARGET_FILES : BP_APPLY_TARGET_AUTO,
+    .check_only = opt_check, .three_way = opt_three_way, .fuzz = opt_fuzz, .force = opt_force,
+    .signoff = opt_signoff, .object_repo = bp_opt.repo,
+  };
   g_autofree char *dotgit = g_build_filename (opt_tree, ".git", NULL);
-  const char *target = opt_quilt ? "quilt" : opt_commit ? "commit" : opt_files ? "files"
-                     : g_file_test (dotgit, G_FILE_TEST_EXISTS) ? "commit" : "files";
+  return opt_quilt ? "quilt" : opt_commit ? "commit" : opt_files ? "files"
+       : g_file_test (dotgit, G_FILE_TEST_EXISTS) ? "commit" : "files";
+}
 
-  g_autoptr(GPtrArray) reports = NULL;
-  g_autoptr(GError) local = NULL;
-  gboolean ok = bp_apply_series (line, opt_tree, &options, &reports, cancellable, &local);
-  bp_cmd_hint_apply (&local, opt_tree);
+/* What became of the apply: printed, and the error main turns into the
+ * exit code (1 for a series that does not fit, else its own). */
+static gboolean
+finish (BpFixLine *line, const char *target, gboolean ok, GPtrArray *reports, GError *local, GError **error)
+{
   guint n = line->patches->len;
   g_autofree char *msg = NULL;
   gboolean already = ok && bp_hunk_reports_already_applied (reports);
@@ -222,16 +199,10 @@ BP_CMD (apply)
                                        n == 1 ? "" : "es", opt_tree, target);
   else
     msg = g_strdup_printf ("line %s: %s; %s unchanged", line->name, local->message, opt_tree);
-  if (bp_opt.json)
-    print_json (line->name, opt_tree, target,
-                already ? "already-applied" : ok ? (opt_check ? "applies" : "applied") : "failed",
-                msg, reports);
-  else
-    {
-      print_reports (reports);
-      if (ok)
-        printf ("%s\n", msg);
-    }
+  BpApplyReport report = { line->name, opt_tree, target, opt_check,
+                           already ? "already-applied" : ok ? (opt_check ? "applies" : "applied") : "failed",
+                           msg, reports };
+  print_report (&report);
   g_autofree char *debian_patches = g_build_filename (opt_tree, "debian", "patches", NULL);
   if (ok && !already && !opt_check && strcmp (target, "files") == 0 && g_file_test (debian_patches, G_FILE_TEST_IS_DIR))
     fprintf (stderr, "backport apply: note: %s is a Debian source; the change is not in debian/patches, "
@@ -249,4 +220,35 @@ BP_CMD (apply)
       return bp_error_exit (error, e, BP_EXIT_FOUND);
     }
   return FALSE;
+}
+
+BP_CMD (apply)
+{
+  g_autoptr(GOptionContext) context = g_option_context_new ("LINE - apply a line's series to a tree");
+  g_option_context_set_summary (context,
+    "LINE is a stable line of the fix pack (10.2, 10.1, ...) or \"auto\" (from the tree's VERSION).\n"
+    "A git work tree gets one commit per patch; a plain tree gets its files changed\n"
+    "(with --quilt, also debian/patches, series and .pc).  All patches apply or nothing changes.");
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!bp_cmd_parse (context, &argc, &argv, error))
+    return FALSE;
+  if (opt_recover)
+    return recover_only (argc, error);
+  if (!check_options (argc, error))
+    return FALSE;
+  g_autoptr(BpFixPack) pack = bp_cmd_load_pack (bp_opt.pack, error);
+  if (pack == NULL)
+    return FALSE;
+  gboolean done;
+  BpFixLine *line = choose_line (pack, argv[1], &done, error);
+  if (line == NULL)
+    return done;
+
+  BpApplyOptions options;
+  const char *target = apply_options (&options);
+  g_autoptr(GPtrArray) reports = NULL;
+  g_autoptr(GError) local = NULL;
+  gboolean ok = bp_apply_series (line, opt_tree, &options, &reports, cancellable, &local);
+  bp_cmd_hint_apply (&local, opt_tree);
+  return finish (line, target, ok, reports, local, error);
 }
