@@ -129,91 +129,81 @@ add_job (GPtrArray *jobs, BpFixPack *pack, const char *name, const char *tree, G
   return TRUE;
 }
 
-BP_CMD (check)
+/* --all/--tree-for LINE=DIR...: one job per line, each in BUILD_DIR/LINE. */
+static gboolean
+jobs_from_tree_for (GPtrArray *jobs, BpFixPack *pack, char **tree_for, const char *build_dir, GError **error)
 {
-  g_autoptr(GOptionContext) context = g_option_context_new ("[LINE] --tree DIR | --all --tree-for LINE=DIR...");
-  g_option_context_set_summary (context,
-      "Compile a line's series against a tree with the tree's own build: the touched objects are\n"
-      "compiled before and after the series, in a scratch copy and a cached build directory.\n"
-      "Exit 0 the series compiles, 1 it breaks the build (or does not apply), 3 cannot build.");
-  g_option_context_add_main_entries (context, entries, NULL);
-  opt_tree = opt_build_dir = NULL;
-  opt_keep = opt_all = FALSE;
-  opt_jobs = opt_timeout = 0;
-  opt_tree_for = NULL;
-  if (!bp_cmd_parse (context, &argc, &argv, error))
-    return FALSE;
-  const char *pack_name = bp_opt.pack;
-  g_autofree char *tree = opt_tree;
-  g_autofree char *build_dir = opt_build_dir;
-  g_auto(GStrv) tree_for = opt_tree_for;
-
-  if (opt_jobs < 0 || opt_timeout < 0)
-    return bp_usage (error, "--jobs and --timeout take a positive number");
-  if (argc > 2)
-    return bp_usage (error, "one LINE at a time (or --all with --tree-for LINE=DIR)");
-  const char *line_name = argc == 2 ? argv[1] : NULL;
-
-  g_autoptr(BpFixPack) pack = bp_cmd_load_pack (pack_name, error);
-  if (pack == NULL)
-    return FALSE;
-
-  g_autoptr(GPtrArray) jobs = g_ptr_array_new_with_free_func ((GDestroyNotify) bp_check_job_free);
-  if (opt_all || tree_for)
+  if (tree_for == NULL)
+    return bp_usage (error, "--all needs at least one --tree-for LINE=DIR");
+  for (char **t = tree_for; *t; t++)
     {
-      if (line_name || tree)
-        return bp_usage (error, "--all takes its trees from --tree-for LINE=DIR, not LINE or --tree");
-      if (tree_for == NULL)
-        return bp_usage (error, "--all needs at least one --tree-for LINE=DIR");
-      for (char **t = tree_for; *t; t++)
-        {
-          const char *eq = strchr (*t, '=');
-          if (eq == NULL || eq == *t || eq[1] == '\0')
-            return bp_usage (error, "--tree-for takes LINE=DIR, not '%s'", *t);
-          g_autofree char *name = g_strndup (*t, eq - *t);
-          if (!add_job (jobs, pack, name, eq + 1, error))
-            return FALSE;
-        }
-      if (build_dir)
-        for (guint i = 0; i < jobs->len; i++)
-          {
-            BpCheckJob *job = jobs->pdata[i];
-            job->work_dir = g_build_filename (build_dir, job->line->name, NULL);
-          }
-    }
-  else
-    {
-      if (tree == NULL)
-        return bp_usage (error, "give the tree to compile against with --tree DIR");
-      if (line_name == NULL)
-        {
-          /* The line serving the tree's VERSION. */
-          g_autofree char *vpath = g_build_filename (tree, "VERSION", NULL);
-          g_autofree char *version = NULL;
-          if (!g_file_get_contents (vpath, &version, NULL, NULL))
-            return bp_usage (error, "%s has no VERSION file: name the LINE to check", tree);
-          BpFixLine *line = bp_fixpack_line_for_version (pack, g_strstrip (version));
-          if (line == NULL)
-            return bp_usage (error, "no line of %s serves %s's VERSION %s: name the LINE to check", pack->name,
-                             tree, version);
-          line_name = line->name;
-        }
-      if (!add_job (jobs, pack, line_name, tree, error))
+      const char *eq = strchr (*t, '=');
+      if (eq == NULL || eq == *t || eq[1] == '\0')
+        return bp_usage (error, "--tree-for takes LINE=DIR, not '%s'", *t);
+      g_autofree char *name = g_strndup (*t, eq - *t);
+      if (!add_job (jobs, pack, name, eq + 1, error))
         return FALSE;
-      if (build_dir)
-        ((BpCheckJob *) jobs->pdata[0])->work_dir = g_strdup (build_dir);
     }
+  for (guint i = 0; build_dir && i < jobs->len; i++)
+    {
+      BpCheckJob *job = jobs->pdata[i];
+      job->work_dir = g_build_filename (build_dir, job->line->name, NULL);
+    }
+  return TRUE;
+}
 
-  start_time = g_get_monotonic_time ();
-  BpCheckOptions options = {
-    .keep = opt_keep,
-    .jobs = (guint) opt_jobs,
-    .timeout = (guint) opt_timeout,
-    .progress = progress,
-  };
-  /* Builds run in their own process groups: a ^C reaches only us, and
-   * main.c's cancel stops them. */
-  bp_build_check_lines (jobs, &options, cancellable);
+/* LINE (NULL: the one serving TREE's VERSION) against TREE. */
+static gboolean
+job_for_tree (GPtrArray *jobs, BpFixPack *pack, const char *line_name, const char *tree, const char *build_dir,
+              GError **error)
+{
+  if (tree == NULL)
+    return bp_usage (error, "give the tree to compile against with --tree DIR");
+  if (line_name == NULL)
+    {
+      g_autofree char *vpath = g_build_filename (tree, "VERSION", NULL);
+      g_autofree char *version = NULL;
+      if (!g_file_get_contents (vpath, &version, NULL, NULL))
+        return bp_usage (error, "%s has no VERSION file: name the LINE to check", tree);
+      BpFixLine *line = bp_fixpack_line_for_version (pack, g_strstrip (version));
+      if (line == NULL)
+        return bp_usage (error, "no line of %s serves %s's VERSION %s: name the LINE to check", pack->name,
+                         tree, version);
+      line_name = line->name;
+    }
+  if (!add_job (jobs, pack, line_name, tree, error))
+    return FALSE;
+  if (build_dir)
+    ((BpCheckJob *) jobs->pdata[0])->work_dir = g_strdup (build_dir);
+  return TRUE;
+}
+
+static void
+print_jobs (GPtrArray *jobs, int exit_code)
+{
+  if (bp_opt.json)
+    {
+      g_autoptr(JsonNode) root = bp_check_jobs_to_json (jobs, exit_of, exit_code);
+      bp_json_print (root);
+      return;
+    }
+  for (guint i = 0; i < jobs->len; i++)
+    print_text (jobs->pdata[i]);
+  if (jobs->len <= 1)
+    return;
+  printf ("\n%-6s  %-20s  %-10s  %s\n", "LINE", "VERDICT", "TIME", "TREE");
+  for (guint i = 0; i < jobs->len; i++)
+    {
+      BpCheckJob *job = jobs->pdata[i];
+      g_autofree char *secs = job->result ? g_strdup_printf ("%.1f s", job->result->seconds) : g_strdup ("-");
+      printf ("%-6s  %-20s  %-10s  %s\n", job->line->name, bp_check_job_verdict (job), secs, job->tree);
+    }
+}
+
+/* Print the jobs, and the one-line error main turns into the exit code. */
+static gboolean
+finish (GPtrArray *jobs, GCancellable *cancellable, GError **error)
+{
   for (guint i = 0; i < jobs->len; i++)
     {
       BpCheckJob *job = jobs->pdata[i];
@@ -221,7 +211,6 @@ BP_CMD (check)
       bp_cmd_hint (&job->error, BP_BUILD_ERROR, BP_BUILD_ERROR_BUSY, "; use --build-dir for a separate one");
       bp_cmd_hint (&job->error, BP_BUILD_ERROR, BP_BUILD_ERROR_NESTED, ": give --build-dir outside the tree");
     }
-
   guint n_found = 0, n_missing = 0;
   for (guint i = 0; i < jobs->len; i++)
     {
@@ -230,29 +219,8 @@ BP_CMD (check)
       n_missing += code == BP_EXIT_MISSING;
     }
   int exit_code = n_found ? BP_EXIT_FOUND : n_missing ? BP_EXIT_MISSING : BP_EXIT_OK;
-
-  if (bp_opt.json)
-    {
-      g_autoptr(JsonNode) root = bp_check_jobs_to_json (jobs, exit_of, exit_code);
-      bp_json_print (root);
-    }
-  else
-    {
-      for (guint i = 0; i < jobs->len; i++)
-        print_text (jobs->pdata[i]);
-      if (jobs->len > 1)
-        {
-          printf ("\n%-6s  %-20s  %-10s  %s\n", "LINE", "VERDICT", "TIME", "TREE");
-          for (guint i = 0; i < jobs->len; i++)
-            {
-              BpCheckJob *job = jobs->pdata[i];
-              g_autofree char *secs = job->result ? g_strdup_printf ("%.1f s", job->result->seconds) : g_strdup ("-");
-              printf ("%-6s  %-20s  %-10s  %s\n", job->line->name, bp_check_job_verdict (job), secs, job->tree);
-            }
-        }
-    }
+  print_jobs (jobs, exit_code);
   fflush (stdout);
-
   if (g_cancellable_is_cancelled (cancellable))
     {
       g_set_error_literal (error, BP_EXIT_ERROR, BP_EXIT_MISSING, "interrupted; every build it started was stopped");
@@ -270,4 +238,47 @@ BP_CMD (check)
     g_set_error (error, BP_EXIT_ERROR, exit_code, "%u of %u lines break the build or do not apply, %u cannot be built",
                  n_found, jobs->len, n_missing);
   return FALSE;
+}
+
+BP_CMD (check)
+{
+  g_autoptr(GOptionContext) context = g_option_context_new ("[LINE] --tree DIR | --all --tree-for LINE=DIR...");
+  g_option_context_set_summary (context,
+      "Compile a line's series against a tree with the tree's own build: the touched objects are\n"
+      "compiled before and after the series, in a scratch copy and a cached build directory.\n"
+      "Exit 0 the series compiles, 1 it breaks the build (or does not apply), 3 cannot build.");
+  g_option_context_add_main_entries (context, entries, NULL);
+  opt_tree = opt_build_dir = NULL;
+  opt_keep = opt_all = FALSE;
+  opt_jobs = opt_timeout = 0;
+  opt_tree_for = NULL;
+  if (!bp_cmd_parse (context, &argc, &argv, error))
+    return FALSE;
+  g_autofree char *tree = opt_tree;
+  g_autofree char *build_dir = opt_build_dir;
+  g_auto(GStrv) tree_for = opt_tree_for;
+  if (opt_jobs < 0 || opt_timeout < 0)
+    return bp_usage (error, "--jobs and --timeout take a positive number");
+  if (argc > 2)
+    return bp_usage (error, "one LINE at a time (or --all with --tree-for LINE=DIR)");
+  const char *line_name = argc == 2 ? argv[1] : NULL;
+  if ((opt_all || tree_for) && (line_name || tree))
+    return bp_usage (error, "--all takes its trees from --tree-for LINE=DIR, not LINE or --tree");
+
+  g_autoptr(BpFixPack) pack = bp_cmd_load_pack (bp_opt.pack, error);
+  if (pack == NULL)
+    return FALSE;
+  g_autoptr(GPtrArray) jobs = g_ptr_array_new_with_free_func ((GDestroyNotify) bp_check_job_free);
+  if (!(opt_all || tree_for ? jobs_from_tree_for (jobs, pack, tree_for, build_dir, error)
+                            : job_for_tree (jobs, pack, line_name, tree, build_dir, error)))
+    return FALSE;
+
+  start_time = g_get_monotonic_time ();
+  BpCheckOptions options = {
+    .keep = opt_keep, .jobs = (guint) opt_jobs, .timeout = (guint) opt_timeout, .progress = progress,
+  };
+  /* Builds run in their own process groups: a ^C reaches only us, and
+   * main.c's cancel stops them. */
+  bp_build_check_lines (jobs, &options, cancellable);
+  return finish (jobs, cancellable, error);
 }
