@@ -13,6 +13,7 @@
 
 #include "cli/bp-commands.h"
 #include "cli/cmd-options.h"
+#include "report/status-report.h"
 #include "base/bp-error.h"
 #include "model/fixpack.h"
 #include "engines/status/history.h"
@@ -35,194 +36,6 @@ static GOptionEntry entries[] = {
   BP_OPTION_CACHE ("Where the status index is kept (default $XDG_CACHE_HOME/backport; the index goes to DIR/status/)"),
   { NULL }
 };
-
-static void
-add_evidence (JsonBuilder *b, GPtrArray *evidence)
-{
-  json_builder_begin_array (b);
-  for (guint i = 0; i < evidence->len; i++)
-    {
-      const BpEvidence *e = g_ptr_array_index (evidence, i);
-      json_builder_begin_object (b);
-      bp_json_add_string (b, "how", e->how);
-      bp_json_add_string (b, "commit", e->commit);
-      bp_json_add_string (b, "subject", e->subject);
-      bp_json_add_string (b, "detail", e->detail);
-      bp_json_add_string (b, "first_tag", e->first_tag);
-      json_builder_end_object (b);
-    }
-  json_builder_end_array (b);
-}
-
-static void
-add_ref (JsonBuilder *b, const BpRefStatus *r)
-{
-  json_builder_begin_object (b);
-  bp_json_add_string (b, "ref", r->name);
-  bp_json_add_string (b, "refname", r->refname);
-  bp_json_add_string (b, "kind", r->kind);
-  bp_json_add_string (b, "commit", r->commit);
-  bp_json_add_string (b, "version", r->version);
-  bp_json_add_string (b, "line", r->line ? r->line->name : NULL);
-  bp_json_add_string (b, "verdict", bp_status_verdict_to_string (r->verdict));
-  bp_json_add_string (b, "fixed_by", r->fixed_by);
-  bp_json_add_string (b, "why", r->why);
-  json_builder_set_member_name (b, "culprit");
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "present");
-  json_builder_add_boolean_value (b, r->culprit_present);
-  json_builder_set_member_name (b, "evidence");
-  add_evidence (b, r->culprit_evidence);
-  json_builder_end_object (b);
-  json_builder_set_member_name (b, "fix");
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "present");
-  json_builder_add_boolean_value (b, r->fix_present);
-  json_builder_set_member_name (b, "evidence");
-  add_evidence (b, r->fix_evidence);
-  json_builder_set_member_name (b, "in_history");
-  json_builder_add_boolean_value (b, r->fix_in_history);
-  json_builder_set_member_name (b, "reverted_by");
-  add_evidence (b, r->revert_evidence);
-  json_builder_end_object (b);
-  json_builder_set_member_name (b, "probe");
-  json_builder_begin_object (b);
-  bp_json_add_string (b, "state", bp_probe_state_to_string (r->probe.state));
-  bp_json_add_string (b, "file", r->probe.file);
-  bp_json_add_string (b, "detail", r->probe.detail);
-  json_builder_set_member_name (b, "partial");
-  json_builder_add_boolean_value (b, r->probe.partial);
-  json_builder_end_object (b);
-  json_builder_end_object (b);
-}
-
-static void
-print_json (const BpStatusReport *report, const BpFixPack *pack)
-{
-  g_autoptr(JsonBuilder) b = json_builder_new ();
-  json_builder_begin_object (b);
-  bp_json_add_string (b, "pack", pack->name);
-  bp_json_add_string (b, "culprit", pack->culprit_id);
-  bp_json_add_string (b, "upstream", pack->upstream_id);
-  bp_json_add_string (b, report->history ? "repo" : "tree", report->path);
-  json_builder_set_member_name (b, "history");
-  json_builder_add_boolean_value (b, report->history);
-  bp_json_add_string (b, "history_note", report->history_note);
-  json_builder_set_member_name (b, "scan");
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "refs");
-  json_builder_add_int_value (b, report->n_refs);
-  json_builder_set_member_name (b, "commits");
-  json_builder_add_int_value (b, report->n_commits);
-  json_builder_set_member_name (b, "patch_id_candidates");
-  json_builder_add_int_value (b, report->n_candidates);
-  json_builder_set_member_name (b, "read");
-  json_builder_add_int_value (b, report->n_read);
-  bp_json_add_string (b, "graph", report->graph_note);
-  json_builder_set_member_name (b, "seconds");
-  json_builder_add_double_value (b, report->seconds);
-  json_builder_end_object (b);
-  bp_json_add_string (b, "culprit_first_tag", report->culprit_first_tag);
-  bp_json_add_string (b, "fix_first_tag", report->fix_first_tag);
-
-  /* grouped by line, in the report's order (newest line first) */
-  json_builder_set_member_name (b, "lines");
-  json_builder_begin_array (b);
-  const BpFixLine *current = NULL;
-  gboolean open = FALSE;
-  for (guint i = 0; i < report->refs->len; i++)
-    {
-      const BpRefStatus *r = g_ptr_array_index (report->refs, i);
-      if (!open || r->line != current)
-        {
-          if (open)
-            {
-              json_builder_end_array (b);
-              json_builder_end_object (b);
-            }
-          current = r->line;
-          open = TRUE;
-          json_builder_begin_object (b);
-          bp_json_add_string (b, "line", current ? current->name : NULL);
-          bp_json_add_string (b, "pack_verdict", current ? bp_verdict_to_string (current->verdict) : NULL);
-          json_builder_set_member_name (b, "refs");
-          json_builder_begin_array (b);
-        }
-      add_ref (b, r);
-    }
-  if (open)
-    {
-      json_builder_end_array (b);
-      json_builder_end_object (b);
-    }
-  json_builder_end_array (b);
-  json_builder_end_object (b);
-  g_autoptr(JsonNode) root = json_builder_get_root (b);
-  bp_json_print (root);
-}
-
-static char *
-short_evidence (GPtrArray *evidence)
-{
-  if (evidence->len == 0)
-    return g_strdup ("-");
-  const BpEvidence *e = g_ptr_array_index (evidence, 0);
-  if (e->commit)
-    return g_strdup_printf ("%s %.12s%s", e->how, e->commit, evidence->len > 1 ? " +" : "");
-  return g_strdup_printf ("%s %s", e->how, e->subject);
-}
-
-static void
-print_text (const BpStatusReport *report, const BpFixPack *pack)
-{
-  printf ("%s: fix pack %s, culprit %.12s", report->path, pack->name, pack->culprit_id);
-  if (report->culprit_first_tag)
-    printf (" (first in %s)", report->culprit_first_tag);
-  if (report->fix_first_tag)
-    printf (", fix first in %s", report->fix_first_tag);
-  printf ("\n");
-  if (report->history)
-    printf ("%u refs, %u commits (%u read, the rest from the status index), %u patch-id candidates, %.2f s\n",
-            report->n_refs, report->n_commits, report->n_read, report->n_candidates, report->seconds);
-  if (report->history_note)
-    printf ("note: %s\n", report->history_note);
-
-  const BpFixLine *current = NULL;
-  gboolean first = TRUE;
-  for (guint i = 0; i < report->refs->len; i++)
-    {
-      const BpRefStatus *r = g_ptr_array_index (report->refs, i);
-      if (first || r->line != current)
-        {
-          current = r->line;
-          first = FALSE;
-          if (current)
-            printf ("\nline %s (pack: %s)\n", current->name, bp_verdict_to_string (current->verdict));
-          else
-            printf ("\nno pack line\n");
-          printf ("  %-24s %-9s %-26s %-22s %s\n", "REF", "VERSION", "VERDICT", "CULPRIT", "FIX");
-        }
-      g_autofree char *verdict = NULL;
-      switch (r->verdict)
-        {
-        case BP_STATUS_NOT_AFFECTED: verdict = g_strdup ("not affected"); break;
-        case BP_STATUS_AFFECTED: verdict = g_strdup ("AFFECTED, fix missing"); break;
-        case BP_STATUS_FIXED:
-          verdict = r->fixed_by && r->commit ? g_strdup_printf ("fixed by %.12s", r->fixed_by)
-                    : r->fixed_by ? g_strdup_printf ("fixed (%s)", r->fixed_by)
-                    : g_strdup ("fixed (by content)");
-          break;
-        case BP_STATUS_UNKNOWN: verdict = g_strdup ("unknown"); break;
-        }
-      g_autofree char *culprit = short_evidence (r->culprit_evidence);
-      g_autofree char *fix = r->fix_evidence->len ? short_evidence (r->fix_evidence)
-                             : r->probe.state == BP_PROBE_FIXED ? g_strdup ("content") : g_strdup ("-");
-      printf ("  %-24s %-9s %-26s %-22s %s\n", r->name, r->version ? r->version : "?", verdict,
-              report->history ? culprit : (r->culprit_present ? "content" : "-"), fix);
-      if (r->verdict == BP_STATUS_UNKNOWN || !report->history || (r->verdict == BP_STATUS_AFFECTED && r->fix_in_history))
-        printf ("    why: %s\n", r->why);
-    }
-}
 
 /* Exit 1 for affected refs, and for unknown ones unless --unknown-ok; exit 3
  * when a --tree's code cannot be read. */
@@ -262,6 +75,25 @@ verdict_exit (const BpStatusReport *report, GError **error)
   return TRUE;
 }
 
+/* The refs asked for: --refs values (comma or space separated) and the
+ * arguments, NULL-terminated. */
+static GPtrArray *
+ref_patterns (int argc, char **argv)
+{
+  GPtrArray *patterns = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; opt_refs && opt_refs[i]; i++)
+    {
+      g_auto(GStrv) parts = g_strsplit_set (opt_refs[i], ", \t", -1);
+      for (guint j = 0; parts[j]; j++)
+        if (parts[j][0])
+          g_ptr_array_add (patterns, g_strdup (parts[j]));
+    }
+  for (int i = 1; i < argc; i++)
+    g_ptr_array_add (patterns, g_strdup (argv[i]));
+  g_ptr_array_add (patterns, NULL);
+  return patterns;
+}
+
 BP_CMD (status)
 {
   g_clear_pointer (&opt_tree, g_free);
@@ -284,18 +116,7 @@ BP_CMD (status)
   if (bp_opt.repo && opt_tree)
     return bp_usage (error, "--repo and --tree exclude each other");
 
-  /* patterns: --refs values (comma or space separated) and the arguments */
-  g_autoptr(GPtrArray) patterns = g_ptr_array_new_with_free_func (g_free);
-  for (guint i = 0; opt_refs && opt_refs[i]; i++)
-    {
-      g_auto(GStrv) parts = g_strsplit_set (opt_refs[i], ", \t", -1);
-      for (guint j = 0; parts[j]; j++)
-        if (parts[j][0])
-          g_ptr_array_add (patterns, g_strdup (parts[j]));
-    }
-  for (int i = 1; i < argc; i++)
-    g_ptr_array_add (patterns, g_strdup (argv[i]));
-  g_ptr_array_add (patterns, NULL);
+  g_autoptr(GPtrArray) patterns = ref_patterns (argc, argv);
   if (opt_tree && patterns->len > 1)
     return bp_usage (error, "--refs needs a repository, not --tree");
 
@@ -324,9 +145,15 @@ BP_CMD (status)
     fprintf (stderr, "backport status: %s\n", report->cache_note);
 
   if (bp_opt.json)
-    print_json (report, pack);
+    {
+      g_autoptr(JsonNode) root = bp_status_report_json (report, pack);
+      bp_json_print (root);
+    }
   else
-    print_text (report, pack);
+    {
+      g_autofree char *text = bp_status_report_text (report, pack);
+      fputs (text, stdout);
+    }
   fflush (stdout);
   return verdict_exit (report, error);
 }
