@@ -218,6 +218,42 @@ check_options (int argc, char **argv, GError **error)
   return TRUE;
 }
 
+/* The repository to bisect, or why not (another user's, not a repository). */
+static git_repository *
+open_repo (const char *repo_dir, GError **error)
+{
+  git_repository *repo_raw = NULL;
+  int rc = git_repository_open_ext (&repo_raw, repo_dir, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL);
+  GStatBuf st;
+  /* libgit2 1.5.1 reports an owner it distrusts as a missing safe.directory */
+  if (rc == GIT_EOWNER || (rc < 0 && g_stat (repo_dir, &st) == 0 && st.st_uid != geteuid ()))
+    {
+      g_set_error (error, BP_BISECT_ERROR, BP_BISECT_ERROR_REV,
+                   "--repo %s belongs to another user, which git refuses too: trust it with "
+                   "`git config --global --add safe.directory %s`", repo_dir, repo_dir);
+      return NULL;
+    }
+  if (rc < 0)
+    {
+      g_set_error (error, BP_BISECT_ERROR, BP_BISECT_ERROR_REV,
+                   "--repo %s is not a git repository", repo_dir);
+      return NULL;
+    }
+  return repo_raw;
+}
+
+/* bad and good from the options, or from a replayed log (--replay). */
+static gboolean
+bounds (char **bad, GPtrArray *goods, gboolean *first_parent, GArray *marks, GError **error)
+{
+  if (opt_replay && !bp_bisect_log_parse (opt_replay, bad, goods, first_parent, marks, error))
+    return FALSE;
+  for (guint i = 0; !opt_replay && opt_good[i]; i++)
+    g_ptr_array_add (goods, g_strdup (opt_good[i]));
+  g_ptr_array_add (goods, NULL);
+  return TRUE;
+}
+
 BP_CMD (bisect)
 {
   g_autoptr(GOptionContext) context =
@@ -243,39 +279,16 @@ BP_CMD (bisect)
 
   bp_git_require ();   /* main.c's set-up: no re-hashing of every object read */
   gint64 started = g_get_monotonic_time ();
-  const char *repo_dir = bp_opt.repo ? bp_opt.repo : ".";
-  git_repository *repo_raw = NULL;
-  int rc = git_repository_open_ext (&repo_raw, repo_dir, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL);
-  GStatBuf st;
-  /* libgit2 1.5.1 reports an owner it distrusts as a missing safe.directory */
-  if (rc == GIT_EOWNER || (rc < 0 && g_stat (repo_dir, &st) == 0 && st.st_uid != geteuid ()))
-    {
-      g_set_error (error, BP_BISECT_ERROR, BP_BISECT_ERROR_REV,
-                   "--repo %s belongs to another user, which git refuses too: trust it with "
-                   "`git config --global --add safe.directory %s`", repo_dir, repo_dir);
-      return FALSE;
-    }
-  if (rc < 0)
-    {
-      g_set_error (error, BP_BISECT_ERROR, BP_BISECT_ERROR_REV,
-                   "--repo %s is not a git repository", repo_dir);
-      return FALSE;
-    }
-  g_autoptr(git_repository) repo = repo_raw;
+  g_autoptr(git_repository) repo = open_repo (bp_opt.repo ? bp_opt.repo : ".", error);
+  if (repo == NULL)
+    return FALSE;
 
   g_autofree char *bad = g_strdup (opt_bad);
   g_autoptr(GPtrArray) goods = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GArray) marks = bp_bisect_marks_new ();
   gboolean first_parent = opt_first_parent;
-  if (opt_replay)
-    {
-      if (!bp_bisect_log_parse (opt_replay, &bad, goods, &first_parent, marks, error))
-        return FALSE;
-    }
-  else
-    for (guint i = 0; opt_good[i]; i++)
-      g_ptr_array_add (goods, g_strdup (opt_good[i]));
-  g_ptr_array_add (goods, NULL);
+  if (!bounds (&bad, goods, &first_parent, marks, error))
+    return FALSE;
 
   g_autoptr(BpBisectPredicate) pred = make_predicate (repo, error);
   if (pred == NULL)
