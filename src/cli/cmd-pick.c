@@ -42,6 +42,53 @@ on_progress (const char *message, gpointer data)
     fprintf (stderr, "%s\n", message);
 }
 
+/* The options that go together, and --trailer compiled, or a usage error. */
+static gboolean
+check_options (int argc, GRegex **trailer, GError **error)
+{
+  if (argc < 2)
+    return bp_usage (error, "name at least one PICK (a commit, a range A..B or a patch file)");
+  if ((opt_onto == NULL) == (opt_tree == NULL))
+    return bp_usage (error, "give one target: --onto REV (with --repo) or --tree DIR");
+  if (opt_branch && opt_onto == NULL)
+    return bp_usage (error, "--branch goes with --onto REV");
+  if (opt_quilt && opt_tree == NULL)
+    return bp_usage (error, "--quilt goes with --tree DIR");
+  if (opt_trailer)
+    {
+      g_autoptr(GError) local = NULL;
+      *trailer = g_regex_new (opt_trailer, G_REGEX_MULTILINE, 0, &local);
+      if (*trailer == NULL)
+        return bp_usage (error, "--trailer '%s': %s", opt_trailer, local->message);
+    }
+
+  return TRUE;
+}
+
+/* Print the queue's results; exit 1 (through ERROR) when some pick needs a human. */
+static gboolean
+finish (GPtrArray *results, GError **error)
+{
+  gboolean done = bp_pick_results_all_done (results);
+  if (bp_opt.json)
+    {
+      g_autoptr(JsonNode) root = bp_pick_report_json (results, opt_branch, done ? BP_EXIT_OK : BP_EXIT_FOUND);
+      bp_json_print (root);
+    }
+  else
+    {
+      g_autofree char *text = bp_pick_report_text (results);
+      fputs (text, stdout);
+    }
+  if (done)
+    return TRUE;
+  guint n = 0;
+  for (guint i = 0; i < results->len; i++)
+    n += ((BpPickResult *) results->pdata[i])->verdict == BP_PICK_NEEDS_HUMAN;
+  g_set_error (error, BP_EXIT_ERROR, BP_EXIT_FOUND, "%u of %u picks need a human", n, results->len);
+  return FALSE;
+}
+
 BP_CMD (pick)
 {
   opt_onto = opt_tree = opt_branch = opt_trailer = NULL;
@@ -53,22 +100,9 @@ BP_CMD (pick)
   g_option_context_add_main_entries (context, entries, NULL);
   if (!bp_cmd_parse (context, &argc, &argv, error))
     return FALSE;
-  if (argc < 2)
-    return bp_usage (error, "name at least one PICK (a commit, a range A..B or a patch file)");
-  if ((opt_onto == NULL) == (opt_tree == NULL))
-    return bp_usage (error, "give one target: --onto REV (with --repo) or --tree DIR");
-  if (opt_branch && opt_onto == NULL)
-    return bp_usage (error, "--branch goes with --onto REV");
-  if (opt_quilt && opt_tree == NULL)
-    return bp_usage (error, "--quilt goes with --tree DIR");
   g_autoptr(GRegex) trailer = NULL;
-  if (opt_trailer)
-    {
-      g_autoptr(GError) local = NULL;
-      trailer = g_regex_new (opt_trailer, G_REGEX_MULTILINE, 0, &local);
-      if (trailer == NULL)
-        return bp_usage (error, "--trailer '%s': %s", opt_trailer, local->message);
-    }
+  if (!check_options (argc, &trailer, error))
+    return FALSE;
 
   bp_git_require ();
   g_autoptr(git_repository) repo = NULL;
@@ -100,24 +134,5 @@ BP_CMD (pick)
         bp_cmd_hint_apply (error, opt_tree);
       return FALSE;
     }
-  gboolean done = bp_pick_results_all_done (results);
-  if (bp_opt.json)
-    {
-      g_autoptr(JsonNode) root = bp_pick_report_json (results, opt_branch, done ? BP_EXIT_OK : BP_EXIT_FOUND);
-      bp_json_print (root);
-    }
-  else
-    {
-      g_autofree char *text = bp_pick_report_text (results);
-      fputs (text, stdout);
-    }
-  if (!done)
-    {
-      guint n = 0;
-      for (guint i = 0; i < results->len; i++)
-        n += ((BpPickResult *) results->pdata[i])->verdict == BP_PICK_NEEDS_HUMAN;
-      g_set_error (error, BP_EXIT_ERROR, BP_EXIT_FOUND, "%u of %u picks need a human", n, results->len);
-      return FALSE;
-    }
-  return TRUE;
+  return finish (results, error);
 }
