@@ -28,23 +28,24 @@ typedef struct {
   const char *name;
   gboolean (*fn) (int argc, char **argv, GCancellable *cancellable, GError **error);
   const char *summary;
+  void (*complete) (BpCompletion *c);
 } BpCommand;
 
 static const BpCommand commands[] = {
-  { "list", bp_cmd_list, "fix packs and their lines with verdicts" },
-  { "show", bp_cmd_show, "a line's series and notes" },
-  { "status", bp_cmd_status, "which lines, tags and branches are affected or fixed" },
-  { "export", bp_cmd_export, "a line's series as quilt, dep3, mbox or rpm" },
-  { "version", bp_cmd_version, "print the program and fix pack versions" },
-  { "apply", bp_cmd_apply, "apply a line's series to a tree, all or nothing" },
-  { "check", bp_cmd_check, "compile a line's series against a tree with its own build" },
-  { "import", bp_cmd_import, "mail, mbox, diff or pasted web text -> clean patches" },
-  { "repro", bp_cmd_repro, "reproduce the bug: a device DMAs into dirtied private guest RAM" },
-  { "pick", bp_cmd_pick, "pick any fix onto any line: commits, ranges or mails, as a queue" },
-  { "pack", bp_cmd_pack, "pack new NAME --from COMMIT|MAIL: a fix pack for any fix" },
-  { "bisect", bp_cmd_bisect, "find the first bad commit (git's algorithm, no checkout)" },
-  { "verify", bp_cmd_verify, "the main job: every step for every line on real trees" },
-  { NULL, NULL, NULL },
+  { "list", bp_cmd_list, "fix packs and their lines with verdicts", bp_complete_list },
+  { "show", bp_cmd_show, "a line's series and notes", bp_complete_show },
+  { "status", bp_cmd_status, "which lines, tags and branches are affected or fixed", bp_complete_status },
+  { "export", bp_cmd_export, "a line's series as quilt, dep3, mbox or rpm", bp_complete_export },
+  { "version", bp_cmd_version, "print the program and fix pack versions", NULL },
+  { "apply", bp_cmd_apply, "apply a line's series to a tree, all or nothing", bp_complete_apply },
+  { "check", bp_cmd_check, "compile a line's series against a tree with its own build", bp_complete_check },
+  { "import", bp_cmd_import, "mail, mbox, diff or pasted web text -> clean patches", bp_complete_import },
+  { "repro", bp_cmd_repro, "reproduce the bug: a device DMAs into dirtied private guest RAM", bp_complete_repro },
+  { "pick", bp_cmd_pick, "pick any fix onto any line: commits, ranges or mails, as a queue", bp_complete_pick },
+  { "pack", bp_cmd_pack, "pack new NAME --from COMMIT|MAIL: a fix pack for any fix", bp_complete_pack },
+  { "bisect", bp_cmd_bisect, "find the first bad commit (git's algorithm, no checkout)", bp_complete_bisect },
+  { "verify", bp_cmd_verify, "the main job: every step for every line on real trees", bp_complete_verify },
+  { NULL, NULL, NULL, NULL },
 };
 
 /* What a bare `backport` runs. */
@@ -152,6 +153,22 @@ finish (const char *name, GError *error)
   return bp_error_exit_code (error);
 }
 
+/* `backport complete LINE POINT`, for completion/backport.bash (complete.h). */
+static int
+complete (const char *line, const char *point)
+{
+  char *end = NULL;
+  gint64 at = g_ascii_strtoll (point, &end, 10);
+  g_autoptr(BpCompletion) c = end && *end == '\0' ? bp_completion_new (line, at) : NULL;
+  if (c == NULL)
+    return BP_EXIT_USAGE;
+  BpCompleter completers[G_N_ELEMENTS (commands)];
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    completers[i] = (BpCompleter) { commands[i].name, commands[i].complete };
+  bp_completion_run (c, completers);
+  return BP_EXIT_OK;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -171,6 +188,9 @@ main (int argc, char **argv)
       bp_verify_worker_main (in, out, worker_progress, NULL, cancellable, &error);
       return finish ("verify", error);
     }
+
+  if (argc == 4 && strcmp (argv[1], "complete") == 0)
+    return complete (argv[2], argv[3]);
 
   const char *name = argc > 1 ? argv[1] : NULL;
   if (name && (strcmp (name, "--help") == 0 || strcmp (name, "-h") == 0))

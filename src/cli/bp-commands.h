@@ -22,6 +22,21 @@ BP_CMD (verify);
 BP_CMD (pick);
 BP_CMD (pack);
 
+/* Each command's shell completion, beside it in cmd-<name>.c (complete.h). */
+#include "cli/complete.h"
+BP_COMPLETE (export);
+BP_COMPLETE (list);
+BP_COMPLETE (show);
+BP_COMPLETE (status);
+BP_COMPLETE (apply);
+BP_COMPLETE (check);
+BP_COMPLETE (import);
+BP_COMPLETE (repro);
+BP_COMPLETE (bisect);
+BP_COMPLETE (verify);
+BP_COMPLETE (pick);
+BP_COMPLETE (pack);
+
 /* Parse a command's options with the common conventions: --help prints the
  * summary, unknown options are usage errors (exit 2). */
 gboolean bp_cmd_parse (GOptionContext *context, int *argc, char ***argv, GError **error);

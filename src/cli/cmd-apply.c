@@ -7,6 +7,7 @@
 #include "engines/quilt.h"
 #include "cli/bp-commands.h"
 #include "cli/cmd-options.h"
+#include "cli/complete.h"
 #include "base/bp-error.h"
 #include "base/transaction.h"
 #include "base/json.h"
@@ -251,4 +252,12 @@ BP_CMD (apply)
   gboolean ok = bp_apply_series (line, opt_tree, &options, &reports, cancellable, &local);
   bp_cmd_hint_apply (&local, opt_tree);
   return finish (line, target, ok, reports, local, error);
+}
+
+BP_COMPLETE (apply)
+{
+  if (bp_complete_options (c, entries) || bp_complete_arg_index (c, entries) != 1)
+    return;
+  bp_complete_lines (c);
+  bp_complete_word (c, "auto");
 }

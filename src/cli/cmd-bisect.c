@@ -16,6 +16,7 @@
 #include "engines/bisect/bisect.h"
 #include "cli/bp-commands.h"
 #include "cli/cmd-options.h"
+#include "cli/complete.h"
 #include "base/bp-error.h"
 #include "base/bp-git.h"
 #include "base/git-autoptr.h"
@@ -318,4 +319,9 @@ BP_CMD (bisect)
   if (out->kind == BP_BISECT_OUTCOME_AMBIGUOUS)
     return ambiguous_error (out, error);
   return TRUE;
+}
+
+BP_COMPLETE (bisect)
+{
+  bp_complete_options (c, entries);
 }

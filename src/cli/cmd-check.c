@@ -7,6 +7,7 @@
 
 #include "cli/bp-commands.h"
 #include "cli/cmd-options.h"
+#include "cli/complete.h"
 #include "base/bp-error.h"
 #include "engines/build/build.h"
 #include "report/check-report.h"
@@ -281,4 +282,10 @@ BP_CMD (check)
    * main.c's cancel stops them. */
   bp_build_check_lines (jobs, &options, cancellable);
   return finish (jobs, cancellable, error);
+}
+
+BP_COMPLETE (check)
+{
+  if (!bp_complete_options (c, entries) && bp_complete_arg_index (c, entries) == 1)
+    bp_complete_lines (c);
 }

@@ -4,6 +4,7 @@
 
 #include "cli/bp-commands.h"
 #include "cli/cmd-options.h"
+#include "cli/complete.h"
 #include "base/bp-error.h"
 #include "engines/export.h"
 #include "model/fixpack.h"
@@ -50,4 +51,10 @@ BP_CMD (export)
   for (guint i = 0; i < written->len; i++)
     fprintf (stderr, "wrote %s\n", (char *) g_ptr_array_index (written, i));
   return TRUE;
+}
+
+BP_COMPLETE (export)
+{
+  if (!bp_complete_options (c, entries) && bp_complete_arg_index (c, entries) == 1)
+    bp_complete_lines (c);
 }

@@ -101,3 +101,9 @@ BP_CMD (import)
     }
   return TRUE;
 }
+
+BP_COMPLETE (import)
+{
+  if (!bp_complete_options (c, entries) && bp_complete_arg_index (c, entries) >= 1)
+    printf ("__FILES__\n");
+}

@@ -4,6 +4,7 @@
 
 #include "cli/bp-commands.h"
 #include "cli/cmd-options.h"
+#include "cli/complete.h"
 #include "base/bp-error.h"
 #include "model/fixpack.h"
 #include "report/report.h"
@@ -73,4 +74,9 @@ BP_CMD (list)
         printf ("\n");
     }
   return TRUE;
+}
+
+BP_COMPLETE (list)
+{
+  bp_complete_options (c, entries);
 }

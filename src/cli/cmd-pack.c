@@ -14,6 +14,7 @@
 #include "base/git-autoptr.h"
 #include "cli/bp-commands.h"
 #include "cli/cmd-options.h"
+#include "cli/complete.h"
 #include "engines/pack/pack-new.h"
 #include "report/report.h"
 
@@ -129,4 +130,10 @@ BP_CMD (pack)
       return FALSE;
     }
   return TRUE;
+}
+
+BP_COMPLETE (pack)
+{
+  if (!bp_complete_options (c, entries) && bp_complete_arg_index (c, entries) == 1)
+    bp_complete_word (c, "new");
 }

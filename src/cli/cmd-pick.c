@@ -13,6 +13,7 @@
 #include "base/git-autoptr.h"
 #include "cli/bp-commands.h"
 #include "cli/cmd-options.h"
+#include "cli/complete.h"
 #include "engines/pick/pick-input.h"
 #include "engines/pick/pick-run.h"
 #include "report/pick-report.h"
@@ -135,4 +136,10 @@ BP_CMD (pick)
       return FALSE;
     }
   return finish (results, error);
+}
+
+BP_COMPLETE (pick)
+{
+  if (!bp_complete_options (c, entries) && bp_complete_arg_index (c, entries) >= 1)
+    printf ("__FILES__\n");
 }

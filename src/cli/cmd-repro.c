@@ -8,6 +8,7 @@
 
 #include "cli/bp-commands.h"
 #include "cli/cmd-options.h"
+#include "cli/complete.h"
 #include "base/bp-error.h"
 #include "base/json.h"
 #include "engines/repro/repro.h"
@@ -224,4 +225,9 @@ BP_CMD (repro)
   gboolean ok = run (argc, argv, error);
   reset_options ();
   return ok;
+}
+
+BP_COMPLETE (repro)
+{
+  bp_complete_options (c, entries);
 }

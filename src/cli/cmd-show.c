@@ -4,6 +4,7 @@
 
 #include "cli/bp-commands.h"
 #include "cli/cmd-options.h"
+#include "cli/complete.h"
 #include "base/bp-error.h"
 #include "model/fixpack.h"
 #include "report/report.h"
@@ -100,4 +101,10 @@ BP_CMD (show)
         printf ("     Fixes: %s\n", (char *) g_ptr_array_index (fixes, j));
     }
   return TRUE;
+}
+
+BP_COMPLETE (show)
+{
+  if (!bp_complete_options (c, entries) && bp_complete_arg_index (c, entries) == 1)
+    bp_complete_lines (c);
 }

@@ -13,6 +13,7 @@
 
 #include "cli/bp-commands.h"
 #include "cli/cmd-options.h"
+#include "cli/complete.h"
 #include "report/status-report.h"
 #include "base/bp-error.h"
 #include "model/fixpack.h"
@@ -156,4 +157,9 @@ BP_CMD (status)
     }
   fflush (stdout);
   return verdict_exit (report, error);
+}
+
+BP_COMPLETE (status)
+{
+  bp_complete_options (c, entries);
 }

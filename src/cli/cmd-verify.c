@@ -6,6 +6,7 @@
 
 #include "cli/bp-commands.h"
 #include "cli/cmd-options.h"
+#include "cli/complete.h"
 #include "base/bp-error.h"
 #include "base/version.h"
 #include "report/ci-gitlab.h"
@@ -233,4 +234,10 @@ BP_CMD (verify)
         bp_line_report_set (r, BP_STEP_BISECT, BP_STEP_SKIP, "needs --repo (history)", NULL, NULL);
     }
   return finish (reports, pack, error);
+}
+
+BP_COMPLETE (verify)
+{
+  if (!bp_complete_options (c, entries) && bp_complete_arg_index (c, entries) >= 1)
+    bp_complete_lines (c);
 }
