@@ -64,6 +64,10 @@
 #include <json-glib/json-glib.h>
 
 #include "model/fixpack.h"
+/* The parts, each in its own file, declared here too for the callers. */
+#include "sources/apt-sources.h"
+#include "sources/debian-version.h"
+#include "sources/git-export.h"
 
 #define BP_TREES_ERROR (bp_trees_error_quark ())
 GQuark bp_trees_error_quark (void);
@@ -161,40 +165,6 @@ BpTreeSet *bp_trees_resolve (BpFixPack *pack, const BpTreesOptions *opts,
 
 /* $XDG_CACHE_HOME/backport */
 char *bp_trees_default_cache_dir (void);
-
-/* dpkg's version order: <0, 0, >0 like strcmp. */
-int bp_debian_version_compare (const char *a, const char *b);
-
-/* Upstream release of a Debian version: "1:10.2.2+ds-1" -> "10.2.2",
- * "1:10.2.0~rc1+ds-1" -> "10.2.0". */
-char *bp_debian_upstream_version (const char *deb_version);
-
-/* The versions in `apt-cache showsrc` output for source package PACKAGE,
- * newest first, each once. */
-GPtrArray *bp_trees_parse_showsrc (const char *text, const char *package);
-
-/* The private deb-src list (one-line format) built from the system's apt
- * configuration in APT_ETC (sources.list, sources.list.d/ *.list and *.sources),
- * with LISTS_DIR the system's downloaded lists (for Release files; may be
- * missing).  Every Debian archive URI gets one entry per suite in SUITES.
- * NOTES (may be NULL) receives one line per system entry left out, and why.
- * Fails with BP_TREES_ERROR_SOURCES when no Debian archive URI is found. */
-char *bp_trees_debian_sources (const char *apt_etc, const char *lists_dir,
-                               const char *const *suites, GPtrArray *notes,
-                               GError **error);
-
-/* Write the tree of COMMIT in REPO (libgit2, no checkout) to DEST, which must
- * not exist: regular files with their executable bit, symlinks, empty
- * directories for submodules; content filtered as `git archive` does (the
- * commit's .gitattributes: eol, ident; export-ignore honoured). */
-gboolean bp_trees_export_commit (const char *repo, const char *commit,
-                                 const char *dest, GCancellable *cancellable,
-                                 GError **error);
-
-/* The same for the tree TREE_ID of REPO, which need not be a commit's
- * (pick's results); ATTR_COMMIT's .gitattributes filter the content. */
-gboolean bp_trees_export_tree (git_repository *repo, const git_oid *tree_id, const git_oid *attr_commit,
-                               const char *dest, GCancellable *cancellable, GError **error);
 
 /* The set as JSON, for reports: {"trees": [{"line", "kind", "path", "version",
  * "origin", "deb-version", "ref", "commit", "cached", "notes": [...],
