@@ -233,22 +233,41 @@ use_cached (BpTree *t, CachedTree *ct)
   t->origin = g_strdup_printf ("Debian %s", ct->deb_version);
 }
 
-gboolean
-bp_trees_debian_lines (BpTreesCtx *c, GPtrArray *wanted, GError **error)
-{
-  /* offline, an empty cache stays untouched */
-  if ((!c->opts->offline || g_file_test (c->apt_dir, G_FILE_TEST_IS_DIR))
-      && (!bp_trees_mkdirs (c->debian_dir, error) || !bp_trees_mkdirs (c->logs, error) || !bp_trees_apt_write_config (c, error)))
-    return FALSE;
-  bp_trees_sweep_stale (c->debian_dir, ".work-");
-  const char *package = c->opts->package ? c->opts->package : "qemu";
-  g_autoptr(GPtrArray) cached = debian_cached (c);
+/* What one call knows while it goes through the wanted lines. */
+typedef struct {
+  BpTreesCtx *c;
+  const char *package;
+  GPtrArray *cached;            /* CachedTree*: complete trees in the cache */
+  GPtrArray *versions;          /* what the index lists, newest first; NULL without one */
+  char *index_error;            /* why there is no index, or NULL */
+  GKeyFile *not_served;         /* versions the pool answered 404 for */
+  char *ns_path;
+  gboolean not_served_changed;
+} DebianRun;
 
+static void
+debian_run_clear (DebianRun *run)
+{
+  g_clear_pointer (&run->cached, g_ptr_array_unref);
+  g_clear_pointer (&run->versions, g_ptr_array_unref);
+  g_free (run->index_error);
+  g_clear_pointer (&run->not_served, g_key_file_unref);
+  g_free (run->ns_path);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (DebianRun, debian_run_clear)
+
+/* The index: downloaded when a line needs it and the cache has none (or
+ * with refresh), then its versions read.  A missing index is no error
+ * (run->versions stays NULL, run->index_error says why); FALSE only on
+ * cancellation. */
+static gboolean
+debian_index (DebianRun *run, GPtrArray *wanted, GError **error)
+{
+  BpTreesCtx *c = run->c;
   /* The index is needed unless every line is in the cache already. */
   gboolean need_index = c->opts->refresh;
   for (guint i = 0; i < wanted->len; i++)
-    need_index |= cached_find (cached, ((BpTree *) wanted->pdata[i])->line, NULL) == NULL;
-  g_autofree char *index_error = NULL;
+    need_index |= cached_find (run->cached, ((BpTree *) wanted->pdata[i])->line, NULL) == NULL;
   if (need_index && !c->opts->offline && (c->opts->refresh || !bp_trees_apt_have_index (c)))
     {
       g_autoptr(GError) local = NULL;
@@ -259,29 +278,28 @@ bp_trees_debian_lines (BpTreesCtx *c, GPtrArray *wanted, GError **error)
               g_propagate_error (error, g_steal_pointer (&local));
               return FALSE;
             }
-          g_free (index_error);
-          index_error = g_strdup (local->message);
+          g_free (run->index_error);
+          run->index_error = g_strdup (local->message);
           bp_trees_add_note (c->set->notes, "%s", local->message);
         }
     }
-  g_autoptr(GPtrArray) versions = NULL;
   if (bp_trees_apt_have_index (c))
     {
       g_autoptr(GError) local = NULL;
-      versions = bp_trees_apt_versions (c, &local);
-      if (versions == NULL)
+      run->versions = bp_trees_apt_versions (c, &local);
+      if (run->versions == NULL)
         {
           if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_CANCELLED))
             {
               g_propagate_error (error, g_steal_pointer (&local));
               return FALSE;
             }
-          g_free (index_error);
-          index_error = g_strdup (local->message);
+          g_free (run->index_error);
+          run->index_error = g_strdup (local->message);
         }
     }
 
-  if (versions && !c->set->index_updated)
+  if (run->versions && !c->set->index_updated)
     {
       GStatBuf st;
       g_autofree char *stamp = g_build_filename (c->apt_dir, "index.stamp", NULL);
@@ -290,148 +308,213 @@ bp_trees_debian_lines (BpTreesCtx *c, GPtrArray *wanted, GError **error)
         bp_trees_add_note (c->set->notes, "the deb-src index in %s is %d days old; refresh it to see newer Debian versions",
                            c->apt_dir, (int) (age / 86400));
     }
+  return TRUE;
+}
 
-  g_autofree char *ns_path = NULL;
-  g_autoptr(GKeyFile) not_served = not_served_load (c, &ns_path);
-  gboolean not_served_changed = FALSE;
-
-  for (guint i = 0; i < wanted->len; i++)
+/* Without an index: the newest cached tree of the line, or what is missing. */
+static void
+line_without_index (DebianRun *run, BpTree *t)
+{
+  BpTreesCtx *c = run->c;
+  const char *line = t->line;
+  CachedTree *newest_cached = cached_find (run->cached, line, NULL);
+  if (newest_cached && !c->opts->refresh)
+    use_cached (t, newest_cached);
+  else if (newest_cached)
     {
-      BpTree *t = wanted->pdata[i];
-      const char *line = t->line;
-      CachedTree *newest_cached = cached_find (cached, line, NULL);
-      if (versions == NULL)
-        {
-          if (newest_cached && !c->opts->refresh)
-            use_cached (t, newest_cached);
-          else if (newest_cached)
-            {
-              use_cached (t, newest_cached);
-              bp_trees_add_note (t->notes, "the index could not be refreshed; using the cached %s", newest_cached->deb_version);
-            }
-          else if (c->opts->offline)
-            t->missing = g_strdup_printf ("offline and no Debian %s tree for %s in %s; run once without "
-                                          "--offline, or use --repo DIR or --tree %s=DIR",
-                                          package, line, c->cache, line);
-          else
-            t->missing = g_strdup_printf ("no Debian source index (%s); use --repo DIR or --tree %s=DIR",
-                                          index_error ? index_error : "apt-cache failed", line);
-          t->cached = t->kind != BP_TREE_NONE;
-          continue;
-        }
+      use_cached (t, newest_cached);
+      bp_trees_add_note (t->notes, "the index could not be refreshed; using the cached %s", newest_cached->deb_version);
+    }
+  else if (c->opts->offline)
+    t->missing = g_strdup_printf ("offline and no Debian %s tree for %s in %s; run once without "
+                                  "--offline, or use --repo DIR or --tree %s=DIR",
+                                  run->package, line, c->cache, line);
+  else
+    t->missing = g_strdup_printf ("no Debian source index (%s); use --repo DIR or --tree %s=DIR",
+                                  run->index_error ? run->index_error : "apt-cache failed", line);
+  t->cached = t->kind != BP_TREE_NONE;
+}
 
-      g_autoptr(GPtrArray) listed = g_ptr_array_new ();   /* this line's, newest first */
-      for (guint v = 0; v < versions->len; v++)
+/* One line's way through the versions the index lists for it. */
+typedef struct {
+  GPtrArray *listed;        /* char*, borrowed from run->versions: this line's, newest first */
+  GPtrArray *unserved;      /* char*: upstream versions the pool does not serve */
+  char *unserved_why;       /* the first reason: "404", ... */
+  char *offline_first;      /* offline: the newest listed version not in the cache */
+} LineTry;
+
+static void
+line_try_clear (LineTry *lt)
+{
+  g_clear_pointer (&lt->listed, g_ptr_array_unref);
+  g_clear_pointer (&lt->unserved, g_ptr_array_unref);
+  g_free (lt->unserved_why);
+  g_free (lt->offline_first);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (LineTry, line_try_clear)
+
+/* Take the newest listed version that is cached or can be fetched.  FALSE
+ * only on cancellation or cache errors. */
+static gboolean
+line_try_versions (DebianRun *run, BpTree *t, LineTry *lt, GError **error)
+{
+  BpTreesCtx *c = run->c;
+  const char *line = t->line;
+  for (guint v = 0; v < lt->listed->len && t->kind == BP_TREE_NONE; v++)
+    {
+      const char *debver = lt->listed->pdata[v];
+      CachedTree *ct = cached_find (run->cached, line, debver);
+      if (ct)
         {
-          g_autofree char *up = bp_debian_upstream_version (versions->pdata[v]);
-          if (g_strcmp0 (bp_trees_line_of_version (c->pack, up), line) == 0)
-            g_ptr_array_add (listed, versions->pdata[v]);
-        }
-      g_autoptr(GPtrArray) unserved = g_ptr_array_new_with_free_func (g_free);
-      g_autofree char *unserved_why = NULL;   /* the first reason: "404", ... */
-      g_autofree char *offline_first = NULL;
-      for (guint v = 0; v < listed->len && t->kind == BP_TREE_NONE; v++)
-        {
-          const char *debver = listed->pdata[v];
-          CachedTree *ct = cached_find (cached, line, debver);
-          if (ct)
-            {
-              use_cached (t, ct);
-              t->cached = TRUE;
-              break;
-            }
-          g_autofree char *seen = g_key_file_get_string (not_served, "not-served", debver, NULL);
-          if (seen && !c->opts->refresh)
-            {
-              bp_trees_add_note (t->notes, "Debian %s is listed but the pool does not serve it (%s)", debver, seen);
-              if (unserved_why == NULL)
-                unserved_why = g_strndup (seen, strcspn (seen, ","));
-              g_ptr_array_add (unserved, bp_debian_upstream_version (debver));
-              continue;
-            }
-          if (c->opts->offline)
-            {
-              bp_trees_add_note (t->notes, "Debian %s is listed but not in the cache (offline)", debver);
-              if (offline_first == NULL)
-                offline_first = g_strdup (debver);
-              continue;
-            }
-          FetchResult res = FETCH_FAILED;
-          g_autofree char *why = NULL;
-          if (!debian_fetch (c, line, debver, &res, &why, error))
-            return FALSE;
-          if (res == FETCH_OK)
-            {
-              g_autofree char *name = deb_dir_name (debver);
-              t->kind = BP_TREE_DEBIAN;
-              t->path = g_build_filename (c->debian_dir, name, NULL);
-              t->version = bp_trees_read_version (t->path);
-              t->deb_version = g_strdup (debver);
-              t->origin = g_strdup_printf ("Debian %s", debver);
-              break;
-            }
-          if (res == FETCH_NOT_SERVED)
-            {
-              g_autofree char *now = bp_trees_now_iso8601 ();
-              g_autofree char *val = g_strdup_printf ("%s, %s", why, now);
-              g_key_file_set_string (not_served, "not-served", debver, val);
-              not_served_changed = TRUE;
-              if (unserved_why == NULL)
-                unserved_why = g_strdup (why);
-              g_ptr_array_add (unserved, bp_debian_upstream_version (debver));
-              bp_trees_add_note (t->notes, "Debian %s is listed but the pool does not serve it (%s); trying the next", debver, why);
-              bp_trees_report (&c->reporter, line, "Debian %s is listed but not served (%s)", debver, why);
-            }
-          else
-            {
-              bp_trees_add_note (t->notes, "Debian %s: %s", debver, why);
-              bp_trees_report (&c->reporter, line, "Debian %s: %s", debver, why);
-            }
-        }
-      if (t->kind != BP_TREE_NONE)
-        continue;
-      if (newest_cached)
-        {
-          use_cached (t, newest_cached);
+          use_cached (t, ct);
           t->cached = TRUE;
-          bp_trees_add_note (t->notes, "using the cached %s", newest_cached->deb_version);
+          break;
+        }
+      g_autofree char *seen = g_key_file_get_string (run->not_served, "not-served", debver, NULL);
+      if (seen && !c->opts->refresh)
+        {
+          bp_trees_add_note (t->notes, "Debian %s is listed but the pool does not serve it (%s)", debver, seen);
+          if (lt->unserved_why == NULL)
+            lt->unserved_why = g_strndup (seen, strcspn (seen, ","));
+          g_ptr_array_add (lt->unserved, bp_debian_upstream_version (debver));
           continue;
         }
-      if (offline_first)
-        t->missing = g_strdup_printf ("offline: Debian %s is not in the cache %s; run without --offline to "
-                                      "fetch it, or use --repo DIR or --tree %s=DIR",
-                                      offline_first, c->cache, line);
-      else if (listed->len == 0)
+      if (c->opts->offline)
         {
-          g_autoptr(GString) all = g_string_new (NULL);
-          for (guint v = 0; v < versions->len; v++)
-            {
-              g_autofree char *up = bp_debian_upstream_version (versions->pdata[v]);
-              if (strstr (all->str, up) == NULL)
-                g_string_append_printf (all, "%s%s", all->len ? ", " : "", up);
-            }
-          t->missing = g_strdup_printf ("Debian's index lists no %s %s.x (it lists %s); use --repo DIR or --tree %s=DIR",
-                                        package, line, all->len ? all->str : "none", line);
+          bp_trees_add_note (t->notes, "Debian %s is listed but not in the cache (offline)", debver);
+          if (lt->offline_first == NULL)
+            lt->offline_first = g_strdup (debver);
+          continue;
         }
-      else if (unserved->len == listed->len)
+      FetchResult res = FETCH_FAILED;
+      g_autofree char *why = NULL;
+      if (!debian_fetch (c, line, debver, &res, &why, error))
+        return FALSE;
+      if (res == FETCH_OK)
         {
-          g_autoptr(GString) all = g_string_new (NULL);
-          for (guint v = unserved->len; v > 0; v--)
-            if (strstr (all->str, unserved->pdata[v - 1]) == NULL)
-              g_string_append_printf (all, "%s%s", all->len ? ", " : "", (char *) unserved->pdata[v - 1]);
-          t->missing = g_strdup_printf ("no Debian source serves %s (%s listed but not served: %s); use --repo DIR or --tree %s=DIR",
-                                        line, all->str, unserved_why, line);
+          g_autofree char *name = deb_dir_name (debver);
+          t->kind = BP_TREE_DEBIAN;
+          t->path = g_build_filename (c->debian_dir, name, NULL);
+          t->version = bp_trees_read_version (t->path);
+          t->deb_version = g_strdup (debver);
+          t->origin = g_strdup_printf ("Debian %s", debver);
+          break;
+        }
+      if (res == FETCH_NOT_SERVED)
+        {
+          g_autofree char *now = bp_trees_now_iso8601 ();
+          g_autofree char *val = g_strdup_printf ("%s, %s", why, now);
+          g_key_file_set_string (run->not_served, "not-served", debver, val);
+          run->not_served_changed = TRUE;
+          if (lt->unserved_why == NULL)
+            lt->unserved_why = g_strdup (why);
+          g_ptr_array_add (lt->unserved, bp_debian_upstream_version (debver));
+          bp_trees_add_note (t->notes, "Debian %s is listed but the pool does not serve it (%s); trying the next", debver, why);
+          bp_trees_report (&c->reporter, line, "Debian %s is listed but not served (%s)", debver, why);
         }
       else
-        t->missing = g_strdup_printf ("no Debian %s source for %s could be fetched (see the notes); "
-                                      "use --repo DIR or --tree %s=DIR", package, line, line);
+        {
+          bp_trees_add_note (t->notes, "Debian %s: %s", debver, why);
+          bp_trees_report (&c->reporter, line, "Debian %s: %s", debver, why);
+        }
     }
-  if (not_served_changed)
+  return TRUE;
+}
+
+/* No listed version could be had: the newest cached tree, or why not. */
+static void
+line_fallback (DebianRun *run, BpTree *t, LineTry *lt)
+{
+  BpTreesCtx *c = run->c;
+  const char *line = t->line;
+  CachedTree *newest_cached = cached_find (run->cached, line, NULL);
+  if (newest_cached)
     {
-      g_key_file_set_comment (not_served, NULL, NULL,
+      use_cached (t, newest_cached);
+      t->cached = TRUE;
+      bp_trees_add_note (t->notes, "using the cached %s", newest_cached->deb_version);
+      return;
+    }
+  if (lt->offline_first)
+    t->missing = g_strdup_printf ("offline: Debian %s is not in the cache %s; run without --offline to "
+                                  "fetch it, or use --repo DIR or --tree %s=DIR",
+                                  lt->offline_first, c->cache, line);
+  else if (lt->listed->len == 0)
+    {
+      g_autoptr(GString) all = g_string_new (NULL);
+      for (guint v = 0; v < run->versions->len; v++)
+        {
+          g_autofree char *up = bp_debian_upstream_version (run->versions->pdata[v]);
+          if (strstr (all->str, up) == NULL)
+            g_string_append_printf (all, "%s%s", all->len ? ", " : "", up);
+        }
+      t->missing = g_strdup_printf ("Debian's index lists no %s %s.x (it lists %s); use --repo DIR or --tree %s=DIR",
+                                    run->package, line, all->len ? all->str : "none", line);
+    }
+  else if (lt->unserved->len == lt->listed->len)
+    {
+      g_autoptr(GString) all = g_string_new (NULL);
+      for (guint v = lt->unserved->len; v > 0; v--)
+        if (strstr (all->str, lt->unserved->pdata[v - 1]) == NULL)
+          g_string_append_printf (all, "%s%s", all->len ? ", " : "", (char *) lt->unserved->pdata[v - 1]);
+      t->missing = g_strdup_printf ("no Debian source serves %s (%s listed but not served: %s); use --repo DIR or --tree %s=DIR",
+                                    line, all->str, lt->unserved_why, line);
+    }
+  else
+    t->missing = g_strdup_printf ("no Debian %s source for %s could be fetched (see the notes); "
+                                  "use --repo DIR or --tree %s=DIR", run->package, line, line);
+}
+
+/* One wanted line.  FALSE only on cancellation or cache errors. */
+static gboolean
+debian_line (DebianRun *run, BpTree *t, GError **error)
+{
+  if (run->versions == NULL)
+    {
+      line_without_index (run, t);
+      return TRUE;
+    }
+  g_auto(LineTry) lt = { 0 };
+  lt.listed = g_ptr_array_new ();
+  lt.unserved = g_ptr_array_new_with_free_func (g_free);
+  for (guint v = 0; v < run->versions->len; v++)
+    {
+      g_autofree char *up = bp_debian_upstream_version (run->versions->pdata[v]);
+      if (g_strcmp0 (bp_trees_line_of_version (run->c->pack, up), t->line) == 0)
+        g_ptr_array_add (lt.listed, run->versions->pdata[v]);
+    }
+  if (!line_try_versions (run, t, &lt, error))
+    return FALSE;
+  if (t->kind == BP_TREE_NONE)
+    line_fallback (run, t, &lt);
+  return TRUE;
+}
+
+gboolean
+bp_trees_debian_lines (BpTreesCtx *c, GPtrArray *wanted, GError **error)
+{
+  /* offline, an empty cache stays untouched */
+  if ((!c->opts->offline || g_file_test (c->apt_dir, G_FILE_TEST_IS_DIR))
+      && (!bp_trees_mkdirs (c->debian_dir, error) || !bp_trees_mkdirs (c->logs, error) || !bp_trees_apt_write_config (c, error)))
+    return FALSE;
+  bp_trees_sweep_stale (c->debian_dir, ".work-");
+  g_auto(DebianRun) run = { 0 };
+  run.c = c;
+  run.package = c->opts->package ? c->opts->package : "qemu";
+  run.cached = debian_cached (c);
+  if (!debian_index (&run, wanted, error))
+    return FALSE;
+  run.not_served = not_served_load (c, &run.ns_path);
+
+  for (guint i = 0; i < wanted->len; i++)
+    if (!debian_line (&run, wanted->pdata[i], error))
+      return FALSE;
+  if (run.not_served_changed)
+    {
+      g_key_file_set_comment (run.not_served, NULL, NULL,
                               " Debian versions the index lists but the pool answered 404 for;"
                               " retried with refresh.", NULL);
-      if (!bp_trees_write_keyfile (not_served, ns_path, error))
+      if (!bp_trees_write_keyfile (run.not_served, run.ns_path, error))
         return FALSE;
     }
   return TRUE;
