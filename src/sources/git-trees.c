@@ -108,10 +108,8 @@ git_tree_for_line (BpTreesCtx *c, git_repository *repo, GHashTable *picks, const
   GitPick *p = g_hash_table_lookup (picks, line);
   if (p == NULL)
     {
-      t->missing = g_strdup_printf ("no v%s.N tag or stable-%s branch in %s; fetch QEMU's release tags "
-                                    "(git -C %s fetch --tags QEMU-REMOTE), "
-                                    "omit --repo to use Debian's source, or use --tree %s=DIR",
-                                    line, line, c->opts->repo, c->opts->repo, line);
+      t->missing = g_strdup_printf ("no v%s.N tag or stable-%s branch in %s (`git -C %s fetch --tags QEMU-REMOTE` "
+                                    "brings QEMU's release tags)", line, line, c->opts->repo, c->opts->repo);
       return t;
     }
   char hex[GIT_OID_HEXSZ + 1];

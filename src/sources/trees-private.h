@@ -113,3 +113,11 @@ gboolean bp_trees_apt_have_index (BpTreesCtx *c);
 gboolean bp_trees_apt_update (BpTreesCtx *c, GError **error);
 /* Versions the index lists, newest first; NULL with an error when apt-cache cannot run. */
 GPtrArray *bp_trees_apt_versions (BpTreesCtx *c, GError **error);
+
+/* ---- subprojects (subprojects.c) ---- */
+
+/* A git export of T in the cache gets the subprojects an offline configure
+ * needs from another tree or the repository; every tree with a path gets a
+ * note naming those still missing.  Never fails: what could not be done is
+ * a note. */
+void bp_trees_subprojects (BpTreesCtx *c, BpTree *t);

@@ -150,25 +150,6 @@ bp_trees_pack_line_list (BpFixPack *pack)
 
 /* ---- resolve ---- */
 
-/* QEMU keeps some subprojects as .wrap files in git; release tarballs (and so
- * Debian's source) carry them unpacked, and an offline configure needs them. */
-static void
-note_missing_subprojects (BpTree *t)
-{
-  static const char *const needed[] = { "keycodemapdb", "berkeley-softfloat-3", "berkeley-testfloat-3", NULL };
-  g_autoptr(GString) missing = g_string_new (NULL);
-  for (const char *const *n = needed; *n; n++)
-    {
-      g_autofree char *wrap = g_strdup_printf ("%s/subprojects/%s.wrap", t->path, *n);
-      g_autofree char *dir = g_strdup_printf ("%s/subprojects/%s", t->path, *n);
-      if (g_file_test (wrap, G_FILE_TEST_EXISTS) && !g_file_test (dir, G_FILE_TEST_IS_DIR))
-        g_string_append_printf (missing, "%s%s", missing->len ? ", " : "", *n);
-    }
-  if (missing->len)
-    bp_trees_add_note (t->notes, "subprojects %s are only .wrap files here (a git tree; release tarballs carry them): "
-              "an offline configure refuses the tree until they are added", missing->str);
-}
-
 static void
 report_tree (BpTreesCtx *c, BpTree *t)
 {
@@ -177,6 +158,57 @@ report_tree (BpTreesCtx *c, BpTree *t)
                      t->origin, t->cached ? ", cached" : "");
   else
     bp_trees_report (&c->reporter, t->line, "no tree: %s", t->missing);
+}
+
+/* MISSING without the advice it ends with ("; use --repo DIR or --tree
+ * LINE=DIR", "; use --tree LINE=DIR"): a sentence made of two gives it once. */
+static char *
+without_advice (const char *missing, const char *line)
+{
+  g_autofree char *both = g_strdup_printf ("; use --repo DIR or --tree %s=DIR", line);
+  g_autofree char *tree = g_strdup_printf ("; use --tree %s=DIR", line);
+  const char *tails[] = { both, tree };
+  for (guint i = 0; i < G_N_ELEMENTS (tails); i++)
+    if (g_str_has_suffix (missing, tails[i]))
+      return g_strndup (missing, strlen (missing) - strlen (tails[i]));
+  return g_strdup (missing);
+}
+
+/* The lines of PENDING still without a tree get Debian's, as without a
+ * repository.  With one, each such tree says why the repository had none,
+ * and a line neither can serve says both. */
+static gboolean
+debian_for_the_rest (BpTreesCtx *c, GPtrArray *pending, GError **error)
+{
+  g_autoptr(GPtrArray) rest = g_ptr_array_new ();
+  g_autoptr(GPtrArray) git_why = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < pending->len; i++)
+    {
+      BpTree *t = pending->pdata[i];
+      if (t->kind != BP_TREE_NONE)
+        continue;
+      g_ptr_array_add (rest, t);
+      g_ptr_array_add (git_why, without_advice (t->missing ? t->missing : "no tree", t->line));
+      g_clear_pointer (&t->missing, g_free);
+      if (c->opts->repo)
+        bp_trees_add_note (t->notes, "%s: Debian's source instead", (char *) git_why->pdata[git_why->len - 1]);
+    }
+  if (rest->len == 0)
+    return TRUE;
+  if (!bp_trees_debian_lines (c, rest, error))
+    return FALSE;
+  for (guint i = 0; c->opts->repo && i < rest->len; i++)
+    {
+      BpTree *t = rest->pdata[i];
+      if (t->kind != BP_TREE_NONE)
+        continue;
+      g_autofree char *debian = without_advice (t->missing ? t->missing : "no Debian tree", t->line);
+      g_free (t->missing);
+      t->missing = g_strdup_printf ("%s, and %s; use --tree %s=DIR", (char *) git_why->pdata[i], debian, t->line);
+      /* the note said Debian would serve it: it did not */
+      g_ptr_array_remove_index (t->notes, 0);
+    }
+  return TRUE;
 }
 
 BpTreeSet *
@@ -241,20 +273,13 @@ bp_trees_resolve (BpFixPack *pack, const BpTreesOptions *opts,
         }
     }
 
-  if (pending->len > 0 && opts->repo)
-    {
-      if (!bp_trees_git_lines (&c, pending, error))
-        return NULL;
-    }
-  else if (pending->len > 0)
-    {
-      if (!bp_trees_debian_lines (&c, pending, error))
-        return NULL;
-    }
+  if (pending->len > 0 && opts->repo && !bp_trees_git_lines (&c, pending, error))
+    return NULL;
+  if (!debian_for_the_rest (&c, pending, error))
+    return NULL;
 
   for (guint i = 0; i < set->trees->len; i++)
-    if (((BpTree *) set->trees->pdata[i])->path)
-      note_missing_subprojects (set->trees->pdata[i]);
+    bp_trees_subprojects (&c, set->trees->pdata[i]);
   for (guint i = 0; i < set->trees->len; i++)
     report_tree (&c, set->trees->pdata[i]);
   return g_steal_pointer (&set);

@@ -10,9 +10,15 @@
  *      index and refs are never touched), cached by commit id;
  *   3. otherwise Debian's qemu source package through apt, without root and
  *      without touching the system's apt configuration (see below).
- * With a repository, a line it has no tag or branch for gets no tree (Debian
- * is not asked: the user chose the source).  Trees exported from git lack the
- * subprojects release tarballs carry; a note names them.
+ * With a repository, a line it has no tag or branch for takes Debian's tree,
+ * as without one (a note says so; a line neither has says both).  Trees
+ * exported from git lack the subprojects QEMU's offline configure needs
+ * (keycodemapdb, berkeley-softfloat-3, berkeley-testfloat-3) and release
+ * tarballs carry: they are copied into the export from another tree of this
+ * call or of the cache with the same .wrap (a Debian tree, usually), or
+ * exported from the repository when it holds the .wrap's revision, the
+ * export's own subprojects/packagefiles/ on top; a note says from where, or
+ * names those still missing.
  * A line that gets no tree is still reported (path NULL) with `missing`
  * saying what would provide one.  Nothing is dropped.
  *
@@ -41,8 +47,8 @@
  *   trees/debian/<ver>/        unpacked Debian tree, <ver> = 1_10.2.2+ds-1
  *   trees/debian/<ver>.stamp   key file: version, deb-version, line, fetched
  *   trees/debian/not-served    key file: versions the pool answered 404 for
- *   trees/git/<commit>/        exported tree of a commit
- *   trees/git/<commit>.stamp
+ *   trees/git/<commit>/        exported tree of a commit (plus supplied subprojects)
+ *   trees/git/<commit>.stamp   key file: commit, ref, version, exported, subprojects
  *   logs/                      output of the last apt/dpkg-source runs
  * Trees in the cache are shared: callers work on a copy (verify's scratch
  * copy), never in the cached tree itself.
