@@ -14,7 +14,8 @@ bp_trees_apt_write_config (BpTreesCtx *c, GError **error)
   g_autofree char *archives = g_build_filename (c->apt_dir, "archives", "partial", NULL);
   g_autofree char *parts = g_build_filename (c->apt_dir, "sources.list.d", NULL);
   g_autofree char *prefs = g_build_filename (c->apt_dir, "preferences.d", NULL);
-  if (!bp_trees_mkdirs (lists, error) || !bp_trees_mkdirs (archives, error) || !bp_trees_mkdirs (parts, error) || !bp_trees_mkdirs (prefs, error))
+  if (!bp_trees_mkdirs (lists, error) || !bp_trees_mkdirs (archives, error) || !bp_trees_mkdirs (parts, error)
+      || !bp_trees_mkdirs (prefs, error))
     return FALSE;
   if (strpbrk (c->apt_dir, "\"\n{};"))
     {
@@ -38,6 +39,10 @@ bp_trees_apt_write_config (BpTreesCtx *c, GError **error)
     "Acquire::Languages \"none\";\n"
     "Acquire::Retries \"1\";\n",
     a, a, a, a, a, a, a, a, g_get_user_name ());
+  /* the same text is not written again: a read-only cache stays usable */
+  g_autofree char *old = NULL;
+  if (g_file_get_contents (c->apt_config, &old, NULL, NULL) && strcmp (old, conf) == 0)
+    return TRUE;
   g_autoptr(GError) local = NULL;
   if (!g_file_set_contents (c->apt_config, conf, -1, &local))
     {

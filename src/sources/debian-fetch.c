@@ -240,6 +240,7 @@ typedef struct {
   GPtrArray *cached;            /* CachedTree*: complete trees in the cache */
   GPtrArray *versions;          /* what the index lists, newest first; NULL without one */
   char *index_error;            /* why there is no index, or NULL */
+  gboolean no_index;            /* the index must not be used (offline, apt.conf unwritable) */
   GKeyFile *not_served;         /* versions the pool answered 404 for */
   char *ns_path;
   gboolean not_served_changed;
@@ -283,7 +284,7 @@ debian_index (DebianRun *run, GPtrArray *wanted, GError **error)
           bp_trees_add_note (c->set->notes, "%s", local->message);
         }
     }
-  if (bp_trees_apt_have_index (c))
+  if (!run->no_index && bp_trees_apt_have_index (c))
     {
       g_autoptr(GError) local = NULL;
       run->versions = bp_trees_apt_versions (c, &local);
@@ -493,13 +494,27 @@ debian_line (DebianRun *run, BpTree *t, GError **error)
 gboolean
 bp_trees_debian_lines (BpTreesCtx *c, GPtrArray *wanted, GError **error)
 {
-  /* offline, an empty cache stays untouched */
-  if ((!c->opts->offline || g_file_test (c->apt_dir, G_FILE_TEST_IS_DIR))
-      && (!bp_trees_mkdirs (c->debian_dir, error) || !bp_trees_mkdirs (c->logs, error) || !bp_trees_apt_write_config (c, error)))
-    return FALSE;
-  bp_trees_sweep_stale (c->debian_dir, ".work-");
   g_auto(DebianRun) run = { 0 };
   run.c = c;
+  if (!c->opts->offline)
+    {
+      if (!bp_trees_mkdirs (c->debian_dir, error) || !bp_trees_mkdirs (c->logs, error)
+          || !bp_trees_apt_write_config (c, error))
+        return FALSE;
+      bp_trees_sweep_stale (c->debian_dir, ".work-");
+    }
+  else if (g_file_test (c->apt_dir, G_FILE_TEST_IS_DIR))
+    {
+      /* Offline nothing is fetched: the cache is only read (it may be
+       * read-only), apt.conf written only when its text must change. */
+      g_autoptr(GError) local = NULL;
+      if (!bp_trees_apt_write_config (c, &local))
+        {
+          run.no_index = TRUE;
+          run.index_error = g_strdup_printf ("the cached deb-src index cannot be used: %s", local->message);
+          bp_trees_add_note (c->set->notes, "%s", run.index_error);
+        }
+    }
   run.package = c->opts->package ? c->opts->package : "qemu";
   run.cached = debian_cached (c);
   if (!debian_index (&run, wanted, error))

@@ -105,7 +105,8 @@ gboolean bp_trees_debian_lines (BpTreesCtx *c, GPtrArray *wanted, GError **error
 
 /* ---- the private apt state (apt-state.c) ---- */
 
-/* Write <cache>/apt/apt.conf and the state dirs it names. */
+/* Write <cache>/apt/apt.conf and the state dirs it names; an apt.conf
+ * with the same text already is left as it is (nothing written). */
 gboolean bp_trees_apt_write_config (BpTreesCtx *c, GError **error);
 /* The deb-src index was downloaded once. */
 gboolean bp_trees_apt_have_index (BpTreesCtx *c);
