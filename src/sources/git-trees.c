@@ -215,6 +215,9 @@ bp_trees_git_lines (BpTreesCtx *c, GPtrArray *pending, GError **error)
       g_prefix_error (error, "--repo %s is not a git repository we can read: ", c->opts->repo);
       return FALSE;
     }
+  /* exports only read; whatever libgit2 might write stays in memory */
+  if (!bp_git_objects_in_memory (repo, BP_TREES_ERROR, BP_TREES_ERROR_REPO, error))
+    return FALSE;
   if (!bp_trees_mkdirs (c->git_dir, error))
     {
       g_clear_pointer (&repo, git_repository_free);

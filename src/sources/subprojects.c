@@ -15,6 +15,7 @@
 
 #include <glib/gstdio.h>
 
+#include "base/bp-git.h"
 #include "base/git-autoptr.h"
 #include "sources/debian-version.h"
 #include "sources/trees-private.h"
@@ -306,7 +307,9 @@ supply (BpTreesCtx *c, BpTree *t, GPtrArray *missing)
   g_autoptr(GPtrArray) donors = donors_for (c, t);
   g_autoptr(git_repository) repo = NULL;
   if (c->opts->repo)
-    (void) git_repository_open_ext (&repo, c->opts->repo, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL);
+    if (git_repository_open_ext (&repo, c->opts->repo, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) != 0
+        || !bp_git_objects_in_memory (repo, BP_TREES_ERROR, BP_TREES_ERROR_REPO, NULL))
+      g_clear_pointer (&repo, git_repository_free);   /* donors only, then */
   g_autoptr(GHashTable) by_origin = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                                            (GDestroyNotify) g_ptr_array_unref);
   g_autoptr(GPtrArray) origins = g_ptr_array_new ();   /* keys of by_origin, in order */

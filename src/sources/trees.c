@@ -161,13 +161,14 @@ report_tree (BpTreesCtx *c, BpTree *t)
 }
 
 /* MISSING without the advice it ends with ("; use --repo DIR or --tree
- * LINE=DIR", "; use --tree LINE=DIR"): a sentence made of two gives it once. */
+ * LINE=DIR", ", or use ...", "; use --tree LINE=DIR"): a sentence made of two gives it once. */
 static char *
 without_advice (const char *missing, const char *line)
 {
   g_autofree char *both = g_strdup_printf ("; use --repo DIR or --tree %s=DIR", line);
+  g_autofree char *or_both = g_strdup_printf (", or use --repo DIR or --tree %s=DIR", line);
   g_autofree char *tree = g_strdup_printf ("; use --tree %s=DIR", line);
-  const char *tails[] = { both, tree };
+  const char *tails[] = { both, or_both, tree };
   for (guint i = 0; i < G_N_ELEMENTS (tails); i++)
     if (g_str_has_suffix (missing, tails[i]))
       return g_strndup (missing, strlen (missing) - strlen (tails[i]));

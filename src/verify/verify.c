@@ -580,6 +580,11 @@ bisect_range (const char *repo_dir, BpFixPack *pack, char **good, char **bad, GE
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot open %s", repo_dir);
       return FALSE;
     }
+  if (!bp_git_objects_in_memory (repo, G_IO_ERROR, G_IO_ERROR_FAILED, error))
+    {
+      git_repository_free (repo);
+      return FALSE;
+    }
   git_oid bad_oid;
   const char *best = NULL;
   gint64 best_key = -1;
@@ -699,8 +704,8 @@ bisect_predicate (git_repository *repo, BpFixPack *pack, const char *cache_dir, 
  * its stderr in ERR: the first bad commit with the pack's predicate.  NULL
  * with an error when it fails. */
 static BpBisectOutcome *
-bisect_run (const char *repo_dir, const char *cache_dir, BpFixPack *pack, const char *good, const char *bad, GString *err,
-            GCancellable *cancellable, GError **error)
+bisect_run (const char *repo_dir, const char *cache_dir, BpFixPack *pack, const char *good, const char *bad,
+            GString *err, GCancellable *cancellable, GError **error)
 {
   gint64 started = g_get_monotonic_time ();
   git_repository *repo_raw = NULL;
@@ -711,6 +716,9 @@ bisect_run (const char *repo_dir, const char *cache_dir, BpFixPack *pack, const 
       return NULL;
     }
   g_autoptr(git_repository) repo = repo_raw;
+  /* bisection reads the history; what it might write stays in memory */
+  if (!bp_git_objects_in_memory (repo, BP_BISECT_ERROR, BP_BISECT_ERROR_REV, error))
+    return NULL;
   g_autoptr(BpBisectPredicate) pred = bisect_predicate (repo, pack, cache_dir, error);
   if (pred == NULL)
     return NULL;

@@ -257,7 +257,7 @@ check "json: every line with its kind, origin and notes; a missing line has a nu
     tr -d '\n' <'$T/out' | grep -q '\"line\" : \"11.0\",  *\"kind\" : \"none\",  *\"path\" : null,.*\"missing\" : \"no v11.0.N tag'"
 
 check "git: a line the repository lacks is asked of Debian (offline: the cache), and says both" \
-    assert_file_has_content "$T/out" '"missing" : "no v11.0.N tag or stable-11.0 branch in [^"]*, and offline and no Debian qemu tree for 11.0 in '
+    assert_file_has_content "$T/out" '"missing" : "no v11.0.N tag or stable-11.0 branch in [^"]*, and offline and no Debian qemu tree for 11.0 in [^"]*; run once without --offline; use --tree 11.0=DIR"'
 
 # ---- subprojects a git export lacks, from the repository's own history ----
 srepo="$T/srepo"
