@@ -4,6 +4,8 @@
 #include <string.h>
 
 #include <git2.h>
+#include <git2/sys/mempack.h>
+#include <git2/sys/odb_backend.h>
 
 static void (*initializer) (void);
 
@@ -54,4 +56,27 @@ gpointer
 bp_git_oid_dup (gconstpointer oid)
 {
   return g_memdup2 (oid, sizeof (git_oid));
+}
+
+gboolean
+bp_git_objects_in_memory (git_repository *repo, GQuark domain, int code, GError **error)
+{
+  git_odb *odb = NULL;
+  git_odb_backend *mempack = NULL;
+  if (git_repository_odb (&odb, repo) != 0)
+    return bp_git_error (error, domain, code, "cannot open the object database");
+  if (git_mempack_new (&mempack) != 0)
+    {
+      git_odb_free (odb);
+      return bp_git_error (error, domain, code, "cannot make an in-memory object store");
+    }
+  /* the highest priority: libgit2 writes to the first writable backend */
+  if (git_odb_add_backend (odb, mempack, 1000) != 0)
+    {
+      mempack->free (mempack);
+      git_odb_free (odb);
+      return bp_git_error (error, domain, code, "cannot add an in-memory object store");
+    }
+  git_odb_free (odb);
+  return TRUE;
 }

@@ -21,3 +21,10 @@ guint bp_git_oid_hash (gconstpointer oid);
 gboolean bp_git_oid_equal (gconstpointer a, gconstpointer b);
 /* A copy of OID for a hash table key (g_free it). */
 gpointer bp_git_oid_dup (gconstpointer oid);
+
+/* Keep every object written through REPO in memory (libgit2's mempack, put
+ * ahead of the repository's own stores): a user's repository that is only
+ * to be read stays byte-identical, and a read-only one works.  The objects
+ * live as long as REPO.  FALSE with ERROR in DOMAIN/CODE. */
+typedef struct git_repository git_repository;
+gboolean bp_git_objects_in_memory (git_repository *repo, GQuark domain, int code, GError **error);

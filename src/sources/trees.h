@@ -10,9 +10,15 @@
  *      index and refs are never touched), cached by commit id;
  *   3. otherwise Debian's qemu source package through apt, without root and
  *      without touching the system's apt configuration (see below).
- * With a repository, a line it has no tag or branch for gets no tree (Debian
- * is not asked: the user chose the source).  Trees exported from git lack the
- * subprojects release tarballs carry; a note names them.
+ * With a repository, a line it has no tag or branch for takes Debian's tree,
+ * as without one (a note says so; a line neither has says both).  Trees
+ * exported from git lack the subprojects QEMU's offline configure needs
+ * (keycodemapdb, berkeley-softfloat-3, berkeley-testfloat-3) and release
+ * tarballs carry: they are copied into the export from another tree of this
+ * call or of the cache with the same .wrap (a Debian tree, usually), or
+ * exported from the repository when it holds the .wrap's revision, the
+ * export's own subprojects/packagefiles/ on top; a note says from where, or
+ * names those still missing.
  * A line that gets no tree is still reported (path NULL) with `missing`
  * saying what would provide one.  Nothing is dropped.
  *
@@ -41,8 +47,8 @@
  *   trees/debian/<ver>/        unpacked Debian tree, <ver> = 1_10.2.2+ds-1
  *   trees/debian/<ver>.stamp   key file: version, deb-version, line, fetched
  *   trees/debian/not-served    key file: versions the pool answered 404 for
- *   trees/git/<commit>/        exported tree of a commit
- *   trees/git/<commit>.stamp
+ *   trees/git/<commit>/        exported tree of a commit (plus supplied subprojects)
+ *   trees/git/<commit>.stamp   key file: commit, ref, version, exported, subprojects
  *   logs/                      output of the last apt/dpkg-source runs
  * Trees in the cache are shared: callers work on a copy (verify's scratch
  * copy), never in the cached tree itself.
@@ -64,6 +70,10 @@
 #include <json-glib/json-glib.h>
 
 #include "model/fixpack.h"
+/* The parts, each in its own file, declared here too for the callers. */
+#include "sources/apt-sources.h"
+#include "sources/debian-version.h"
+#include "sources/git-export.h"
 
 #define BP_TREES_ERROR (bp_trees_error_quark ())
 GQuark bp_trees_error_quark (void);
@@ -161,40 +171,6 @@ BpTreeSet *bp_trees_resolve (BpFixPack *pack, const BpTreesOptions *opts,
 
 /* $XDG_CACHE_HOME/backport */
 char *bp_trees_default_cache_dir (void);
-
-/* dpkg's version order: <0, 0, >0 like strcmp. */
-int bp_debian_version_compare (const char *a, const char *b);
-
-/* Upstream release of a Debian version: "1:10.2.2+ds-1" -> "10.2.2",
- * "1:10.2.0~rc1+ds-1" -> "10.2.0". */
-char *bp_debian_upstream_version (const char *deb_version);
-
-/* The versions in `apt-cache showsrc` output for source package PACKAGE,
- * newest first, each once. */
-GPtrArray *bp_trees_parse_showsrc (const char *text, const char *package);
-
-/* The private deb-src list (one-line format) built from the system's apt
- * configuration in APT_ETC (sources.list, sources.list.d/ *.list and *.sources),
- * with LISTS_DIR the system's downloaded lists (for Release files; may be
- * missing).  Every Debian archive URI gets one entry per suite in SUITES.
- * NOTES (may be NULL) receives one line per system entry left out, and why.
- * Fails with BP_TREES_ERROR_SOURCES when no Debian archive URI is found. */
-char *bp_trees_debian_sources (const char *apt_etc, const char *lists_dir,
-                               const char *const *suites, GPtrArray *notes,
-                               GError **error);
-
-/* Write the tree of COMMIT in REPO (libgit2, no checkout) to DEST, which must
- * not exist: regular files with their executable bit, symlinks, empty
- * directories for submodules; content filtered as `git archive` does (the
- * commit's .gitattributes: eol, ident; export-ignore honoured). */
-gboolean bp_trees_export_commit (const char *repo, const char *commit,
-                                 const char *dest, GCancellable *cancellable,
-                                 GError **error);
-
-/* The same for the tree TREE_ID of REPO, which need not be a commit's
- * (pick's results); ATTR_COMMIT's .gitattributes filter the content. */
-gboolean bp_trees_export_tree (git_repository *repo, const git_oid *tree_id, const git_oid *attr_commit,
-                               const char *dest, GCancellable *cancellable, GError **error);
 
 /* The set as JSON, for reports: {"trees": [{"line", "kind", "path", "version",
  * "origin", "deb-version", "ref", "commit", "cached", "notes": [...],

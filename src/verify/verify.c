@@ -10,6 +10,7 @@
 #include "base/git-autoptr.h"
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/bp-git.h"
 #include "base/fs.h"
@@ -46,6 +47,16 @@ json_string_node (const char *s)
 
 /* ---- scratch copy ---------------------------------------------------------- */
 
+/* Can verify write its scratch copies and builds under the cache?  A
+ * read-only cache (verify --offline on a shared or mounted one) is only
+ * read: those go to temporary directories instead. */
+static gboolean
+cache_writable (const BpVerifyOptions *o)
+{
+  g_autofree char *cache = o->cache_dir ? g_strdup (o->cache_dir) : bp_trees_default_cache_dir ();
+  return g_mkdir_with_parents (cache, 0755) == 0 && access (cache, W_OK) == 0;
+}
+
 /* A scratch tree to patch: VERSION and the files the series touches, copied
  * from TREE.  That is all apply and the reproducer read, and copying a whole
  * QEMU tree (36,000 files) costs seconds even as hard links; check makes
@@ -54,14 +65,15 @@ static char *
 scratch_copy (const BpVerifyOptions *o, BpFixLine *fix_line, const char *tree, GError **error)
 {
   g_autofree char *cache = o->cache_dir ? g_strdup (o->cache_dir) : bp_trees_default_cache_dir ();
-  g_autofree char *parent = g_build_filename (cache, "scratch", NULL);
+  gboolean in_cache = cache_writable (o);
+  g_autofree char *parent = in_cache ? g_build_filename (cache, "scratch", NULL) : g_strdup (g_get_tmp_dir ());
   if (g_mkdir_with_parents (parent, 0755) != 0)
     {
       g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno), "cannot create %s: %s",
                    parent, g_strerror (errno));
       return NULL;
     }
-  g_autofree char *template = g_strdup_printf ("%s/%s-XXXXXX", parent, fix_line->name);
+  g_autofree char *template = g_strdup_printf ("%s/%s%s-XXXXXX", parent, in_cache ? "" : "bp-verify-", fix_line->name);
   if (g_mkdtemp (template) == NULL)
     {
       g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno), "cannot create a scratch dir in %s: %s",
@@ -132,7 +144,8 @@ step_status (BpLineReport *r, BpFixLine *line, BpTree *tree, const BpVerifyOptio
     {
       const char *patterns[] = { tree->commit, NULL };
       g_autoptr(GError) herr = NULL;
-      g_autoptr(BpStatusReport) hs = bp_history_scan_repo (o->repo, line->pack, patterns, &herr);
+      g_autoptr(BpStatusReport) hs = bp_history_scan_repo_with (o->repo, line->pack, patterns,
+                                                                     &(BpHistoryOptions) { .cache_dir = o->cache_dir }, &herr);
       if (hs && hs->refs->len > 0)
         {
           BpRefStatus *h = g_ptr_array_index (hs->refs, 0);
@@ -250,11 +263,11 @@ build_progress (const char *line, const char *message, gpointer user_data)
 }
 
 static void
-step_check (BpLineReport *r, BpFixLine *line, BpTree *tree, const BpVerifyOptions *o,
-            GCancellable *cancellable)
+step_check_in (BpLineReport *r, BpFixLine *line, BpTree *tree, const BpVerifyOptions *o, const char *work,
+               GCancellable *cancellable)
 {
-  progress (o, line->name, "check: compiling the touched files before and after");
-  BpCheckOptions opts = { .jobs = o->build_jobs, .progress = build_progress, .progress_data = (gpointer) o };
+  BpCheckOptions opts = { .work_dir = work, .jobs = o->build_jobs, .progress = build_progress,
+                          .progress_data = (gpointer) o };
   g_autoptr(GError) error = NULL;
   g_autoptr(BpCheckResult) res = bp_build_check (line, tree->path, &opts, cancellable, &error);
   if (res == NULL)
@@ -313,6 +326,33 @@ step_check (BpLineReport *r, BpFixLine *line, BpTree *tree, const BpVerifyOption
     }
 }
 
+/* The build lives in the cache (--cache, or the build's own default); a
+ * read-only cache gets a temporary one, removed after. */
+static void
+step_check (BpLineReport *r, BpFixLine *line, BpTree *tree, const BpVerifyOptions *o,
+            GCancellable *cancellable)
+{
+  progress (o, line->name, "check: compiling the touched files before and after");
+  if (cache_writable (o))
+    {
+      g_autofree char *work = o->cache_dir ? bp_build_work_dir_in (o->cache_dir, tree->path) : NULL;
+      step_check_in (r, line, tree, o, work, cancellable);
+      return;
+    }
+  g_autofree char *tmp = g_strdup_printf ("%s/bp-verify-build-%s-XXXXXX", g_get_tmp_dir (), line->name);
+  if (g_mkdtemp (tmp) == NULL)
+    {
+      int err = errno;
+      g_autofree char *msg = g_strdup_printf ("cannot create %s: %s", tmp, g_strerror (err));
+      bp_line_report_set (r, BP_STEP_CHECK, BP_STEP_SKIP, "skip: no build dir", msg, json_string_node (msg));
+      return;
+    }
+  progress (o, line->name, "check: the cache is read-only: building in %s (removed after)", tmp);
+  step_check_in (r, line, tree, o, tmp, cancellable);
+  if (!o->keep)
+    bp_fs_rm_rf (tmp, NULL);
+}
+
 /* ---- repro -------------------------------------------------------------- */
 
 static const char *
@@ -324,7 +364,7 @@ backing_name (BpBacking b)
 
 /* Run the reproducer with TREE's own decision; FALSE on a capability error. */
 static gboolean
-repro_once (const char *tree, BpReproResult *res, GError **error)
+repro_once (const char *tree, const char *cache_dir, BpReproResult *res, GError **error)
 {
   BpReproConfig cfg = {
     .backing = BP_BACKING_HUGETLBFS,     /* falls back to memfd, saying why */
@@ -334,6 +374,7 @@ repro_once (const char *tree, BpReproResult *res, GError **error)
     .tier = 0,
     .policy = BP_POLICY_TREE,
     .tree_dir = tree,
+    .cache_dir = cache_dir,
   };
   return bp_repro_run (&cfg, res, error);
 }
@@ -365,7 +406,7 @@ step_repro (BpLineReport *r, BpFixLine *line, BpTree *tree, const char *patched,
   progress (o, line->name, "repro: the tree's own decision, before the series");
   g_auto(BpReproResult) before = { 0 };
   g_autoptr(GError) error = NULL;
-  if (!repro_once (tree->path, &before, &error))
+  if (!repro_once (tree->path, o->cache_dir, &before, &error))
     {
       int state = g_error_matches (error, BP_REPRO_ERROR, BP_REPRO_ERROR_CAPABILITY) ? BP_STEP_SKIP : BP_STEP_FAIL;
       g_autofree char *cell = g_strdup_printf ("%s: %s", state == BP_STEP_SKIP ? "skip" : "error", error->message);
@@ -384,7 +425,7 @@ step_repro (BpLineReport *r, BpFixLine *line, BpTree *tree, const char *patched,
     }
   progress (o, line->name, "repro: the tree's own decision, with the series");
   g_auto(BpReproResult) after = { 0 };
-  if (!repro_once (patched, &after, &error))
+  if (!repro_once (patched, o->cache_dir, &after, &error))
     {
       g_autofree char *detail = g_strdup_printf ("%safter: %s", d1, error->message);
       bp_line_report_set (r, BP_STEP_REPRO, BP_STEP_FAIL, "error after the series", detail, NULL);
@@ -512,10 +553,12 @@ release_key (const char *tag)
 /* The bisection range: BAD = the first release containing the culprit,
  * GOOD = the newest release that is its ancestor and lacks it. */
 static gboolean
-bisect_range (const char *repo_dir, BpFixPack *pack, char **good, char **bad, GError **error)
+bisect_range (const char *repo_dir, const char *cache_dir, BpFixPack *pack, char **good, char **bad,
+              GError **error)
 {
   const char *patterns[] = { "v*", NULL };
-  g_autoptr(BpStatusReport) st = bp_history_scan_repo (repo_dir, pack, patterns, error);
+  g_autoptr(BpStatusReport) st = bp_history_scan_repo_with (repo_dir, pack, patterns,
+                                                              &(BpHistoryOptions) { .cache_dir = cache_dir }, error);
   if (st == NULL)
     return FALSE;
   const char *first = NULL;
@@ -536,6 +579,11 @@ bisect_range (const char *repo_dir, BpFixPack *pack, char **good, char **bad, GE
   if (git_repository_open (&repo, repo_dir) < 0)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot open %s", repo_dir);
+      return FALSE;
+    }
+  if (!bp_git_objects_in_memory (repo, G_IO_ERROR, G_IO_ERROR_FAILED, error))
+    {
+      git_repository_free (repo);
       return FALSE;
     }
   git_oid bad_oid;
@@ -638,10 +686,15 @@ culprit_marker (git_repository *repo, const char *culprit, char **path, char **r
 /* The predicate verify bisects with: the pack's reproducer when it has
  * one, else the culprit's added code by content. */
 static BpBisectPredicate *
-bisect_predicate (git_repository *repo, BpFixPack *pack, GError **error)
+bisect_predicate (git_repository *repo, BpFixPack *pack, const char *cache_dir, GError **error)
 {
   if (pack->reproducer)
-    return bp_bisect_predicate_repro_new (repo, error);
+    {
+      BpBisectPredicate *p = bp_bisect_predicate_repro_new (repo, error);
+      if (p)
+        bp_bisect_predicate_repro_set_cache_dir (p, cache_dir);
+      return p;
+    }
   g_autofree char *path = NULL, *regex = NULL;
   if (!culprit_marker (repo, pack->culprit_id, &path, &regex, error))
     return NULL;
@@ -652,8 +705,8 @@ bisect_predicate (git_repository *repo, BpFixPack *pack, GError **error)
  * its stderr in ERR: the first bad commit with the pack's predicate.  NULL
  * with an error when it fails. */
 static BpBisectOutcome *
-bisect_run (const char *repo_dir, BpFixPack *pack, const char *good, const char *bad, GString *err,
-            GCancellable *cancellable, GError **error)
+bisect_run (const char *repo_dir, const char *cache_dir, BpFixPack *pack, const char *good, const char *bad,
+            GString *err, GCancellable *cancellable, GError **error)
 {
   gint64 started = g_get_monotonic_time ();
   git_repository *repo_raw = NULL;
@@ -664,7 +717,10 @@ bisect_run (const char *repo_dir, BpFixPack *pack, const char *good, const char 
       return NULL;
     }
   g_autoptr(git_repository) repo = repo_raw;
-  g_autoptr(BpBisectPredicate) pred = bisect_predicate (repo, pack, error);
+  /* bisection reads the history; what it might write stays in memory */
+  if (!bp_git_objects_in_memory (repo, BP_BISECT_ERROR, BP_BISECT_ERROR_REV, error))
+    return NULL;
+  g_autoptr(BpBisectPredicate) pred = bisect_predicate (repo, pack, cache_dir, error);
   if (pred == NULL)
     return NULL;
   const char *goods[] = { good, NULL };
@@ -688,7 +744,7 @@ bp_verify_bisect (BpFixPack *pack, GPtrArray *reports, const BpVerifyOptions *o,
   BpStepState state = BP_STEP_FAIL;
   g_autofree char *cell = NULL;
   g_autofree char *detail = NULL;
-  if (!bisect_range (o->repo, pack, &good, &bad, &error))
+  if (!bisect_range (o->repo, o->cache_dir, pack, &good, &bad, &error))
     {
       cell = g_strdup_printf ("no range: %s", error->message);
       detail = g_strdup (error->message);
@@ -700,7 +756,7 @@ bp_verify_bisect (BpFixPack *pack, GPtrArray *reports, const BpVerifyOptions *o,
       /* The detail reads as `backport bisect` would: its stderr, then the answer. */
       g_autoptr(GString) err = g_string_new (NULL);
       bp_git_require ();
-      g_autoptr(BpBisectOutcome) out = bisect_run (o->repo, pack, good, bad, err, cancellable, &error);
+      g_autoptr(BpBisectOutcome) out = bisect_run (o->repo, o->cache_dir, pack, good, bad, err, cancellable, &error);
       if (out && out->kind == BP_BISECT_OUTCOME_AMBIGUOUS)
         g_string_append_printf (err, "backport bisect: skipped commits leave %u candidates for the first bad commit\n",
                                 out->suspects->len);

@@ -6,7 +6,7 @@
 . "$BP_SOURCE_DIR/tests/cli/libtest.sh"
 : "${TREES_DRIVER:?run under meson test}"
 
-plan 34
+plan 38
 
 T=$TEST_TMP
 drv() {
@@ -232,7 +232,7 @@ check "git: an exported tag equals git archive of it (content, modes, symlinks, 
     same_as_archive v10.0.1 "$T/ex"
 
 index_sum=$(md5sum <"$repo/.git/index"); head_before=$(git -C "$repo" rev-parse HEAD)
-drv --pack "$T/pack" --cache "$T/gcache" --repo "$repo"
+drv --pack "$T/pack" --cache "$T/gcache" --offline --repo "$repo"
 stable=$(git -C "$repo" rev-parse stable-10.2); v100=$(git -C "$repo" rev-parse v10.0.1)
 check "git: newest release tag per line; stable-X.Y where it is newer" sh -c "
     [ $rc -eq 0 ] &&
@@ -243,17 +243,55 @@ check "git: newest release tag per line; stable-X.Y where it is newer" sh -c "
 check "git: subprojects kept only as .wrap files are named (configure needs them offline)" \
     assert_file_has_content "$T/out" '^note 10.0 subprojects keycodemapdb are only .wrap files here (a git tree; release tarballs carry them)'
 check "git: the branch export equals git archive of it" same_as_archive stable-10.2 "$T/gcache/trees/git/$stable"
-drv --pack "$T/pack" --cache "$T/gcache" --repo "$repo"
+drv --pack "$T/pack" --cache "$T/gcache" --offline --repo "$repo"
 check "git: second run exports nothing; repo worktree, index and HEAD untouched" sh -c "
     grep -q '^tree 10.2 kind=git version=10.2.1 cached=yes' '$T/out' &&
     grep -q '^set downloads=0 exports=0 index-updated=no\$' '$T/out' &&
     [ \"\$(md5sum <'$repo/.git/index')\" = '$index_sum' ] &&
     [ \"\$(git -C '$repo' rev-parse HEAD)\" = '$head_before' ] &&
     [ -z \"\$(git -C '$repo' status --porcelain)\" ]"
-drv --pack "$T/pack" --cache "$T/gcache" --repo "$repo" --json 10.2 11.0
+drv --pack "$T/pack" --cache "$T/gcache" --offline --repo "$repo" --json 10.2 11.0
 check "json: every line with its kind, origin and notes; a missing line has a null path and says why" sh -c "
     [ $rc -eq 0 ] && tr -d '\n' <'$T/out' | grep -q '\"line\" : \"10.2\",  *\"kind\" : \"git\",  *\"path\" : \"' &&
     tr -d '\n' <'$T/out' | grep -q '\"ref\" : \"stable-10.2\",  *\"commit\" : \"$stable\",  *\"cached\" : true' &&
     tr -d '\n' <'$T/out' | grep -q '\"line\" : \"11.0\",  *\"kind\" : \"none\",  *\"path\" : null,.*\"missing\" : \"no v11.0.N tag'"
+
+check "git: a line the repository lacks is asked of Debian (offline: the cache), and says both" \
+    assert_file_has_content "$T/out" '"missing" : "no v11.0.N tag or stable-11.0 branch in [^"]*, and offline and no Debian qemu tree for 11.0 in [^"]*; run once without --offline; use --tree 11.0=DIR"'
+
+# ---- subprojects a git export lacks, from the repository's own history ----
+srepo="$T/srepo"
+git init -q "$srepo"
+(
+    cd "$srepo"
+    git config user.email t@example.org; git config user.name T
+    # the subproject's own history, kept in the same repository
+    git checkout -q --orphan keycodemapdb
+    echo 'keycodemapdb (synthetic)' >README; echo "project('keycodemapdb')" >meson.build
+    git add -A; git commit -qm keycodemapdb
+    kc=$(git rev-parse HEAD)
+    git rm -rq .; git checkout -q --orphan main
+    mkdir -p hw/vfio subprojects/packagefiles/keycodemapdb
+    echo 10.0.2 >VERSION; echo 'int x;' >hw/vfio/container-base.c
+    printf '[wrap-git]\nurl = https://gitlab.example/keycodemapdb.git\nrevision = %s\npatch_directory = keycodemapdb\n' "$kc" \
+        >subprojects/keycodemapdb.wrap
+    echo '# the tree overlay' >subprojects/packagefiles/keycodemapdb/meson.build
+    printf '[wrap-git]\nurl = https://gitlab.example/berkeley-softfloat-3.git\nrevision = %s\n' \
+        1111111111111111111111111111111111111111 >subprojects/berkeley-softfloat-3.wrap
+    git add -A; git commit -qm 10.0.2; git tag v10.0.2
+) >/dev/null 2>&1
+drv --pack "$T/pack" --cache "$T/scache" --offline --repo "$srepo" 10.0
+sdir=$(sed -n 's/^tree 10.0 .* path=//p' "$T/out")
+check "subprojects: the .wrap's revision in the repository's history is exported into the tree, its overlay on top" sh -c "
+    [ $rc -eq 0 ] && [ -f '$sdir/subprojects/keycodemapdb/README' ] &&
+    [ \"\$(cat '$sdir/subprojects/keycodemapdb/meson.build')\" = '# the tree overlay' ] &&
+    grep -q '^note 10.0 subprojects keycodemapdb supplied from the repository.s commit [0-9a-f]\{12\} (the .wrap.s revision)' '$T/out'"
+check "subprojects: one nothing has is named, with what is missing" \
+    assert_file_has_content "$T/out" '^note 10.0 subprojects berkeley-softfloat-3 are only .wrap files here .*nor has the repository the .wrap.s revision$'
+drv --pack "$T/pack" --cache "$T/scache" --offline --repo "$srepo" 10.0
+check "subprojects: a cached export says again what was supplied, and copies nothing" sh -c "
+    grep -q '^tree 10.0 kind=git .* cached=yes' '$T/out' &&
+    grep -q '^note 10.0 subprojects keycodemapdb supplied from the repository' '$T/out' &&
+    ! grep -q 'supplied from' '$T/err'"
 
 finish

@@ -78,6 +78,8 @@ const char *bp_bisect_predicate_run_dir (BpBisectPredicate *self);
  * does not, skip where that code is absent or cannot be judged.  Defined in
  * engines/repro/bisect-predicate-repro.c. */
 BpBisectPredicate *bp_bisect_predicate_repro_new (git_repository *repo, GError **error);
+/* Keep its compiled decisions under CACHE_DIR/repro (verify --cache); NULL: the default. */
+void bp_bisect_predicate_repro_set_cache_dir (BpBisectPredicate *self, const char *cache_dir);
 
 /* Helpers shared by the implementations. */
 /* Blob id at PATH in COMMIT's tree; FALSE (no error) when absent. */

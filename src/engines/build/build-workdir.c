@@ -100,12 +100,20 @@ path_within (const char *inner, const char *outer)
 }
 
 char *
-bp_build_default_work_dir (const char *tree)
+bp_build_work_dir_in (const char *cache_dir, const char *tree)
 {
   g_autofree char *vpath = g_build_filename (tree, "VERSION", NULL);
   g_autofree char *version = bp_build_read_trimmed (vpath);
   g_autofree char *key = path_key (tree, version);
+  if (cache_dir)
+    return g_build_filename (cache_dir, "build", key, NULL);
   return g_build_filename (g_get_user_cache_dir (), "backport", "build", key, NULL);
+}
+
+char *
+bp_build_default_work_dir (const char *tree)
+{
+  return bp_build_work_dir_in (NULL, tree);
 }
 
 

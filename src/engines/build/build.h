@@ -111,6 +111,8 @@ typedef struct {
 
 /* The default work directory for TREE: $XDG_CACHE_HOME/backport/build/<key>. */
 char *bp_build_default_work_dir (const char *tree);
+/* The same under CACHE_DIR (a --cache): CACHE_DIR/build/<key>; NULL is the default. */
+char *bp_build_work_dir_in (const char *cache_dir, const char *tree);
 
 /* Check LINE's series against TREE.  Returns NULL with an error when the
  * tree cannot be built (BP_BUILD_ERROR) or the check was cancelled; else a

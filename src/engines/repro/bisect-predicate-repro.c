@@ -25,6 +25,7 @@ typedef struct {
   BpBisectPredicate parent;
   GHashTable *dir_to_blob;   /* hw/vfio tree id (hex) -> "blobhex path" or "" */
   GHashTable *blob_path;     /* blob id (hex) -> path */
+  char *cache_dir;           /* compiled decisions: DIR/repro; NULL: the default */
 } ReproPredicate;
 
 static const char *const likely_paths[] = {
@@ -161,8 +162,8 @@ repro_evaluate (BpBisectPredicate *self, git_commit *commit, const git_oid *key,
   BpDmaPath dma = BP_DMA_BY_ADDRESS;
   g_autofree char *why = NULL;
   g_autoptr(GError) local = NULL;
-  gboolean ok = bp_repro_tree_decision (git_blob_rawcontent (blob), (gsize) git_blob_rawsize (blob),
-                                        path, FALSE, &dma, &why, &local);
+  gboolean ok = bp_repro_tree_decision_in (((ReproPredicate *) self)->cache_dir, git_blob_rawcontent (blob),
+                                           (gsize) git_blob_rawsize (blob), path, FALSE, &dma, &why, &local);
   git_blob_free (blob);
   if (!ok)
     {
@@ -190,6 +191,15 @@ repro_finalize (BpBisectPredicate *self)
   ReproPredicate *rp = (ReproPredicate *) self;
   g_hash_table_unref (rp->dir_to_blob);
   g_hash_table_unref (rp->blob_path);
+  g_free (rp->cache_dir);
+}
+
+void
+bp_bisect_predicate_repro_set_cache_dir (BpBisectPredicate *self, const char *cache_dir)
+{
+  ReproPredicate *rp = (ReproPredicate *) self;
+  g_free (rp->cache_dir);
+  rp->cache_dir = g_strdup (cache_dir);
 }
 
 BpBisectPredicate *

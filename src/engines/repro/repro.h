@@ -52,6 +52,8 @@ typedef struct {
   const char *rev;
   gboolean measure_memcmp;    /* also time a plain memcmp of guest RAM against the
                                  device's view (bench/repro.sh's ceiling) */
+  const char *cache_dir;     /* the tree policy's compiled decisions go to DIR/repro;
+                                NULL: $XDG_CACHE_HOME/backport (verify --cache) */
 } BpReproConfig;
 
 typedef struct {
@@ -103,3 +105,6 @@ gboolean bp_repro_check_size (const BpReproConfig *config, GError **error);
 gboolean bp_repro_tree_decision (const char *source, gsize len, const char *path,
                                  gboolean share, BpDmaPath *path_out,
                                  char **evidence, GError **error);
+/* The same, keeping the compiled decisions under CACHE_DIR/repro (NULL: the default). */
+gboolean bp_repro_tree_decision_in (const char *cache_dir, const char *source, gsize len, const char *path,
+                                    gboolean share, BpDmaPath *path_out, char **evidence, GError **error);

@@ -167,9 +167,12 @@ harness_source (Era era, const char *helper, const char *decision)
 
 /* ---- compile, run, cache ---------------------------------------------- */
 
+/* CACHE_DIR/repro/KEY; NULL is $XDG_CACHE_HOME/backport. */
 static char *
-cache_path (const char *key)
+cache_path (const char *cache_dir, const char *key)
 {
+  if (cache_dir)
+    return g_build_filename (cache_dir, "repro", key, NULL);
   return g_build_filename (g_get_user_cache_dir (), "backport", "repro", key, NULL);
 }
 
@@ -353,6 +356,13 @@ gboolean
 bp_repro_tree_decision (const char *source, gsize len, const char *path,
                         gboolean share, BpDmaPath *path_out, char **evidence, GError **error)
 {
+  return bp_repro_tree_decision_in (NULL, source, len, path, share, path_out, evidence, error);
+}
+
+gboolean
+bp_repro_tree_decision_in (const char *cache_dir, const char *source, gsize len, const char *path,
+                           gboolean share, BpDmaPath *path_out, char **evidence, GError **error)
+{
   const char *where = path ? path : "source";
   gsize s0, s1, p0, p1;
   gboolean bad;
@@ -381,7 +391,7 @@ bp_repro_tree_decision (const char *source, gsize len, const char *path,
 
   g_autofree char *harness = harness_source (era, helper, decision);
   g_autofree char *key = g_compute_checksum_for_string (G_CHECKSUM_SHA256, harness, -1);
-  g_autofree char *cache = cache_path (key);
+  g_autofree char *cache = cache_path (cache_dir, key);
   g_autofree char *output = NULL;
   if (!g_file_get_contents (cache, &output, NULL, NULL))
     {
@@ -451,8 +461,8 @@ typedef char *(*ReadFn) (gpointer data, const char *rel, gsize *len, GError **er
 /* Ask the decision of the first of NAMES (files in hw/vfio) that defines it.
  * FOUND is FALSE when no file defines it or even names it unparseably. */
 static gboolean
-decide_in (GPtrArray *names, ReadFn read, gpointer data, gboolean share, BpDmaPath *path,
-           char **ev, gboolean *found, GError **error)
+decide_in (const char *cache_dir, GPtrArray *names, ReadFn read, gpointer data, gboolean share,
+           BpDmaPath *path, char **ev, gboolean *found, GError **error)
 {
   g_autofree char *bad = NULL;
   g_autofree char *bad_text = NULL;
@@ -471,7 +481,7 @@ decide_in (GPtrArray *names, ReadFn read, gpointer data, gboolean share, BpDmaPa
         }
       int def = text ? defines_decision (text, len) : 0;
       if (def > 0)
-        return bp_repro_tree_decision (text, len, rel, share, path, ev, error);
+        return bp_repro_tree_decision_in (cache_dir, text, len, rel, share, path, ev, error);
       if (def < 0 && !bad)
         {
           bad = g_steal_pointer (&rel);
@@ -480,7 +490,7 @@ decide_in (GPtrArray *names, ReadFn read, gpointer data, gboolean share, BpDmaPa
         }
     }
   if (bad)   /* it names the decision but cannot be scanned: let that error say so */
-    return bp_repro_tree_decision (bad_text, bad_len, bad, share, path, ev, error);
+    return bp_repro_tree_decision_in (cache_dir, bad_text, bad_len, bad, share, path, ev, error);
   *found = FALSE;
   return FALSE;
 }
@@ -512,8 +522,7 @@ read_from_dir (gpointer data, const char *rel, gsize *len, GError **error)
 }
 
 static gboolean
-tree_from_dir (
-const char *dir, gboolean share, BpDmaPath *path, char **evidence, GError **error)
+tree_from_dir (const char *cache_dir, const char *dir, gboolean share, BpDmaPath *path, char **evidence, GError **error)
 {
   g_autofree char *vfio = g_build_filename (dir, "hw", "vfio", NULL);
   g_autoptr(GError) local = NULL;
@@ -535,7 +544,7 @@ const char *dir, gboolean share, BpDmaPath *path, char **evidence, GError **erro
     g_strstrip (version);
   g_autofree char *ev = NULL;
   gboolean found;
-  if (decide_in (names, read_from_dir, (gpointer) dir, share, path, &ev, &found, error))
+  if (decide_in (cache_dir, names, read_from_dir, (gpointer) dir, share, path, &ev, &found, error))
     {
       *evidence = g_strdup_printf ("tree %s %s", version ? version : dir, ev);
       return TRUE;
@@ -619,7 +628,7 @@ read_from_git (gpointer data, const char *rel, gsize *len, GError **error)
 }
 
 static gboolean
-tree_from_rev (const char *repo_dir, const char *rev, gboolean share, BpDmaPath *path,
+tree_from_rev (const char *cache_dir, const char *repo_dir, const char *rev, gboolean share, BpDmaPath *path,
                char **evidence, GError **error)
 {
   g_auto(GitState) g = { 0 };
@@ -668,7 +677,7 @@ tree_from_rev (const char *repo_dir, const char *rev, gboolean share, BpDmaPath 
   g_autofree char *ev = NULL;
   gboolean found;
   BlobReader br = { g.repo, g.tree };
-  if (decide_in (names, read_from_git, &br, share, path, &ev, &found, error))
+  if (decide_in (cache_dir, names, read_from_git, &br, share, path, &ev, &found, error))
     {
       *evidence = g_strdup_printf ("rev %s (%s%s%s) %s", rev, short_id, version ? ", VERSION " : "",
                                    version ? version : "", ev);
@@ -686,9 +695,9 @@ bp_repro_tree_policy (const BpReproConfig *config, gboolean share, BpDmaPath *pa
                       char **evidence, GError **error)
 {
   if (config->tree_dir)
-    return tree_from_dir (config->tree_dir, share, path, evidence, error);
+    return tree_from_dir (config->cache_dir, config->tree_dir, share, path, evidence, error);
   if (config->repo_dir && config->rev)
-    return tree_from_rev (config->repo_dir, config->rev, share, path, evidence, error);
+    return tree_from_rev (config->cache_dir, config->repo_dir, config->rev, share, path, evidence, error);
   g_set_error (error, BP_REPRO_ERROR, BP_REPRO_ERROR_CAPABILITY,
                "the tree policy needs a tree: a directory, or a repository and a revision");
   return FALSE;
