@@ -185,7 +185,7 @@ main (int argc, char **argv)
       g_autoptr(GInputStream) in = g_unix_input_stream_new (STDIN_FILENO, FALSE);
       g_autoptr(GOutputStream) out = g_unix_output_stream_new (STDOUT_FILENO, FALSE);
       bp_git_require ();
-      bp_verify_worker_main (in, out, worker_progress, NULL, cancellable, &error);
+      bp_verify_worker_main (in, out, worker_progress, NULL, bp_cmd_tree_remedy, cancellable, &error);
       return finish ("verify", error);
     }
 

@@ -49,6 +49,10 @@ void bp_cmd_hint (GError **error, GQuark domain, int code, const char *hint);
  * pick --tree share them: --force, --commit, --quilt, --recover). */
 void bp_cmd_hint_apply (GError **error, const char *tree);
 
+/* What gives a line without a tree one (BpTreeRemedy flags), in verify's
+ * options: "run once without --offline, or use --repo DIR or --tree 10.2=DIR". */
+char *bp_cmd_tree_remedy (const char *line, guint remedy);
+
 /* A damaged patch: `backport import --tree` repairs it. */
 void bp_cmd_hint_damaged_patch (GError **error);
 

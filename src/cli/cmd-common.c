@@ -10,6 +10,7 @@
 #include "engines/quilt.h"
 #include "model/fixpack.h"
 #include "model/patch.h"
+#include "sources/trees.h"
 
 gboolean
 bp_cmd_parse (GOptionContext *context, int *argc, char ***argv, GError **error)
@@ -49,6 +50,21 @@ void
 bp_cmd_hint_damaged_patch (GError **error)
 {
   bp_cmd_hint (error, BP_PATCH_ERROR, BP_PATCH_ERROR_CORRUPT, "; `backport import --tree DIR` repairs a damaged patch");
+}
+
+char *
+bp_cmd_tree_remedy (const char *line, guint remedy)
+{
+  g_autoptr(GPtrArray) ways = g_ptr_array_new_with_free_func (g_free);
+  if (remedy & BP_TREE_REMEDY_REPO)
+    g_ptr_array_add (ways, g_strdup ("--repo DIR"));
+  if (remedy & BP_TREE_REMEDY_TREE)
+    g_ptr_array_add (ways, g_strdup_printf ("--tree %s=DIR", line));
+  g_ptr_array_add (ways, NULL);
+  g_autofree char *use = ways->len > 1 ? g_strjoinv (" or ", (char **) ways->pdata) : NULL;
+  if (remedy & BP_TREE_REMEDY_ONLINE)
+    return use ? g_strdup_printf ("run once without --offline, or use %s", use) : g_strdup ("run once without --offline");
+  return use ? g_strdup_printf ("use %s", use) : NULL;
 }
 
 BpFixPack *

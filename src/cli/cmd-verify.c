@@ -219,13 +219,20 @@ BP_CMD (verify)
   };
   BpVerifyPlan plan = {
     .trees = &topts, .trees_progress = on_trees_progress,
-    .verify = { .cache_dir = bp_opt.cache, .repo = bp_opt.repo, .keep = opt_keep, .progress = on_progress },
+    .verify = { .cache_dir = bp_opt.cache, .repo = bp_opt.repo, .keep = opt_keep, .progress = on_progress,
+                .tree_remedy = bp_cmd_tree_remedy },
     .jobs = opt_jobs > 0 ? (guint) opt_jobs : 0,
   };
   g_autoptr(GPtrArray) reports = bp_verify_pipeline (pack, (const char *const *) lines->pdata, &plan,
                                                      cancellable, error);
   if (reports == NULL)
-    return FALSE;
+    {
+      /* the resolver names the spec; these are its options */
+      if (error && *error && g_error_matches (*error, BP_TREES_ERROR, BP_TREES_ERROR_USER_TREE))
+        g_prefix_error (error, "--tree ");
+      bp_cmd_hint (error, BP_TREES_ERROR, BP_TREES_ERROR_SOURCES, ", or use --repo DIR or --tree LINE=DIR");
+      return FALSE;
+    }
   /* Bisecting needs the history: the pipeline leaves the step to say so. */
   for (guint i = 0; !bp_opt.repo && i < reports->len; i++)
     {

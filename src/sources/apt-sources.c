@@ -401,7 +401,7 @@ bp_trees_debian_sources (const char *apt_etc, const char *lists_dir,
     {
       g_set_error (error, BP_TREES_ERROR, BP_TREES_ERROR_SOURCES,
                    "no Debian archive URI in the apt sources under %s to build deb-src entries from; "
-                   "add one (e.g. a deb line for your Debian mirror) or use --repo DIR / --tree LINE=DIR",
+                   "add one (e.g. a deb line for your Debian mirror)",
                    apt_etc);
       return NULL;
     }

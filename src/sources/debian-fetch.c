@@ -327,12 +327,16 @@ line_without_index (DebianRun *run, BpTree *t)
       bp_trees_add_note (t->notes, "the index could not be refreshed; using the cached %s", newest_cached->deb_version);
     }
   else if (c->opts->offline)
-    t->missing = g_strdup_printf ("offline and no Debian %s tree for %s in %s; run once without "
-                                  "--offline, or use --repo DIR or --tree %s=DIR",
-                                  run->package, line, c->cache, line);
+    {
+      t->missing = g_strdup_printf ("offline and no Debian %s tree for %s in %s", run->package, line, c->cache);
+      t->remedy = BP_TREE_REMEDY_ONLINE | BP_TREE_REMEDY_REPO | BP_TREE_REMEDY_TREE;
+    }
   else
-    t->missing = g_strdup_printf ("no Debian source index (%s); use --repo DIR or --tree %s=DIR",
-                                  run->index_error ? run->index_error : "apt-cache failed", line);
+    {
+      t->missing = g_strdup_printf ("no Debian source index (%s)",
+                                    run->index_error ? run->index_error : "apt-cache failed");
+      t->remedy = BP_TREE_REMEDY_REPO | BP_TREE_REMEDY_TREE;
+    }
   t->cached = t->kind != BP_TREE_NONE;
 }
 
@@ -436,10 +440,12 @@ line_fallback (DebianRun *run, BpTree *t, LineTry *lt)
       bp_trees_add_note (t->notes, "using the cached %s", newest_cached->deb_version);
       return;
     }
+  t->remedy = BP_TREE_REMEDY_REPO | BP_TREE_REMEDY_TREE;
   if (lt->offline_first)
-    t->missing = g_strdup_printf ("offline: Debian %s is not in the cache %s; run without --offline to "
-                                  "fetch it, or use --repo DIR or --tree %s=DIR",
-                                  lt->offline_first, c->cache, line);
+    {
+      t->missing = g_strdup_printf ("offline: Debian %s is not in the cache %s", lt->offline_first, c->cache);
+      t->remedy |= BP_TREE_REMEDY_ONLINE;
+    }
   else if (lt->listed->len == 0)
     {
       g_autoptr(GString) all = g_string_new (NULL);
@@ -449,8 +455,8 @@ line_fallback (DebianRun *run, BpTree *t, LineTry *lt)
           if (strstr (all->str, up) == NULL)
             g_string_append_printf (all, "%s%s", all->len ? ", " : "", up);
         }
-      t->missing = g_strdup_printf ("Debian's index lists no %s %s.x (it lists %s); use --repo DIR or --tree %s=DIR",
-                                    run->package, line, all->len ? all->str : "none", line);
+      t->missing = g_strdup_printf ("Debian's index lists no %s %s.x (it lists %s)",
+                                    run->package, line, all->len ? all->str : "none");
     }
   else if (lt->unserved->len == lt->listed->len)
     {
@@ -458,12 +464,12 @@ line_fallback (DebianRun *run, BpTree *t, LineTry *lt)
       for (guint v = lt->unserved->len; v > 0; v--)
         if (strstr (all->str, lt->unserved->pdata[v - 1]) == NULL)
           g_string_append_printf (all, "%s%s", all->len ? ", " : "", (char *) lt->unserved->pdata[v - 1]);
-      t->missing = g_strdup_printf ("no Debian source serves %s (%s listed but not served: %s); use --repo DIR or --tree %s=DIR",
-                                    line, all->str, lt->unserved_why, line);
+      t->missing = g_strdup_printf ("no Debian source serves %s (%s listed but not served: %s)",
+                                    line, all->str, lt->unserved_why);
     }
   else
-    t->missing = g_strdup_printf ("no Debian %s source for %s could be fetched (see the notes); "
-                                  "use --repo DIR or --tree %s=DIR", run->package, line, line);
+    t->missing = g_strdup_printf ("no Debian %s source for %s could be fetched (see the notes)",
+                                  run->package, line);
 }
 
 /* One wanted line.  FALSE only on cancellation or cache errors. */

@@ -11,6 +11,7 @@
 #include "base/bp-git.h"
 #include "base/git-autoptr.h"
 #include "sources/release-tags.h"
+#include "sources/git-export.h"
 #include "sources/trees-private.h"
 
 typedef struct {
@@ -140,8 +141,8 @@ git_tree_for_line (BpTreesCtx *c, git_repository *repo, GHashTable *picks, const
               bp_tree_free (t);
               return NULL;
             }
-          t->missing = g_strdup_printf ("exporting %s from %s failed: %s; use --tree %s=DIR",
-                                        p->ref, c->opts->repo, local->message, line);
+          t->missing = g_strdup_printf ("exporting %s from %s failed: %s", p->ref, c->opts->repo, local->message);
+          t->remedy = BP_TREE_REMEDY_TREE;
           return t;
         }
       g_autofree char *theirs = bp_trees_read_version (dest);
@@ -191,8 +192,9 @@ git_tree_for_line (BpTreesCtx *c, git_repository *repo, GHashTable *picks, const
     }
   if (version == NULL || g_strcmp0 (bp_trees_line_of_version (c->pack, version), line) != 0)
     {
-      t->missing = g_strdup_printf ("%s (%.12s) has VERSION %s, which is not line %s; use --tree %s=DIR",
-                                    p->ref, hex, version ? version : "(none)", line, line);
+      t->missing = g_strdup_printf ("%s (%.12s) has VERSION %s, which is not line %s",
+                                    p->ref, hex, version ? version : "(none)", line);
+      t->remedy = BP_TREE_REMEDY_TREE;
       t->cached = FALSE;
       return t;
     }

@@ -18,6 +18,7 @@
 #include "base/bp-git.h"
 #include "base/git-autoptr.h"
 #include "sources/debian-version.h"
+#include "sources/git-export.h"
 #include "sources/trees-private.h"
 
 static const char *const needed[] = { "keycodemapdb", "berkeley-softfloat-3", "berkeley-testfloat-3", NULL };

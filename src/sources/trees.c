@@ -4,7 +4,7 @@
  * JSON of what it found.  See trees.h. */
 #include <string.h>
 
-#include "report/report.h"
+#include "base/json.h"
 #include "sources/trees-private.h"
 
 G_DEFINE_QUARK (bp-trees-error-quark, bp_trees_error)
@@ -160,21 +160,6 @@ report_tree (BpTreesCtx *c, BpTree *t)
     bp_trees_report (&c->reporter, t->line, "no tree: %s", t->missing);
 }
 
-/* MISSING without the advice it ends with ("; use --repo DIR or --tree
- * LINE=DIR", ", or use ...", "; use --tree LINE=DIR"): a sentence made of two gives it once. */
-static char *
-without_advice (const char *missing, const char *line)
-{
-  g_autofree char *both = g_strdup_printf ("; use --repo DIR or --tree %s=DIR", line);
-  g_autofree char *or_both = g_strdup_printf (", or use --repo DIR or --tree %s=DIR", line);
-  g_autofree char *tree = g_strdup_printf ("; use --tree %s=DIR", line);
-  const char *tails[] = { both, or_both, tree };
-  for (guint i = 0; i < G_N_ELEMENTS (tails); i++)
-    if (g_str_has_suffix (missing, tails[i]))
-      return g_strndup (missing, strlen (missing) - strlen (tails[i]));
-  return g_strdup (missing);
-}
-
 /* The lines of PENDING still without a tree get Debian's, as without a
  * repository.  With one, each such tree says why the repository had none,
  * and a line neither can serve says both. */
@@ -189,8 +174,7 @@ debian_for_the_rest (BpTreesCtx *c, GPtrArray *pending, GError **error)
       if (t->kind != BP_TREE_NONE)
         continue;
       g_ptr_array_add (rest, t);
-      g_ptr_array_add (git_why, without_advice (t->missing ? t->missing : "no tree", t->line));
-      g_clear_pointer (&t->missing, g_free);
+      g_ptr_array_add (git_why, t->missing ? g_steal_pointer (&t->missing) : g_strdup ("no tree"));
       if (c->opts->repo)
         bp_trees_add_note (t->notes, "%s: Debian's source instead", (char *) git_why->pdata[git_why->len - 1]);
     }
@@ -203,9 +187,11 @@ debian_for_the_rest (BpTreesCtx *c, GPtrArray *pending, GError **error)
       BpTree *t = rest->pdata[i];
       if (t->kind != BP_TREE_NONE)
         continue;
-      g_autofree char *debian = without_advice (t->missing ? t->missing : "no Debian tree", t->line);
-      g_free (t->missing);
-      t->missing = g_strdup_printf ("%s, and %s; use --tree %s=DIR", (char *) git_why->pdata[i], debian, t->line);
+      g_autofree char *debian = t->missing ? g_steal_pointer (&t->missing) : g_strdup ("no Debian tree");
+      t->missing = g_strdup_printf ("%s, and %s", (char *) git_why->pdata[i], debian);
+      /* the repository was tried: what is left is a download or the user's tree */
+      t->remedy &= ~BP_TREE_REMEDY_REPO;
+      t->remedy |= BP_TREE_REMEDY_TREE;
       /* the note said Debian would serve it: it did not */
       g_ptr_array_remove_index (t->notes, 0);
     }
@@ -298,6 +284,9 @@ json_notes (JsonBuilder *b, GPtrArray *notes)
   json_builder_end_array (b);
 }
 
+/* BpTreeRemedy's flags, bit by bit */
+static const char *const remedy_names[] = { "online", "repo", "tree" };
+
 void
 bp_tree_add_json (JsonBuilder *b, const BpTree *t)
 {
@@ -314,6 +303,12 @@ bp_tree_add_json (JsonBuilder *b, const BpTree *t)
   json_builder_add_boolean_value (b, t->cached);
   json_notes (b, t->notes);
   bp_json_add_string (b, "missing", t->missing);
+  json_builder_set_member_name (b, "remedy");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < G_N_ELEMENTS (remedy_names); i++)
+    if (t->remedy & (1u << i))
+      json_builder_add_string_value (b, remedy_names[i]);
+  json_builder_end_array (b);
   json_builder_end_object (b);
 }
 
@@ -348,6 +343,11 @@ bp_tree_from_json (JsonNode *node, GError **error)
   t->ref = member (o, "ref");
   t->commit = member (o, "commit");
   t->missing = member (o, "missing");
+  JsonArray *remedy = json_object_has_member (o, "remedy") ? json_object_get_array_member (o, "remedy") : NULL;
+  for (guint i = 0; remedy && i < json_array_get_length (remedy); i++)
+    for (guint k = 0; k < G_N_ELEMENTS (remedy_names); k++)
+      if (g_strcmp0 (json_array_get_string_element (remedy, i), remedy_names[k]) == 0)
+        t->remedy |= 1u << k;
   t->cached = json_object_get_boolean_member_with_default (o, "cached", FALSE);
   JsonArray *notes = json_object_has_member (o, "notes") ? json_object_get_array_member (o, "notes") : NULL;
   for (guint i = 0; notes && i < json_array_get_length (notes); i++)

@@ -70,21 +70,19 @@
 #include <json-glib/json-glib.h>
 
 #include "model/fixpack.h"
-/* The parts, each in its own file, declared here too for the callers. */
-#include "sources/apt-sources.h"
-#include "sources/debian-version.h"
-#include "sources/git-export.h"
 
 #define BP_TREES_ERROR (bp_trees_error_quark ())
 GQuark bp_trees_error_quark (void);
 
 typedef enum {
-  BP_TREES_ERROR_INVALID_TREE,  /* a --tree LINE=DIR that is not a tree of LINE */
+  BP_TREES_ERROR_INVALID_TREE,  /* a worker's tree document without line or kind */
   BP_TREES_ERROR_UNKNOWN_LINE,  /* a line the pack does not have */
   BP_TREES_ERROR_REPO,          /* the --repo is not a readable git repository */
   BP_TREES_ERROR_SOURCES,       /* the system's apt sources are unreadable */
   BP_TREES_ERROR_COMMAND,       /* a subprocess could not be run or failed */
   BP_TREES_ERROR_IO,            /* the cache could not be written */
+  BP_TREES_ERROR_USER_TREE,     /* a user tree "LINE=DIR" that is not a tree of LINE;
+                                   the message starts with the spec */
 } BpTreesErrorCode;
 
 typedef enum {
@@ -93,6 +91,14 @@ typedef enum {
   BP_TREE_GIT,       /* exported from a git tag or branch */
   BP_TREE_USER,      /* the user's own tree (--tree) */
 } BpTreeKind;
+
+/* What would give a line without a tree one.  The command words it in
+ * its own options (verify: the repository and user-tree options). */
+typedef enum {
+  BP_TREE_REMEDY_ONLINE = 1 << 0,  /* a run allowed to download */
+  BP_TREE_REMEDY_REPO = 1 << 1,    /* a QEMU clone to export the line from */
+  BP_TREE_REMEDY_TREE = 1 << 2,    /* the user's own unpacked tree of the line */
+} BpTreeRemedy;
 
 /* "none", "debian", "git", "user" */
 const char *bp_tree_kind_to_string (BpTreeKind kind);
@@ -109,7 +115,8 @@ typedef struct {
   char *commit;       /* git: full commit id */
   gboolean cached;    /* the tree came from the cache, nothing was fetched */
   GPtrArray *notes;   /* char*: what was tried and skipped, in order */
-  char *missing;      /* kind NONE: why, and the command that would provide one */
+  char *missing;      /* kind NONE: why */
+  guint remedy;       /* kind NONE: BpTreeRemedy flags, what would give one */
 } BpTree;
 
 typedef struct {
@@ -174,6 +181,6 @@ char *bp_trees_default_cache_dir (void);
 
 /* The set as JSON, for reports: {"trees": [{"line", "kind", "path", "version",
  * "origin", "deb-version", "ref", "commit", "cached", "notes": [...],
- * "missing"}...], "downloads", "exports", "index-updated", "notes": [...]};
+ * "missing", "remedy": ["online", "repo", "tree"]}...], "downloads", "exports", "index-updated", "notes": [...]};
  * members that do not apply are null. */
 JsonNode *bp_tree_set_to_json (BpTreeSet *set);

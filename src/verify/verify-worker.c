@@ -68,7 +68,8 @@ read_all (GInputStream *in, GCancellable *cancellable, GError **error)
 
 gboolean
 bp_verify_worker_main (GInputStream *in, GOutputStream *out, BpVerifyProgress progress,
-                       gpointer progress_data, GCancellable *cancellable, GError **error)
+                       gpointer progress_data, BpVerifyTreeRemedy tree_remedy,
+                       GCancellable *cancellable, GError **error)
 {
   g_autofree char *text = read_all (in, cancellable, error);
   if (text == NULL)
@@ -101,6 +102,7 @@ bp_verify_worker_main (GInputStream *in, GOutputStream *out, BpVerifyProgress pr
     .build_jobs = json_object_get_int_member_with_default (job, "build_jobs", 0),
     .progress = progress,
     .progress_data = progress_data,
+    .tree_remedy = tree_remedy,
   };
   g_autoptr(BpLineReport) report = bp_verify_line (line, tree, &o, cancellable);
   g_autoptr(GPtrArray) reports = g_ptr_array_new ();

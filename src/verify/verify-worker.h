@@ -35,6 +35,8 @@ gboolean bp_verify_workers_run (GPtrArray *lines, BpTreeSet *trees, const BpVeri
                                 guint jobs, GPtrArray *reports, GCancellable *cancellable, GError **error);
 
 /* The worker: one job from IN, its report to OUT; PROGRESS as the
- * parent's would print it (the worker's stderr is the parent's). */
+ * parent's would print it (the worker's stderr is the parent's), and the
+ * parent's words for a missing tree's remedy. */
 gboolean bp_verify_worker_main (GInputStream *in, GOutputStream *out, BpVerifyProgress progress,
-                                gpointer progress_data, GCancellable *cancellable, GError **error);
+                                gpointer progress_data, BpVerifyTreeRemedy tree_remedy,
+                                GCancellable *cancellable, GError **error);

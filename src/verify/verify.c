@@ -464,8 +464,10 @@ bp_verify_line (BpFixLine *line, BpTree *tree, const BpVerifyOptions *o, GCancel
   if (tree == NULL || tree->kind == BP_TREE_NONE || tree->path == NULL)
     {
       /* the cell stays short; the way to get a tree goes under the matrix */
-      bp_line_report_set (r, BP_STEP_TREE, BP_STEP_SKIP, "no tree",
-                          tree && tree->missing ? tree->missing : "no tree given", NULL);
+      const char *why = tree && tree->missing ? tree->missing : "no tree given";
+      g_autofree char *remedy = tree && tree->remedy && o->tree_remedy ? o->tree_remedy (line->name, tree->remedy) : NULL;
+      g_autofree char *detail = remedy ? g_strdup_printf ("%s; %s", why, remedy) : g_strdup (why);
+      bp_line_report_set (r, BP_STEP_TREE, BP_STEP_SKIP, "no tree", detail, NULL);
       set_rest (r, BP_STEP_SKIP, "-", BP_STEP_STATUS);
       return r;
     }
@@ -763,8 +765,9 @@ bp_verify_bisect (BpFixPack *pack, GPtrArray *reports, const BpVerifyOptions *o,
       else if (out == NULL && error && error->message[0])
         g_string_append_printf (err, "backport bisect: %s\n", error->message);
       const char *commit = out && out->kind == BP_BISECT_OUTCOME_FOUND ? out->first_bad : NULL;
-      detail = g_strdup_printf ("backport bisect --good %s --bad %s\n%s%s", good, bad, err->str,
-                                commit ? commit : "no first bad commit");
+      /* the detail opens with the command that asks the same question */
+      g_autofree char *again = g_strdup_printf ("backport bisect --good %s --bad %s", good, bad); /* a command line */
+      detail = g_strdup_printf ("%s\n%s%s", again, err->str, commit ? commit : "no first bad commit");
       if (commit && strcmp (commit, pack->culprit_id) == 0)
         {
           state = BP_STEP_PASS;

@@ -21,6 +21,10 @@
 
 typedef void (*BpVerifyProgress) (const char *line, const char *message, gpointer user_data);
 
+/* The words for what would give LINE a tree (REMEDY: BpTreeRemedy flags):
+ * the command's own options. */
+typedef char *(*BpVerifyTreeRemedy) (const char *line, guint remedy);
+
 typedef struct {
   const char *cache_dir;        /* NULL: $XDG_CACHE_HOME/backport */
   const char *repo;             /* a QEMU clone: trees from tags, and bisect */
@@ -28,6 +32,7 @@ typedef struct {
   guint build_jobs;             /* ninja -j for check; 0: processors */
   BpVerifyProgress progress;
   gpointer progress_data;
+  BpVerifyTreeRemedy tree_remedy;  /* NULL: a missing tree's reason alone */
 } BpVerifyOptions;
 
 /* Verify LINE on TREE (TREE->kind NONE gives a "no tree" row).  Never fails

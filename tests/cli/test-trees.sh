@@ -114,9 +114,9 @@ check "pool: the listed but unserved 10.2.3 is said, and the next tried" \
 check "pool: 10.0 gets 10.0.13" \
     assert_file_has_content "$T/out" '^tree 10.0 kind=debian version=10.0.13 cached=no '
 check "pool: a line whose versions are all unserved is no tree, with what to do" \
-    assert_file_has_content "$T/out" '^missing 11.1 no Debian source serves 11.1 (11.1.2, 11.1.3 listed but not served: file not found in the pool); use --repo DIR or --tree 11.1=DIR$'
+    assert_file_has_content "$T/out" '^missing 11.1 no Debian source serves 11.1 (11.1.2, 11.1.3 listed but not served: file not found in the pool); remedy: repo tree$'
 check "pool: a line the index does not list is no tree, never dropped" \
-    assert_file_has_content "$T/out" '^missing 11.0 Debian.s index lists no qemu 11.0.x (it lists 11.1.3, 11.1.2, 10.2.3, 10.2.2, 10.2.1, 10.0.13); use --repo DIR or --tree 11.0=DIR$'
+    assert_file_has_content "$T/out" '^missing 11.0 Debian.s index lists no qemu 11.0.x (it lists 11.1.3, 11.1.2, 10.2.3, 10.2.2, 10.2.1, 10.0.13); remedy: repo tree$'
 check "pool: a suite the archive lacks is a note, not a failure; two downloads" sh -c "
     grep -q '^set downloads=2 exports=0 index-updated=yes\$' '$T/out' &&
     grep -q '^set-note apt-get update: E: Failed to fetch .*trixie' '$T/out'"
@@ -171,7 +171,7 @@ fi
 drv --pack "$T/pack" --cache "$T/empty-cache" --offline 10.2 10.0
 check "offline, empty cache: each line says what is missing, nothing created" sh -c "
     [ $rc -eq 0 ] &&
-    grep -q '^missing 10.2 offline and no Debian qemu tree for 10.2 in $T/empty-cache; run once without --offline, or use --repo DIR or --tree 10.2=DIR\$' '$T/out' &&
+    grep -q '^missing 10.2 offline and no Debian qemu tree for 10.2 in $T/empty-cache; remedy: online repo tree\$' '$T/out' &&
     grep -q '^missing 10.0 offline' '$T/out' && ! grep -q '^missing 11' '$T/out' &&
     [ ! -e '$T/empty-cache' ]"
 
@@ -256,8 +256,8 @@ check "json: every line with its kind, origin and notes; a missing line has a nu
     tr -d '\n' <'$T/out' | grep -q '\"ref\" : \"stable-10.2\",  *\"commit\" : \"$stable\",  *\"cached\" : true' &&
     tr -d '\n' <'$T/out' | grep -q '\"line\" : \"11.0\",  *\"kind\" : \"none\",  *\"path\" : null,.*\"missing\" : \"no v11.0.N tag'"
 
-check "git: a line the repository lacks is asked of Debian (offline: the cache), and says both" \
-    assert_file_has_content "$T/out" '"missing" : "no v11.0.N tag or stable-11.0 branch in [^"]*, and offline and no Debian qemu tree for 11.0 in [^"]*; run once without --offline; use --tree 11.0=DIR"'
+check "git: a line the repository lacks is asked of Debian (offline: the cache), and says both" sh -c "
+    tr -d '\\n' <'$T/out' | grep -q '\"missing\" : \"no v11.0.N tag or stable-11.0 branch in [^\"]*, and offline and no Debian qemu tree for 11.0 in [^\"]*\",  *\"remedy\" : \[  *\"online\",  *\"tree\"  *\]'"
 
 # ---- subprojects a git export lacks, from the repository's own history ----
 srepo="$T/srepo"

@@ -9,6 +9,8 @@
 #include <glib/gstdio.h>
 
 #include "sources/trees.h"
+#include "sources/apt-sources.h"
+#include "sources/debian-version.h"
 
 static void
 test_version_order (void)

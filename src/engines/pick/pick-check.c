@@ -8,6 +8,7 @@
 #include "engines/build/build.h"
 #include "engines/pick/pick-check.h"
 #include "model/fixpack.h"
+#include "sources/git-export.h"
 #include "sources/trees.h"
 
 /* The target's tree on disk: exported once per tree id into the cache. */
