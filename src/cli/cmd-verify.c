@@ -159,59 +159,52 @@ merge (int argc, char **argv, GError **error)
   return finish (reports, NULL, error);
 }
 
-BP_CMD (verify)
+/* The lines asked for (LINE... of argv), or every line of PACK; NULL when
+ * one is not the pack's. */
+static GPtrArray *
+wanted_lines (BpFixPack *pack, int argc, char **argv, GError **error)
 {
-  reset_options ();
-  g_autoptr(GOptionContext) context = g_option_context_new ("[LINE...] - prove the fix on every stable line");
-  g_option_context_add_main_entries (context, entries, NULL);
-  g_option_context_set_description (context,
-    "Per line, on a scratch copy of a real tree: status, apply, check (compile before and\n"
-    "after), repro (the tree's own decision, before and after), and with --repo, bisect.\n"
-    "Trees: --tree LINE=DIR, else --repo's newest tag of the line, else Debian's source\n"
-    "package through a private apt state in the cache.\n\n"
-    "Exit status: 0 every affected line applies, compiles and goes from bug to clean, and\n"
-    "every not-affected line is proven; 1 a step failed; 3 no line had a tree.");
-  if (!bp_cmd_parse (context, &argc, &argv, error))
-    return FALSE;
-  if (opt_merge)
-    return merge (argc, argv, error);
-
-  g_autoptr(BpFixPack) pack = bp_cmd_load_pack (bp_opt.pack, error);
-  if (pack == NULL)
-    return FALSE;
   g_autoptr(GPtrArray) lines = g_ptr_array_new ();
   for (int i = 1; i < argc; i++)
     {
       if (bp_fixpack_get_line (pack, argv[i], error) == NULL)
-        return FALSE;
+        return NULL;
       g_ptr_array_add (lines, argv[i]);
     }
   if (lines->len == 0)
     for (guint i = 0; i < pack->lines->len; i++)
       g_ptr_array_add (lines, ((BpFixLine *) g_ptr_array_index (pack->lines, i))->name);
+  return g_steal_pointer (&lines);
+}
 
-  if (opt_emit_ci)
-    {
-      if (strcmp (opt_emit_ci, "gitlab") != 0)
-        return bp_usage (error, "--emit-ci %s: only 'gitlab' is supported", opt_emit_ci);
-      /* Everything a line job needs to find the same trees. */
-      g_autoptr(GPtrArray) pass = g_ptr_array_new ();
-      add_option (pass, "--repo", bp_opt.repo);
-      add_option (pass, "--cache", bp_opt.cache);
-      for (char **t = opt_trees; t && *t; t++)
-        add_option (pass, "--tree", *t);
-      if (opt_strict)
-        g_ptr_array_add (pass, "--strict");
-      if (opt_offline)
-        g_ptr_array_add (pass, "--offline");
-      g_ptr_array_add (pass, NULL);
-      const char *image = opt_ci_image ? opt_ci_image : "debian:bookworm";
-      g_autofree char *yaml = bp_ci_gitlab_pipeline (lines, (const char *const *) pass->pdata,
-                                                     strcmp (image, "none") == 0 ? NULL : image);
-      fputs (yaml, stdout);
-      return TRUE;
-    }
+/* --emit-ci gitlab: the pipeline, one job per line of LINES. */
+static gboolean
+emit_ci (GPtrArray *lines, GError **error)
+{
+  if (strcmp (opt_emit_ci, "gitlab") != 0)
+    return bp_usage (error, "--emit-ci %s: only 'gitlab' is supported", opt_emit_ci);
+  /* Everything a line job needs to find the same trees. */
+  g_autoptr(GPtrArray) pass = g_ptr_array_new ();
+  add_option (pass, "--repo", bp_opt.repo);
+  add_option (pass, "--cache", bp_opt.cache);
+  for (char **t = opt_trees; t && *t; t++)
+    add_option (pass, "--tree", *t);
+  if (opt_strict)
+    g_ptr_array_add (pass, "--strict");
+  if (opt_offline)
+    g_ptr_array_add (pass, "--offline");
+  g_ptr_array_add (pass, NULL);
+  const char *image = opt_ci_image ? opt_ci_image : "debian:bookworm";
+  g_autofree char *yaml = bp_ci_gitlab_pipeline (lines, (const char *const *) pass->pdata,
+                                                 strcmp (image, "none") == 0 ? NULL : image);
+  fputs (yaml, stdout);
+  return TRUE;
+}
 
+/* Every line of LINES through the pipeline, then the result. */
+static gboolean
+run (BpFixPack *pack, GPtrArray *lines, GCancellable *cancellable, GError **error)
+{
   g_ptr_array_add (lines, NULL);
   BpTreesOptions topts = {
     .cache_dir = bp_opt.cache, .offline = opt_offline, .refresh = opt_refresh, .repo = bp_opt.repo,
@@ -241,6 +234,34 @@ BP_CMD (verify)
         bp_line_report_set (r, BP_STEP_BISECT, BP_STEP_SKIP, "needs --repo (history)", NULL, NULL);
     }
   return finish (reports, pack, error);
+}
+
+BP_CMD (verify)
+{
+  reset_options ();
+  g_autoptr(GOptionContext) context = g_option_context_new ("[LINE...] - prove the fix on every stable line");
+  g_option_context_add_main_entries (context, entries, NULL);
+  g_option_context_set_description (context,
+    "Per line, on a scratch copy of a real tree: status, apply, check (compile before and\n"
+    "after), repro (the tree's own decision, before and after), and with --repo, bisect.\n"
+    "Trees: --tree LINE=DIR, else --repo's newest tag of the line, else Debian's source\n"
+    "package through a private apt state in the cache.\n\n"
+    "Exit status: 0 every affected line applies, compiles and goes from bug to clean, and\n"
+    "every not-affected line is proven; 1 a step failed; 3 no line had a tree.");
+  if (!bp_cmd_parse (context, &argc, &argv, error))
+    return FALSE;
+  if (opt_merge)
+    return merge (argc, argv, error);
+
+  g_autoptr(BpFixPack) pack = bp_cmd_load_pack (bp_opt.pack, error);
+  if (pack == NULL)
+    return FALSE;
+  g_autoptr(GPtrArray) lines = wanted_lines (pack, argc, argv, error);
+  if (lines == NULL)
+    return FALSE;
+  if (opt_emit_ci)
+    return emit_ci (lines, error);
+  return run (pack, lines, cancellable, error);
 }
 
 BP_COMPLETE (verify)
