@@ -36,35 +36,22 @@ count_changes (const BpPatch *p, guint *add, guint *del)
     }
 }
 
-BP_CMD (show)
+static void
+print_json (BpFixPack *pack, BpFixLine *line)
 {
-  g_autoptr(GOptionContext) context = g_option_context_new ("LINE - show a line's series and notes");
-  g_option_context_add_main_entries (context, entries, NULL);
-  if (!bp_cmd_parse (context, &argc, &argv, error))
-    return FALSE;
-  if (argc != 2)
-    return bp_usage (error, "give one LINE, e.g. `backport show 10.2`");
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  json_builder_begin_object (b);
+  bp_json_add_pack_identity (b, pack);
+  json_builder_set_member_name (b, "line");
+  bp_json_add_line (b, line, TRUE);
+  json_builder_end_object (b);
+  g_autoptr(JsonNode) root = json_builder_get_root (b);
+  bp_json_print (root);
+}
 
-  g_autoptr(BpFixPack) pack = bp_cmd_load_pack (bp_opt.pack, error);
-  if (pack == NULL)
-    return FALSE;
-  BpFixLine *line = bp_fixpack_get_line (pack, argv[1], error);
-  if (line == NULL)
-    return FALSE;
-
-  if (bp_opt.json)
-    {
-      g_autoptr(JsonBuilder) b = json_builder_new ();
-      json_builder_begin_object (b);
-      bp_json_add_pack_identity (b, pack);
-      json_builder_set_member_name (b, "line");
-      bp_json_add_line (b, line, TRUE);
-      json_builder_end_object (b);
-      g_autoptr(JsonNode) root = json_builder_get_root (b);
-      bp_json_print (root);
-      return TRUE;
-    }
-
+static void
+print_text (BpFixPack *pack, BpFixLine *line)
+{
   printf ("line %s of fix pack %s %u: %s\n", line->name, pack->name, pack->version,
           bp_verdict_to_string (line->verdict));
   printf ("  file      %s\n", line->file ? line->file : "-");
@@ -83,7 +70,7 @@ BP_CMD (show)
     {
       printf ("  series    none: %s\n", line->needs_human ? "its series needs a human first"
                                        : "nothing to apply on this line");
-      return TRUE;
+      return;
     }
   printf ("\nseries (%s/series):\n", line->dir);
   for (guint i = 0; i < line->patches->len; i++)
@@ -100,6 +87,28 @@ BP_CMD (show)
       for (guint j = 0; j < fixes->len; j++)
         printf ("     Fixes: %s\n", (char *) g_ptr_array_index (fixes, j));
     }
+}
+
+BP_CMD (show)
+{
+  g_autoptr(GOptionContext) context = g_option_context_new ("LINE - show a line's series and notes");
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!bp_cmd_parse (context, &argc, &argv, error))
+    return FALSE;
+  if (argc != 2)
+    return bp_usage (error, "give one LINE, e.g. `backport show 10.2`");
+
+  g_autoptr(BpFixPack) pack = bp_cmd_load_pack (bp_opt.pack, error);
+  if (pack == NULL)
+    return FALSE;
+  BpFixLine *line = bp_fixpack_get_line (pack, argv[1], error);
+  if (line == NULL)
+    return FALSE;
+
+  if (bp_opt.json)
+    print_json (pack, line);
+  else
+    print_text (pack, line);
   return TRUE;
 }
 
