@@ -8,6 +8,7 @@
 #include "cli/cmd-options.h"
 #include "cli/complete.h"
 #include "base/bp-error.h"
+#include "base/read-limited.h"
 #include "base/version.h"
 #include "report/ci-gitlab.h"
 #include "report/report.h"
@@ -148,7 +149,11 @@ merge (int argc, char **argv, GError **error)
     {
       g_autoptr(JsonParser) parser = json_parser_new ();
       g_autoptr(GError) local = NULL;
-      if (!json_parser_load_from_file (parser, argv[i], &local) ||
+      /* a line's document is some KiB: the patch limit bounds what is read */
+      g_autofree char *text = NULL;
+      gsize len = 0;
+      if ((text = bp_read_file_limited (argv[i], 16 * 1024 * 1024, TRUE, &len, NULL, &local)) == NULL ||
+          !json_parser_load_from_data (parser, text, len, &local) ||
           !bp_verify_from_json (json_parser_get_root (parser), argv[i], reports, &local))
         {
           g_prefix_error (&local, "%s: ", argv[i]);

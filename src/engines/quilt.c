@@ -5,7 +5,11 @@
 
 #include "engines/quilt.h"
 #include "base/path-safety.h"
+#include "base/read-limited.h"
 #include "model/dep3.h"
+
+/* quilt's bookkeeping files, read with the patch limit */
+#define QUILT_FILE_MAX (16 * 1024 * 1024)
 
 G_DEFINE_QUARK (bp-quilt-error-quark, bp_quilt_error)
 
@@ -47,7 +51,7 @@ static char *
 read_first_line (const char *path)
 {
   g_autofree char *text = NULL;
-  if (!g_file_get_contents (path, &text, NULL, NULL))
+  if ((text = bp_read_file_limited (path, QUILT_FILE_MAX, TRUE, NULL, NULL, NULL)) == NULL)
     return NULL;
   g_strstrip (text);
   return *text ? g_steal_pointer (&text) : NULL;
@@ -85,14 +89,14 @@ bp_quilt_open (const char *tree, GError **error)
     }
   g_autofree char *series_path = g_build_filename (dir, q->series_name, NULL);
   g_autofree char *series = NULL;
-  if (!g_file_get_contents (series_path, &series, NULL, NULL))
+  if ((series = bp_read_file_limited (series_path, QUILT_FILE_MAX, TRUE, NULL, NULL, NULL)) == NULL)
     series = g_strdup ("");
   q->series = g_string_new (series);
   if (q->series->len && q->series->str[q->series->len - 1] != '\n')
     g_string_append_c (q->series, '\n');
   g_autofree char *applied_path = g_build_filename (pc, "applied-patches", NULL);
   g_autofree char *applied = NULL;
-  if (!g_file_get_contents (applied_path, &applied, NULL, NULL))
+  if ((applied = bp_read_file_limited (applied_path, QUILT_FILE_MAX, TRUE, NULL, NULL, NULL)) == NULL)
     applied = g_strdup ("");
   q->applied = g_string_new (applied);
   if (q->applied->len && q->applied->str[q->applied->len - 1] != '\n')

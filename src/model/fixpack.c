@@ -8,9 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/read-limited.h"
 #include "base/version.h"
 #include "bp-config.h"
 #include "base/path-safety.h"
+
+/* fix.ini and a series file are a few KiB: a bigger one is not a pack's */
+#define BP_FIXPACK_FILE_MAX (1024 * 1024)
 
 G_DEFINE_QUARK (bp-fixpack-error-quark, bp_fixpack_error)
 
@@ -186,7 +190,7 @@ load_series (BpFixLine *line, const char *series_path, GError **error)
 {
   g_autofree char *text = NULL;
   g_autoptr(GError) local = NULL;
-  if (!g_file_get_contents (series_path, &text, NULL, &local))
+  if ((text = bp_read_file_limited (series_path, BP_FIXPACK_FILE_MAX, TRUE, NULL, NULL, &local)) == NULL)
     {
       g_set_error (error, BP_FIXPACK_ERROR, BP_FIXPACK_ERROR_INVALID,
                    "%s: line %s is affected but its series cannot be read: %s",
@@ -348,7 +352,7 @@ bp_fixpack_load (const char *dir, GError **error)
   g_autofree char *path = g_build_filename (pack->dir, "fix.ini", NULL);
   g_autofree char *text = NULL;
   g_autoptr(GError) local = NULL;
-  if (!g_file_get_contents (path, &text, NULL, &local))
+  if ((text = bp_read_file_limited (path, BP_FIXPACK_FILE_MAX, TRUE, NULL, NULL, &local)) == NULL)
     {
       g_set_error (error, BP_FIXPACK_ERROR, BP_FIXPACK_ERROR_NOT_FOUND,
                    "%s: no fix pack here (%s)", path, local->message);

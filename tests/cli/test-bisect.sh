@@ -3,7 +3,7 @@
 # predicate script.
 . "$(dirname "$0")/libtest.sh"
 command -v git >/dev/null 2>&1 || plan_skip "no git to compare with"
-plan 54
+plan 55
 
 GEN="$FIXTURES/gen-bisect-history.sh"
 export GIT_CONFIG_NOSYSTEM=1 HOME="$TEST_TMP"
@@ -103,6 +103,12 @@ bp bisect --repo "$R" --replay "$TEST_TMP/partial.log" --predicate content --pat
 { assert_rc 0 && assert_stdout "^$culprit is the first bad commit" && assert_stderr '^replayed: ' \
     && [ "$(marks_of "$TEST_TMP/replayed.log")" = "$(marks_of "$TEST_TMP/our.log")" ]; } \
     && ok "--replay of a partial log carries on to the same steps and answer" || not_ok "--replay of a partial log carries on to the same steps and answer"
+# a log is read with a bound, as every input (issue 19)
+head -c 17000000 /dev/zero | tr '\0' '#' >"$TEST_TMP/huge.log"
+bp bisect --repo "$R" --replay "$TEST_TMP/huge.log" --predicate content --path src/feature.c --pattern 'bug\(\)'
+{ assert_rc 3 && assert_one_line_error 'huge.log: over the 16 MiB limit'; } \
+    && ok "--replay of a 17 MB log: over the limit, exit 3" || not_ok "--replay of a 17 MB log: over the limit, exit 3"
+rm -f "$TEST_TMP/huge.log"
 git_bisect "$R" main "$first"
 bp bisect --repo "$R" --replay "$TEST_TMP/git.fulllog" --predicate content --path src/feature.c --pattern 'bug\(\)'
 { assert_rc 0 && assert_stdout "^$culprit is the first bad commit" && assert_not_file_has_content "$TEST_TMP/err" '^Bisecting'; } \

@@ -1,6 +1,6 @@
 # backport list / show on the real pack, and the errors of a broken pack.
 . "$(dirname "$0")/libtest.sh"
-plan 12
+plan 15
 
 bp list
 { assert_rc 0 &&
@@ -75,5 +75,20 @@ broken; sed -i 's/^culprit=.*/culprit=fb32965b6dd8/' "$P/fix.ini"
 bp list
 { assert_rc 3 && assert_one_line_error "fix.ini:[0-9]*: culprit 'fb32965b6dd8' is not a full 40-hex commit id"; } \
   && ok "abbreviated culprit id refused with file:line" || not_ok "abbreviated culprit id refused with file:line"
+
+# Every file of a pack is read with a bound (issue 19): a fix.ini or series
+# that leads to /dev/zero is refused in one line, not read until memory ends.
+broken; ln -sf /dev/zero "$P/fix.ini"
+bp list
+{ assert_rc 3 && assert_one_line_error "fix.ini: no fix pack here (not a regular file)"; } \
+  && ok "fix.ini -> /dev/zero: refused, nothing read" || not_ok "fix.ini -> /dev/zero: refused, nothing read"
+broken; ln -sf /dev/zero "$P/10.1/series"
+bp show 10.1
+{ assert_rc 3 && assert_one_line_error "10.1/series: line 10.1 is affected but its series cannot be read: not a regular file"; } \
+  && ok "series -> /dev/zero: refused, nothing read" || not_ok "series -> /dev/zero: refused, nothing read"
+broken; head -c 2000000 /dev/zero | tr '\0' '#' >"$P/10.1/series"
+bp show 10.1
+{ assert_rc 3 && assert_one_line_error "10.1/series: .*over the 1 MiB limit"; } \
+  && ok "a 2 MB series: over the limit, refused" || not_ok "a 2 MB series: over the limit, refused"
 
 finish

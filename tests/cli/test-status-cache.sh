@@ -7,7 +7,7 @@
 . "$(dirname "$0")/libtest.sh"
 command -v jq >/dev/null || plan_skip "jq is not installed (tools/install-deps.sh installs it)"
 command -v git >/dev/null || plan_skip "git is not installed"
-plan 18
+plan 19
 
 export GIT_CONFIG_NOSYSTEM=1 HOME="$TEST_TMP" XDG_CACHE_HOME="$TEST_TMP/cache"
 git config --global user.name T && git config --global user.email t@example.org
@@ -158,6 +158,12 @@ truncate -s 5000 "$idx"
 damaged && ok "index cut short: one line, rebuilt" || not_ok "index cut short: one line, rebuilt"
 head -c 70000 /dev/urandom >"$idx"
 damaged && ok "index of random bytes: one line, rebuilt" || not_ok "index of random bytes: one line, rebuilt"
+rm -f "$idx"; ln -s /dev/zero "$idx"
+warm
+{ assert_stderr "^backport status: status index .* cannot be read (not a regular file): rebuilding it$" && keep_scan && same &&
+  [ -f "$idx" ] && [ ! -L "$idx" ]; } \
+    && ok "index -> /dev/zero: refused before reading, one line, rebuilt" \
+    || not_ok "index -> /dev/zero: refused before reading, one line, rebuilt"
 
 # a cache that cannot be written: said once, the answers unchanged
 : >"$TEST_TMP/not-a-dir"

@@ -3,7 +3,7 @@
 # the JSON, --merge, and the GitLab pipeline run for real with
 # gitlab-ci-local where it is installed.
 . "$(dirname "$0")/libtest.sh"
-plan 21
+plan 22
 
 packs="$TEST_TMP/packs"
 sh "$FIXTURES/make-verify-pack.sh" "$packs" || plan_skip "cannot build the synthetic pack (git?)"
@@ -107,6 +107,9 @@ echo '{"not": "ours"}' >"$TEST_TMP/bad.json"
 bp verify --merge "$TEST_TMP/bad.json"
 { assert_rc 3 && assert_one_line_error 'bad.json: not a backport verify JSON document'; } \
   && ok "--merge of a foreign document: one line, exit 3" || not_ok "--merge of a foreign document: one line, exit 3"
+bp verify --merge /dev/zero
+{ assert_rc 3 && assert_one_line_error '/dev/zero: not a regular file'; } \
+  && ok "--merge /dev/zero: refused before reading, exit 3" || not_ok "--merge /dev/zero: refused before reading, exit 3"
 
 # With a repository: trees from its tags, and a bisection that must land on
 # the culprit (a generated history with its own culprit id and pack).

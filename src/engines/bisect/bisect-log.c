@@ -3,6 +3,7 @@
  * that `git bisect replay` and `backport bisect --replay` read it back), and
  * read back for --replay. */
 #include "engines/bisect/bisect-log.h"
+#include "base/read-limited.h"
 
 #include <string.h>
 
@@ -120,7 +121,8 @@ bp_bisect_log_parse (const char *file, char **bad, GPtrArray *goods, gboolean *f
 {
   g_autofree char *text = NULL;
   g_autoptr(GError) local = NULL;
-  if (!g_file_get_contents (file, &text, NULL, &local))
+  /* a log of the biggest history's bisection is a few KiB */
+  if ((text = bp_read_file_limited (file, 16 * 1024 * 1024, FALSE, NULL, NULL, &local)) == NULL)
     {
       g_set_error (error, BP_BISECT_ERROR, BP_BISECT_ERROR_REPLAY, "cannot read the bisect log %s: %s",
                    file, local->message);

@@ -22,6 +22,7 @@
 #include <gio/gio.h>
 
 #include "engines/status/status-cache.h"
+#include "base/read-limited.h"
 
 #define MAGIC "BPSTIDX\n"
 #define VERSION 1
@@ -263,9 +264,10 @@ bp_status_cache_load (const char *file, const char *repo_path, char **note)
   g_autofree char *data = NULL;
   gsize len = 0;
   g_autoptr(GError) error = NULL;
-  if (!g_file_get_contents (file, &data, &len, &error))
+  /* QEMU's whole history makes a 6 MiB index: 512 MiB is no index of ours */
+  if ((data = bp_read_file_limited (file, 512 * 1024 * 1024, TRUE, &len, NULL, &error)) == NULL)
     {
-      if (!g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT) && !g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOTDIR))
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND) && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_DIRECTORY))
         *note = g_strdup_printf ("status index %s cannot be read (%s): rebuilding it", file, error->message);
       return cache_new (file, repo_path);
     }
