@@ -37,6 +37,7 @@ void
 bp_cmd_hint_apply (GError **error, const char *tree)
 {
   bp_cmd_hint (error, BP_APPLY_ERROR, BP_APPLY_ERROR_DIRTY, ", or pass --force");
+  bp_cmd_hint (error, BP_APPLY_ERROR, BP_APPLY_ERROR_DIRTY_FILE, ", or pass --files to change the files without commits");
   bp_cmd_hint (error, BP_APPLY_ERROR, BP_APPLY_ERROR_NOT_GIT, "; drop --commit");
   bp_cmd_hint (error, BP_QUILT_ERROR, BP_QUILT_ERROR_NOT_PUSHED, " (or pass --force)");
   bp_cmd_hint (error, BP_QUILT_ERROR, BP_QUILT_ERROR_NOT_DEBIAN, " for --quilt");

@@ -4,6 +4,7 @@
  * memory.  Exit 0 no inconsistency, 1 bug reproduced, 3 capability missing;
  * with --bisect-exit 0 good, 1 bad, 125 skip. */
 #include <stdio.h>
+#include <errno.h>
 #include <string.h>
 
 #include "cli/bp-commands.h"
@@ -66,9 +67,13 @@ reset_options (void)
 static gboolean
 parse_size (const char *text, gsize *out)
 {
+  /* strtoull takes "-1" for 2^64-1: digits only */
+  if (!g_ascii_isdigit (text[0]))
+    return FALSE;
   char *end = NULL;
+  errno = 0;
   guint64 v = g_ascii_strtoull (text, &end, 10);
-  if (end == text)
+  if (end == text || errno == ERANGE)
     return FALSE;
   guint64 mult = 1;
   switch (g_ascii_toupper (*end))

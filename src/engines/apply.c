@@ -768,7 +768,7 @@ git_touched_files_clean (Ctx *ctx, GPtrArray *all_changes, GError **error)
               if (paths[k] == NULL || git_status_file (&flags, ctx->repo, paths[k]) != 0
                   || flags == GIT_STATUS_CURRENT)
                 continue;  /* absent everywhere, or as HEAD has it */
-              g_set_error (error, BP_APPLY_ERROR, BP_APPLY_ERROR_DIRTY,
+              g_set_error (error, BP_APPLY_ERROR, BP_APPLY_ERROR_DIRTY_FILE,
                            "%s has uncommitted changes in %s, which the series changes; commit or "
                            "stash them first (forcing never puts your edits into the series' commits)",
                            ctx->tree, paths[k]);

@@ -21,6 +21,8 @@ typedef enum {
   BP_APPLY_ERROR_BINARY,          /* a binary patch: refused */
   BP_APPLY_ERROR_NO_SPACE,        /* the file system is full */
   BP_APPLY_ERROR_NOT_GIT,         /* commits asked for in a tree that is no git work tree */
+  BP_APPLY_ERROR_DIRTY_FILE,      /* a file the series changes has uncommitted changes:
+                                     forcing does not fold them into our commits */
 } BpApplyErrorCode;
 
 typedef enum {

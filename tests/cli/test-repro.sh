@@ -2,7 +2,7 @@
 # never with shared RAM or the fix; the tree policy runs each tree's own
 # decision.  Asserted on the counts in --json, not on text.
 . "$(dirname "$0")/libtest.sh"
-plan 44
+plan 45
 
 debian_cache="${BP_TEST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/backport-tests}"
 export XDG_CACHE_HOME="$TEST_TMP/cache"
@@ -50,6 +50,13 @@ bp repro --backing floppy
 { assert_rc 2 && assert_one_line_error "--backing floppy"; } && ok "unknown backing: exit 2, one line" || not_ok "unknown backing: exit 2, one line"
 bp repro --policy tree
 { assert_rc 2 && assert_one_line_error "needs --tree DIR or --repo DIR --rev REV"; } && ok "policy tree without a source: exit 2" || not_ok "policy tree without a source: exit 2"
+bad_sizes=""
+for sz in -1 -64M ' 64M' 99999999999999999999 0 16E; do
+    bp repro --size "$sz"
+    { assert_rc 2 && assert_one_line_error "give bytes"; } >/dev/null 2>&1 || bad_sizes="$bad_sizes [$sz]"
+done
+[ -z "$bad_sizes" ] && ok "--size -1, -64M, a leading blank, overflow, 0, 16E: usage, exit 2" \
+  || not_ok "--size -1, -64M, a leading blank, overflow, 0, 16E: usage, exit 2 (not:$bad_sizes)"
 
 # ---- the policies on each backing (32 MiB: 16 huge pages, 8192 small ones) ----
 if [ -n "$huge" ]; then
