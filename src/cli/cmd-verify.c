@@ -249,8 +249,8 @@ BP_CMD (verify)
   g_option_context_set_description (context,
     "Per line, on a scratch copy of a real tree: status, apply, check (compile before and\n"
     "after), repro (the tree's own decision, before and after), and with --repo, bisect.\n"
-    "Trees: --tree LINE=DIR, else --repo's newest tag of the line, else Debian's source\n"
-    "package through a private apt state in the cache.\n\n"
+    "Trees: --tree LINE=DIR, else --repo's newest tag of the line (its stable-X.Y branch\n"
+    "when newer), else Debian's source package through a private apt state in the cache.\n\n"
     "Exit status: 0 every affected line applies, compiles and goes from bug to clean, and\n"
     "every not-affected line is proven; 1 a step failed; 3 no line had a tree.");
   if (!bp_cmd_parse (context, &argc, &argv, error))
