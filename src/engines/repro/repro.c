@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The reproducer: pick the DMA path with the policy, pick the tier, make
  * guest RAM (falling back from huge pages to memfd when allowed), run. */
+#include "base/test-pause.h"
 #include "engines/repro/repro-private.h"
 #include "engines/repro/tier2.h"
 
@@ -177,6 +178,7 @@ bp_repro_run (const BpReproConfig *config, BpReproResult *result, GError **error
   g_auto(RamGuard) guard = { { 0 }, FALSE };
   if (!open_ram (config, &guard, result, error))
     return FALSE;
+  bp_test_pause ("repro-ram");
   if (!bp_repro_tier1_run (config, &guard.ram, path, result, error))
     return FALSE;
   result->reproduced = result->stale_reads || result->lost_writes || result->pfn_mismatches;

@@ -22,6 +22,7 @@
 #include <git2.h>
 
 #include "base/read-limited.h"
+#include "base/test-pause.h"
 #include "model/c-source.h"
 #include "model/patch.h"
 #include "base/bp-git.h"
@@ -263,6 +264,7 @@ build_and_run (const char *dir, const char *source, char **output, GError **erro
       g_set_error (error, BP_REPRO_ERROR, BP_REPRO_ERROR_FAILED, "%s", local->message);
       return FALSE;
     }
+  bp_test_pause ("repro-harness");
   const char *cc = g_getenv ("CC");
   if (!cc || !*cc)
     cc = "gcc";
