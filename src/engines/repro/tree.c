@@ -22,6 +22,7 @@
 #include <git2.h>
 
 #include "base/read-limited.h"
+#include "base/scratch.h"
 #include "base/test-pause.h"
 #include "model/c-source.h"
 #include "model/patch.h"
@@ -317,7 +318,7 @@ compile_and_run (const char *source, char **output, GError **error)
   {
     sigset_t old;
     bp_cleanup_block (&old);
-    dir = g_dir_make_tmp ("bp-repro-harness-XXXXXX", &local);
+    dir = bp_scratch_dir_new (g_get_tmp_dir (), BP_REPRO_HARNESS_PREFIX, &local);
     if (dir)
       bp_cleanup_add_dir (dir);
     bp_cleanup_unblock (&old);
