@@ -1,9 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Running another program.  See subprocess.h. */
+#include <errno.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <unistd.h>
+
+#include <glib-unix.h>
 
 #include "base/subprocess.h"
 
@@ -21,10 +26,83 @@ typedef struct {
   GError *error;
 } Run;
 
+/* ---- the guard: no child outlives us, even when we are killed ----------------- */
+
+/* A pipe only this process writes to: when it dies, however it dies, the
+ * read end sees end of file. */
+static int lifeline[2] = { -1, -1 };
+
+static gpointer
+open_lifeline (gpointer data)
+{
+  if (!g_unix_open_pipe (lifeline, FD_CLOEXEC, NULL))
+    lifeline[0] = lifeline[1] = -1;
+  return NULL;
+}
+
+void
+bp_child_guard_prepare (void)
+{
+  static GOnce once = G_ONCE_INIT;
+  g_once (&once, open_lifeline, NULL);
+}
+
+/* Every descriptor but KEEP closed: the guard must hold no pipe open that
+ * someone waits on for end of file. */
+static void
+close_all_but (int keep)
+{
+#ifdef SYS_close_range
+  if ((keep == 0 || syscall (SYS_close_range, 0U, (unsigned) keep - 1, 0U) == 0)
+      && syscall (SYS_close_range, (unsigned) keep + 1, ~0U, 0U) == 0)
+    return;
+#endif
+  for (int fd = 0; fd < 65536; fd++)
+    if (fd != keep)
+      close (fd);
+}
+
+void
+bp_child_guard (void)
+{
+  /* Between fork and exec: async-signal-safe calls only. */
+  if (lifeline[0] < 0)
+    return;
+  pid_t child = getpid ();
+  pid_t guard = fork ();
+  if (guard != 0)
+    return;   /* the child goes on to exec (a failed fork only loses the guard) */
+  /* The guard: in the child's process group (so the group's id stays the
+   * child's while it lives), with no handler of ours and no descriptor
+   * but the lifeline's read end. */
+  struct sigaction dfl;
+  memset (&dfl, 0, sizeof dfl);
+  dfl.sa_handler = SIG_DFL;
+  for (int sig = 1; sig < NSIG; sig++)
+    if (sig != SIGKILL && sig != SIGSTOP)
+      sigaction (sig, &dfl, NULL);
+  sigset_t none;
+  sigemptyset (&none);
+  sigprocmask (SIG_SETMASK, &none, NULL);
+  close_all_but (lifeline[0]);
+  /* gone with the child when it ends first */
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid () != child)
+    _exit (0);
+  char c;
+  ssize_t n;
+  while ((n = read (lifeline[0], &c, 1)) < 0 && errno == EINTR)
+    ;
+  if (n == 0)
+    kill (0, SIGKILL);   /* we are gone: the whole group goes, the guard with it */
+  _exit (0);
+}
+
 static void
 child_setup (gpointer data)
 {
   setpgid (0, 0);
+  bp_child_guard ();
 }
 
 static gboolean
@@ -138,6 +216,7 @@ launcher_for (const BpRunOptions *o)
           g_subprocess_launcher_setenv (l, key, eq + 1, TRUE);
         }
     }
+  bp_child_guard_prepare ();
   g_subprocess_launcher_set_child_setup (l, child_setup, NULL, NULL);
   return l;
 }

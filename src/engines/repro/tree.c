@@ -23,6 +23,7 @@
 
 #include "base/read-limited.h"
 #include "base/scratch.h"
+#include "base/subprocess.h"
 #include "base/test-pause.h"
 #include "model/c-source.h"
 #include "model/patch.h"
@@ -188,6 +189,7 @@ child_setup (gpointer data)
   sigemptyset (&none);
   sigprocmask (SIG_SETMASK, &none, NULL);
   setpgid (0, 0);
+  bp_child_guard ();   /* the group goes even if we are killed with SIGKILL */
 }
 
 /* Run ARGV with stdout and stderr to files in DIR (*OUT, *ERR get them) and
@@ -206,6 +208,7 @@ run_in (const char *dir, const char *const *argv, gboolean search_path, char **o
   gboolean spawned = FALSE;
   if (out_fd >= 0 && err_fd >= 0)
     {
+      bp_child_guard_prepare ();
       sigset_t old;
       bp_cleanup_block (&old);
       spawned = g_spawn_async_with_fds (dir, (char **) argv, env,
