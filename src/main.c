@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <glib-unix.h>
@@ -141,6 +142,14 @@ finish (const char *name, GError *error)
 {
   if (git_started)
     git_libgit2_shutdown ();
+  if (caught && error == NULL)
+    {
+      /* the signal came where the work waits for nothing (a write that is
+       * under way is finished, never left half done) */
+      fprintf (stderr, "backport %s: interrupted by signal %d after the point of no return; the work is complete\n",
+               name, (int) caught);
+      return 128 + caught;
+    }
   if (caught)
     {
       fprintf (stderr, "backport %s: interrupted by signal %d; stopped and cleaned up\n", name, (int) caught);
@@ -182,6 +191,9 @@ main (int argc, char **argv)
     {
       /* One line of a parallel verify (verify-worker.h): no command line. */
       catch_signals (cancellable);
+      /* a verify killed with SIGKILL cannot stop us: its death does, as a
+       * SIGTERM would (the line stops and cleans up) */
+      prctl (PR_SET_PDEATHSIG, SIGTERM);
       g_autoptr(GInputStream) in = g_unix_input_stream_new (STDIN_FILENO, FALSE);
       g_autoptr(GOutputStream) out = g_unix_output_stream_new (STDOUT_FILENO, FALSE);
       bp_git_require ();
