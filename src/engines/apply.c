@@ -1149,6 +1149,9 @@ bp_apply_patches (GPtrArray *patches, GPtrArray *patch_names, const char *upstre
   if (options->check_only)
     return TRUE;
   bp_test_pause ("apply-computed");
+  /* Interrupted before anything is written: stop, and write nothing. */
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return FALSE;
 
   /* Phase 2: objects (harmless if we stop here), then files, index, ref. */
   git_oid tip;
