@@ -90,7 +90,10 @@ find_present (Run *run, BpPickResult *r, GError **error)
     {
       /* a mail: its upstream commit, if the target has one, by patch-id */
       if (run->history == NULL || !bp_pick_history_contains_patch (run->history, item->patch, &e))
-        return FALSE;
+        {
+          bp_pick_history_failed (run->history, error);
+          return FALSE;
+        }
       g_ptr_array_add (r->evidence, e);
       return TRUE;
     }
