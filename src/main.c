@@ -102,6 +102,24 @@ on_signal (int sig)
   errno = saved;
 }
 
+/* A verify worker's parent died (PR_SET_PDEATHSIG): a first SIGTERM, however
+ * often it comes.  The kernel sends it again each time the worker passes to
+ * another of the dying parent's threads, and a second SIGTERM would kill the
+ * worker before it cleaned up. */
+static void
+on_parent_death (int sig)
+{
+  if (caught)
+    return;
+  caught = SIGTERM;
+  int saved = errno;
+  if (write (signal_pipe[1], "!", 1) < 0)
+    {
+      /* nothing more can be done in a handler */
+    }
+  errno = saved;
+}
+
 /* Turns the first SIGINT/SIGTERM/SIGHUP into a cancel of CANCELLABLE: a
  * handler may only write to a pipe; this thread does the rest. */
 static gpointer
@@ -193,7 +211,11 @@ main (int argc, char **argv)
       catch_signals (cancellable);
       /* a verify killed with SIGKILL cannot stop us: its death does, as a
        * SIGTERM would (the line stops and cleans up) */
-      prctl (PR_SET_PDEATHSIG, SIGTERM);
+      struct sigaction sa = { 0 };
+      sa.sa_handler = on_parent_death;
+      sigemptyset (&sa.sa_mask);
+      sigaction (SIGUSR1, &sa, NULL);
+      prctl (PR_SET_PDEATHSIG, SIGUSR1);
       g_autoptr(GInputStream) in = g_unix_input_stream_new (STDIN_FILENO, FALSE);
       g_autoptr(GOutputStream) out = g_unix_output_stream_new (STDOUT_FILENO, FALSE);
       bp_git_require ();
