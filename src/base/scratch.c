@@ -13,7 +13,8 @@
 #include "base/scratch.h"
 
 /* Field 22 of /proc/PID/stat (when the process started), 0 when PID is
- * gone or /proc cannot say. */
+ * gone, a zombie (dead, not yet reaped: an orphan waits for init), or /proc
+ * cannot say. */
 static guint64
 start_time (pid_t pid)
 {
@@ -22,7 +23,7 @@ start_time (pid_t pid)
   if (!g_file_get_contents (path, &text, NULL, NULL))
     return 0;
   const char *p = strrchr (text, ')');   /* the command name may hold anything */
-  if (p == NULL)
+  if (p == NULL || p[1] != ' ' || p[2] == 'Z' || p[2] == 'X')
     return 0;
   /* after ") " come the fields from 3 (state) on */
   for (int field = 2; field < 22 && *p; p++)
@@ -85,6 +86,8 @@ alive (pid_t pid, guint64 start)
   guint64 now = start_time (pid);
   if (now != 0)
     return start == 0 || now == start;   /* the same process, or one we cannot tell apart */
+  if (g_file_test ("/proc/self/stat", G_FILE_TEST_EXISTS))
+    return FALSE;   /* gone, or a zombie */
   return kill (pid, 0) == 0 || errno != ESRCH;   /* no /proc: only a pid that is gone counts */
 }
 
