@@ -79,6 +79,8 @@ note_broken (BpPickHistory *h)
   const git_error *e = git_error_last ();
   if (h->broken || (e && e->klass == GIT_ERROR_MERGE))
     return;
+  /* taken now: the next libgit2 call may reuse the buffer */
+  g_autofree char *what = g_strdup (e && e->message && *e->message ? e->message : "an object is missing");
   const char *dir = git_repository_workdir (h->repo) ? git_repository_workdir (h->repo) : git_repository_path (h->repo);
   g_autofree char *where = g_strdup (dir);
   if (strlen (where) > 1 && where[strlen (where) - 1] == '/')
@@ -87,7 +89,7 @@ note_broken (BpPickHistory *h)
     ? g_strdup_printf ("a shallow clone: run `git -C %s fetch --unshallow`", where)
     : g_strdup ("the repository is incomplete: fetch it again, or run `git fsck`");
   g_set_error (&h->broken, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "%s: the target's history cannot be read: %s (%s)",
-               where, e && e->message ? e->message : "an object is missing", mend);
+               where, what, mend);
 }
 
 gboolean
