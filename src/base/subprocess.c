@@ -137,7 +137,7 @@ on_deadline (gpointer data)
 }
 
 static gboolean
-on_cancelled (GCancellable *cancellable, gpointer data)
+on_cancelled (gint fd, GIOCondition condition, gpointer data)
 {
   Run *r = data;
   r->cancelled = TRUE;
@@ -252,6 +252,7 @@ bp_run (const char *const *argv, const BpRunOptions *options, char **output, int
       read_next (&r);
     }
   GSource *deadline = NULL, *cancel_source = NULL;
+  GPollFD cancel_fd = { -1, 0, 0 };
   if (o->timeout > 0)
     {
       deadline = g_timeout_source_new_seconds (o->timeout);
@@ -260,9 +261,15 @@ bp_run (const char *const *argv, const BpRunOptions *options, char **output, int
     }
   if (cancellable)
     {
-      cancel_source = g_cancellable_source_new (cancellable);
-      g_source_set_callback (cancel_source, G_SOURCE_FUNC (on_cancelled), &r, NULL);
-      g_source_attach (cancel_source, context);
+      /* The cancellable's fd, not a GCancellableSource: GLib 2.74 leaks one
+       * that is disposed while another thread cancels (LeakSanitizer saw it
+       * when SIGTERM came as a compile ended). */
+      if (g_cancellable_make_pollfd (cancellable, &cancel_fd))
+        {
+          cancel_source = g_unix_fd_source_new (cancel_fd.fd, G_IO_IN);
+          g_source_set_callback (cancel_source, G_SOURCE_FUNC (on_cancelled), &r, NULL);
+          g_source_attach (cancel_source, context);
+        }
     }
   while (!r.done)
     g_main_context_iteration (context, TRUE);
@@ -273,6 +280,8 @@ bp_run (const char *const *argv, const BpRunOptions *options, char **output, int
   g_subprocess_wait (proc, NULL, NULL);
   destroy_source (deadline);
   destroy_source (cancel_source);
+  if (cancel_source)
+    g_cancellable_release_fd (cancellable);
   destroy_source (r.kill_source);
   g_main_context_pop_thread_default (context);
 
