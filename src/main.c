@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <glib-unix.h>
@@ -101,6 +102,24 @@ on_signal (int sig)
   errno = saved;
 }
 
+/* A verify worker's parent died (PR_SET_PDEATHSIG): a first SIGTERM, however
+ * often it comes.  The kernel sends it again each time the worker passes to
+ * another of the dying parent's threads, and a second SIGTERM would kill the
+ * worker before it cleaned up. */
+static void
+on_parent_death (int sig)
+{
+  if (caught)
+    return;
+  caught = SIGTERM;
+  int saved = errno;
+  if (write (signal_pipe[1], "!", 1) < 0)
+    {
+      /* nothing more can be done in a handler */
+    }
+  errno = saved;
+}
+
 /* Turns the first SIGINT/SIGTERM/SIGHUP into a cancel of CANCELLABLE: a
  * handler may only write to a pipe; this thread does the rest. */
 static gpointer
@@ -141,6 +160,14 @@ finish (const char *name, GError *error)
 {
   if (git_started)
     git_libgit2_shutdown ();
+  if (caught && error == NULL)
+    {
+      /* the signal came where the work waits for nothing (a write that is
+       * under way is finished, never left half done) */
+      fprintf (stderr, "backport %s: interrupted by signal %d after the point of no return; the work is complete\n",
+               name, (int) caught);
+      return 128 + caught;
+    }
   if (caught)
     {
       fprintf (stderr, "backport %s: interrupted by signal %d; stopped and cleaned up\n", name, (int) caught);
@@ -182,6 +209,13 @@ main (int argc, char **argv)
     {
       /* One line of a parallel verify (verify-worker.h): no command line. */
       catch_signals (cancellable);
+      /* a verify killed with SIGKILL cannot stop us: its death does, as a
+       * SIGTERM would (the line stops and cleans up) */
+      struct sigaction sa = { 0 };
+      sa.sa_handler = on_parent_death;
+      sigemptyset (&sa.sa_mask);
+      sigaction (SIGUSR1, &sa, NULL);
+      prctl (PR_SET_PDEATHSIG, SIGUSR1);
       g_autoptr(GInputStream) in = g_unix_input_stream_new (STDIN_FILENO, FALSE);
       g_autoptr(GOutputStream) out = g_unix_output_stream_new (STDOUT_FILENO, FALSE);
       bp_git_require ();

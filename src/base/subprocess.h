@@ -26,3 +26,12 @@ typedef struct {
  * killed either way), or the reason it could not be started. */
 gboolean bp_run (const char *const *argv, const BpRunOptions *options, char **output,
                  int *exit_status, GCancellable *cancellable, GError **error);
+
+/* The guard, for a child started some other way (bp_run uses it): call
+ * bp_child_guard_prepare in the parent before the spawn, and
+ * bp_child_guard in the child between fork and exec, after it made its
+ * own process group.  The guard is a process in that group that waits on
+ * a pipe only we write to: when we die, even of SIGKILL (no handler runs),
+ * it kills the group.  It dies with the child when the child ends first. */
+void bp_child_guard_prepare (void);
+void bp_child_guard (void);

@@ -32,6 +32,7 @@
 
 #include <glib/gstdio.h>
 
+#include "base/test-pause.h"
 #include "base/transaction-private.h"
 
 G_DEFINE_QUARK (bp-transaction-error-quark, bp_transaction_error)
@@ -483,6 +484,7 @@ rename_all (BpTransaction *t, GError **error)
         return bp_tx_fail (error, errno, "cannot replace", path);
       if (!test_point (t, error))
         return FALSE;
+      bp_test_pause ("tx-rename");
     }
   return TRUE;
 }
@@ -541,11 +543,18 @@ bp_transaction_commit (BpTransaction *t, GError **error)
   g_return_val_if_fail (t->phase == BP_TX_OPEN, FALSE);
   /* An interrupt now would only be undone; after this it waits. */
   hold_signals (t);
-  if (!stage_all (t, error) || !bp_tx_journal_write (t, error))
+  if (!stage_all (t, error))
     {
       bp_transaction_abort (t);
       return FALSE;
     }
+  bp_test_pause ("tx-staged");
+  if (!bp_tx_journal_write (t, error))
+    {
+      bp_transaction_abort (t);
+      return FALSE;
+    }
+  bp_test_pause ("tx-journal");
   t->phase = BP_TX_RENAMING;
   if (!rename_all (t, error))
     {
@@ -554,12 +563,14 @@ bp_transaction_commit (BpTransaction *t, GError **error)
     }
   g_autoptr(GPtrArray) dirs = bp_tx_touched_dirs (t);
   bp_tx_sync_dirs (dirs);
+  bp_test_pause ("tx-renamed");
   return TRUE;
 }
 
 void
 bp_transaction_checkpoint (BpTransaction *t)
 {
+  bp_test_pause ("tx-checkpoint");
   test_point (t, NULL);
 }
 
@@ -606,6 +617,7 @@ bp_transaction_finish (BpTransaction *t, GError **error)
           bp_transaction_abort (t);
           return FALSE;
         }
+      bp_test_pause ("tx-done");
       test_point (t, NULL);
       if (t->test_kind == 's')
         g_printerr ("backport: test: %u transaction steps\n", t->steps);

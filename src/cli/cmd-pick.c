@@ -113,6 +113,15 @@ BP_CMD (pick)
       g_set_error (error, BP_EXIT_ERROR, BP_EXIT_MISSING, "%s is not a git repository; give --repo DIR", repo_dir);
       return FALSE;
     }
+  /* A history cut off would answer "not in the target" for what is only
+   * beyond the cut. */
+  if (repo && git_repository_is_shallow (repo) == 1)
+    {
+      g_set_error (error, BP_EXIT_ERROR, BP_EXIT_MISSING,
+                   "%s is a shallow clone: pick reads the fixes and the target's history, which it cuts off; "
+                   "run `git -C %s fetch --unshallow` (or clone without --depth)", repo_dir, repo_dir);
+      return FALSE;
+    }
   g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func ((GDestroyNotify) bp_pick_item_free);
   for (int i = 1; i < argc; i++)
     if (!bp_pick_input_add (repo, argv[i], trailer, items, error))

@@ -23,6 +23,7 @@
 #include "engines/quilt.h"
 #include "base/bp-git.h"
 #include "base/path-safety.h"
+#include "base/test-pause.h"
 #include "base/transaction.h"
 
 G_DEFINE_QUARK (bp-apply-error-quark, bp_apply_error)
@@ -1147,6 +1148,10 @@ bp_apply_patches (GPtrArray *patches, GPtrArray *patch_names, const char *upstre
     return FALSE;
   if (options->check_only)
     return TRUE;
+  bp_test_pause ("apply-computed");
+  /* Interrupted before anything is written: stop, and write nothing. */
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return FALSE;
 
   /* Phase 2: objects (harmless if we stop here), then files, index, ref. */
   git_oid tip;

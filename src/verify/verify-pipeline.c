@@ -27,6 +27,15 @@ bp_verify_pipeline (BpFixPack *pack, const char *const *names, const BpVerifyPla
     return NULL;
 
   const BpVerifyOptions *o = &plan->verify;
+  /* What runs killed with SIGKILL left (no handler ran): one line. */
+  g_autoptr(GString) swept = g_string_new (NULL);
+  guint n_swept = bp_verify_sweep_scratch (o, swept);
+  if (n_swept && o->progress)
+    {
+      g_autofree char *msg = g_strdup_printf ("removed %u scratch director%s that interrupted runs left: %s",
+                                              n_swept, n_swept > 1 ? "ies" : "y", swept->str);
+      o->progress (NULL, msg, o->progress_data);
+    }
   guint jobs = plan->jobs ? plan->jobs : g_get_num_processors ();
   g_autoptr(GPtrArray) with_tree = g_ptr_array_new ();
   for (guint i = 0; i < lines->len; i++)

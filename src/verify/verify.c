@@ -14,11 +14,13 @@
 
 #include "base/bp-git.h"
 #include "base/fs.h"
+#include "base/scratch.h"
 #include "base/version.h"
 #include "engines/apply.h"
 #include "engines/bisect/bisect-run.h"
 #include "engines/build/build.h"
 #include "engines/status/history.h"
+#include "engines/repro/guest-ram.h"
 #include "engines/repro/repro.h"
 
 
@@ -67,19 +69,11 @@ scratch_copy (const BpVerifyOptions *o, BpFixLine *fix_line, const char *tree, G
   g_autofree char *cache = o->cache_dir ? g_strdup (o->cache_dir) : bp_trees_default_cache_dir ();
   gboolean in_cache = cache_writable (o);
   g_autofree char *parent = in_cache ? g_build_filename (cache, "scratch", NULL) : g_strdup (g_get_tmp_dir ());
-  if (g_mkdir_with_parents (parent, 0755) != 0)
-    {
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno), "cannot create %s: %s",
-                   parent, g_strerror (errno));
-      return NULL;
-    }
-  g_autofree char *template = g_strdup_printf ("%s/%s%s-XXXXXX", parent, in_cache ? "" : "bp-verify-", fix_line->name);
-  if (g_mkdtemp (template) == NULL)
-    {
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno), "cannot create a scratch dir in %s: %s",
-                   parent, g_strerror (errno));
-      return NULL;
-    }
+  /* named for this process, so that the next run removes it if we are killed */
+  g_autofree char *prefix = g_strdup_printf ("%s%s-", in_cache ? "" : "bp-verify-", fix_line->name);
+  g_autofree char *template = bp_scratch_dir_new (parent, prefix, error);
+  if (template == NULL)
+    return NULL;
   g_autofree char *dest = g_build_filename (template, "tree", NULL);
   g_autoptr(GPtrArray) paths = g_ptr_array_new ();
   g_ptr_array_add (paths, "VERSION");
@@ -118,6 +112,15 @@ remove_scratch (const char *tree_copy)
     return;
   g_autofree char *dir = g_path_get_dirname (tree_copy);   /* the mkdtemp dir */
   bp_fs_rm_rf (dir, NULL);
+}
+
+guint
+bp_verify_sweep_scratch (const BpVerifyOptions *o, GString *names)
+{
+  g_autofree char *cache = o->cache_dir ? g_strdup (o->cache_dir) : bp_trees_default_cache_dir ();
+  g_autofree char *in_cache = g_build_filename (cache, "scratch", NULL);
+  return bp_scratch_sweep (in_cache, "", names) + bp_scratch_sweep (g_get_tmp_dir (), "bp-verify-", names)
+         + bp_scratch_sweep (g_get_tmp_dir (), BP_REPRO_HARNESS_PREFIX, names);
 }
 
 /* ---- status ------------------------------------------------------------- */
@@ -529,7 +532,14 @@ bp_verify_line (BpFixLine *line, BpTree *tree, const BpVerifyOptions *o, GCancel
       remove_scratch (scratch);
       return r;
     }
+  /* The reproducer dies of SIGINT/SIGTERM in its own handler (after its
+   * cleanup): that cleanup removes the scratch copy too. */
+  g_autofree char *scratch_dir = o->keep ? NULL : g_path_get_dirname (scratch);
+  if (scratch_dir)
+    bp_cleanup_add_dir (scratch_dir);
   step_repro (r, line, tree, applied ? scratch : NULL, o);
+  if (scratch_dir)
+    bp_cleanup_remove_dir (scratch_dir);
   if (!applied)
     bp_line_report_set (r, BP_STEP_REPRO, r->steps[BP_STEP_REPRO].state == BP_STEP_PASS ? BP_STEP_SKIP : r->steps[BP_STEP_REPRO].state,
                         "series does not apply", r->steps[BP_STEP_REPRO].detail, NULL);

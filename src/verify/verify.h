@@ -45,3 +45,8 @@ BpLineReport *bp_verify_line (BpFixLine *line, BpTree *tree, const BpVerifyOptio
  * Sets the BISECT step of every affected line in REPORTS; N/A elsewhere. */
 void bp_verify_bisect (BpFixPack *pack, GPtrArray *reports, const BpVerifyOptions *options,
                        GCancellable *cancellable);
+
+/* Remove the scratch copies and reproducer directories that runs killed
+ * before they could clean up left (in the cache and TMPDIR; those of live
+ * runs stay).  Returns how many; their paths are added to NAMES. */
+guint bp_verify_sweep_scratch (const BpVerifyOptions *options, GString *names);

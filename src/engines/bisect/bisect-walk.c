@@ -141,7 +141,20 @@ read_commit (Walk *w, const git_oid *oid, gint64 *date, GArray *parents, GError 
   if (w->odb == NULL && git_repository_odb (&w->odb, w->repo) < 0)
     return git_fail (error, "opening the object database");
   git_odb_object *obj = NULL;
-  if (git_odb_read (&obj, w->odb, oid) < 0)
+  int rc = git_odb_read (&obj, w->odb, oid);
+  if (rc == GIT_ENOTFOUND)
+    {
+      /* a corrupt or incomplete repository: say which, and what mends it */
+      g_autofree char *dir = g_strdup (git_repository_workdir (w->repo) ? git_repository_workdir (w->repo)
+                                                                        : git_repository_path (w->repo));
+      if (strlen (dir) > 1 && dir[strlen (dir) - 1] == '/')
+        dir[strlen (dir) - 1] = '\0';
+      g_set_error (error, BP_BISECT_ERROR, BP_BISECT_ERROR_GIT,
+                   "%s: commit %s is missing (the repository is incomplete: fetch it again, or run `git fsck`)",
+                   dir, git_oid_tostr_s (oid));
+      return FALSE;
+    }
+  if (rc < 0)
     return git_fail (error, "reading a commit");
   if (git_odb_object_type (obj) != GIT_OBJECT_COMMIT)
     {

@@ -8,6 +8,7 @@
 
 #include <glib/gstdio.h>
 
+#include "base/test-pause.h"
 #include "engines/apply.h"
 #include "engines/build/build-private.h"
 
@@ -336,6 +337,7 @@ run_check (BpBuildCheck *ck, GCancellable *cancellable, GError **error)
   g_auto(BpBuildLock) lock = bp_build_take_lock (ck, cancellable, error);
   if (lock < 0)
     return FALSE;
+  bp_test_pause ("check-locked");
 
   /* 1. The scratch copy. */
   gint64 t = g_get_monotonic_time ();
@@ -345,6 +347,7 @@ run_check (BpBuildCheck *ck, GCancellable *cancellable, GError **error)
   bp_build_check_progress (ck, "scratch copy %s ready in %.1f s (%u placed%s, %u refreshed, %u removed)", ck->src,
                   bp_build_seconds_since (t), stats.placed, stats.can_link ? " as hard links" : " as copies",
                   stats.refreshed, stats.removed);
+  bp_test_pause ("check-synced");
 
   /* 2. Where does the series go?  Nothing is written yet. */
   BpApplyOptions check_opts = { .target = BP_APPLY_TARGET_FILES, .check_only = TRUE };
@@ -360,6 +363,7 @@ run_check (BpBuildCheck *ck, GCancellable *cancellable, GError **error)
   /* 3. Configure (once per work directory). */
   if (!bp_build_configure (ck, cancellable, error))
     return FALSE;
+  bp_test_pause ("check-configured");
 
   /* 4. The objects of the touched files. */
   g_autoptr(GHashTable) wanted = wanted_paths (ck, res->touched);
@@ -398,6 +402,7 @@ run_check (BpBuildCheck *ck, GCancellable *cancellable, GError **error)
         return FALSE;
     }
 
+  bp_test_pause ("check-before");
   /* 6. Apply for real (files only: no quilt bookkeeping, no commits). */
   BpApplyOptions opts = { .target = BP_APPLY_TARGET_FILES };
   g_autoptr(GPtrArray) reports = NULL;
@@ -407,6 +412,7 @@ run_check (BpBuildCheck *ck, GCancellable *cancellable, GError **error)
       return does_not_apply (res, g_steal_pointer (&apply_error), g_steal_pointer (&reports), error);
     }
   res->apply_reports = g_steal_pointer (&reports);
+  bp_test_pause ("check-applied");
 
   /* 7. Inputs of generated files (trace-events, qapi, meson.build) may have
    * changed: let ninja regenerate what depends on them. */
@@ -428,6 +434,7 @@ run_check (BpBuildCheck *ck, GCancellable *cancellable, GError **error)
   res->verdict = bp_build_verdict_of (res->results);
   res->seconds = bp_build_seconds_since (start);
 
+  bp_test_pause ("check-compiled");
   /* 8. Leave the cache unpatched unless asked to keep the result. */
   if (!ck->keep)
     unpatch_cache (ck, res->touched);

@@ -18,6 +18,7 @@ struct BpPickHistory {
   GHashTable *bases;       /* git_oid* reference -> git_oid* merge base with the target (NULL: none) */
   GHashTable *own;         /* git_oid* reference -> GHashTable (set) of its commits since the base */
   GHashTable *regions;     /* git_oid* hidden -> GArray of git_oid: the target's commits it lacks */
+  GError *broken;          /* the first object the history lacks (a corrupt or incomplete repository) */
 };
 
 BpPickEvidence *
@@ -65,7 +66,40 @@ bp_pick_history_free (BpPickHistory *h)
   g_hash_table_unref (h->bases);
   g_hash_table_unref (h->own);
   g_hash_table_unref (h->regions);
+  g_clear_error (&h->broken);
   g_free (h);
+}
+
+/* A libgit2 call on the history failed: unless it only found nothing (no
+ * merge base), an object the history needs is missing, and no answer drawn
+ * from that history can be trusted.  The first such failure is kept. */
+static void
+note_broken (BpPickHistory *h)
+{
+  const git_error *e = git_error_last ();
+  if (h->broken || (e && e->klass == GIT_ERROR_MERGE))
+    return;
+  /* taken now: the next libgit2 call may reuse the buffer */
+  g_autofree char *what = g_strdup (e && e->message && *e->message ? e->message : "an object is missing");
+  const char *dir = git_repository_workdir (h->repo) ? git_repository_workdir (h->repo) : git_repository_path (h->repo);
+  g_autofree char *where = g_strdup (dir);
+  if (strlen (where) > 1 && where[strlen (where) - 1] == '/')
+    where[strlen (where) - 1] = '\0';
+  g_autofree char *mend = git_repository_is_shallow (h->repo) == 1
+    ? g_strdup_printf ("a shallow clone: run `git -C %s fetch --unshallow`", where)
+    : g_strdup ("the repository is incomplete: fetch it again, or run `git fsck`");
+  g_set_error (&h->broken, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "%s: the target's history cannot be read: %s (%s)",
+               where, what, mend);
+}
+
+gboolean
+bp_pick_history_failed (BpPickHistory *h, GError **error)
+{
+  if (h == NULL || h->broken == NULL)
+    return FALSE;
+  if (error && *error == NULL)
+    *error = g_error_copy (h->broken);
+  return TRUE;
 }
 
 /* The patch-id of COMMIT, computed once; FALSE when it has none. */
@@ -144,8 +178,9 @@ names_pick_of (const char *message, const char *hex)
 /* The commits reachable from PUSH and not from HIDE (HIDE may be NULL):
  * through git's commit-graph when it has both, else libgit2's walk. */
 static GArray *
-walk (git_repository *repo, const git_oid *push, const git_oid *hide)
+walk (BpPickHistory *h, const git_oid *push, const git_oid *hide)
 {
+  git_repository *repo = h->repo;
   BpCommitGraph *graph = bp_commit_graph_for_repo (repo, NULL);
   guint32 from, not = G_MAXUINT32;
   if (graph && bp_commit_graph_lookup (graph, push, &from)
@@ -168,10 +203,16 @@ walk (git_repository *repo, const git_oid *push, const git_oid *hide)
   g_autoptr(git_revwalk) w = NULL;
   if (git_revwalk_new (&w, repo) != 0 || git_revwalk_push (w, push) != 0
       || (hide && git_revwalk_hide (w, hide) != 0))
-    return out;
+    {
+      note_broken (h);
+      return out;
+    }
   git_oid next;
-  while (git_revwalk_next (&next, w) == 0)
+  int rc;
+  while ((rc = git_revwalk_next (&next, w)) == 0)
     g_array_append_val (out, next);
+  if (rc < 0 && rc != GIT_ITEROVER)
+    note_broken (h);   /* a commit of the history is missing: the walk stopped short */
   return out;
 }
 
@@ -188,8 +229,10 @@ bp_pick_history_base (BpPickHistory *h, const git_oid *reference)
       if (graph && bp_commit_graph_lookup (graph, reference, &a) && bp_commit_graph_lookup (graph, &h->target, &b))
         found = bp_commit_graph_merge_base (graph, a, b, &m)
                   ? (bp_commit_graph_oid (graph, m, &base), bp_git_oid_dup (&base)) : NULL;
+      else if (git_merge_base (&base, h->repo, reference, &h->target) == 0)
+        found = bp_git_oid_dup (&base);
       else
-        found = git_merge_base (&base, h->repo, reference, &h->target) == 0 ? bp_git_oid_dup (&base) : NULL;
+        note_broken (h);   /* none (found stays NULL), or the history lacks an object */
       g_hash_table_insert (h->bases, bp_git_oid_dup (reference), found);
     }
   return found;
@@ -203,7 +246,7 @@ own_of (BpPickHistory *h, const git_oid *reference, const git_oid *base)
   if (set)
     return set;
   set = g_hash_table_new_full (bp_git_oid_hash, bp_git_oid_equal, g_free, NULL);
-  g_autoptr(GArray) commits = walk (h->repo, reference, base);
+  g_autoptr(GArray) commits = walk (h, reference, base);
   for (guint i = 0; i < commits->len; i++)
     g_hash_table_add (set, bp_git_oid_dup (&g_array_index (commits, git_oid, i)));
   g_hash_table_insert (h->own, bp_git_oid_dup (reference), set);
@@ -217,15 +260,15 @@ region_of (BpPickHistory *h, const git_oid *hide)
   GArray *region = g_hash_table_lookup (h->regions, hide);
   if (region == NULL)
     {
-      region = walk (h->repo, &h->target, hide);
+      region = walk (h, &h->target, hide);
       g_hash_table_insert (h->regions, bp_git_oid_dup (hide), region);
     }
   return region;
 }
 
-gboolean
-bp_pick_history_contains (BpPickHistory *h, const char *commit, const char *reference,
-                          BpPickEvidence **evidence, gboolean *known, GError **error)
+static gboolean
+contains_in (BpPickHistory *h, const char *commit, const char *reference, BpPickEvidence **evidence,
+             gboolean *known)
 {
   *evidence = NULL;
   *known = FALSE;
@@ -246,7 +289,12 @@ bp_pick_history_contains (BpPickHistory *h, const char *commit, const char *refe
       hide = base;
     }
   else
-    ancestor = git_oid_equal (&oid, &h->target) || git_graph_descendant_of (h->repo, &h->target, &oid) == 1;
+    {
+      int d = git_oid_equal (&oid, &h->target) ? 1 : git_graph_descendant_of (h->repo, &h->target, &oid);
+      if (d < 0)
+        note_broken (h);
+      ancestor = d == 1;
+    }
   if (ancestor)
     {
       *evidence = bp_pick_evidence_new ("ancestry", commit, "the target descends from it");
@@ -262,7 +310,10 @@ bp_pick_history_contains (BpPickHistory *h, const char *commit, const char *refe
       const git_oid *next = &g_array_index (region, git_oid, i);
       g_autoptr(git_commit) cand = NULL;
       if (git_commit_lookup (&cand, h->repo, next) != 0)
-        continue;
+        {
+          note_broken (h);
+          continue;
+        }
       char hex[GIT_OID_HEXSZ + 1];
       git_oid_tostr (hex, sizeof hex, next);
       if (names_pick_of (git_commit_message (cand), commit))
@@ -285,7 +336,17 @@ bp_pick_history_contains (BpPickHistory *h, const char *commit, const char *refe
           return TRUE;
         }
     }
-  (void) error;
+  return FALSE;
+}
+
+gboolean
+bp_pick_history_contains (BpPickHistory *h, const char *commit, const char *reference,
+                          BpPickEvidence **evidence, gboolean *known, GError **error)
+{
+  if (contains_in (h, commit, reference, evidence, known))
+    return TRUE;
+  /* "not there" from a history that could not be read whole is no answer */
+  bp_pick_history_failed (h, error);
   return FALSE;
 }
 
@@ -320,11 +381,15 @@ bp_pick_history_contains_patch (BpPickHistory *h, const BpPatch *patch, BpPickEv
       || git_revwalk_push (w, &h->target) != 0)
     return FALSE;
   git_oid next;
-  while (git_revwalk_next (&next, w) == 0)
+  int rc;
+  while ((rc = git_revwalk_next (&next, w)) == 0)
     {
       g_autoptr(git_commit) cand = NULL;
       if (git_commit_lookup (&cand, h->repo, &next) != 0)
-        continue;
+        {
+          note_broken (h);
+          continue;
+        }
       if (git_commit_time (cand) < since)
         break;
       git_oid got;
@@ -336,5 +401,7 @@ bp_pick_history_contains_patch (BpPickHistory *h, const BpPatch *patch, BpPickEv
       *evidence = bp_pick_evidence_new ("patch-id", hex, d);
       return TRUE;
     }
+  if (rc < 0 && rc != GIT_ITEROVER)
+    note_broken (h);
   return FALSE;
 }

@@ -47,5 +47,10 @@ gboolean bp_pick_history_contains_patch (BpPickHistory *history, const BpPatch *
  * none).  For a fix, the same as its parent's unless the target has it. */
 const git_oid *bp_pick_history_base (BpPickHistory *history, const git_oid *commit);
 
+/* TRUE (and ERROR set from it) when reading the target's history failed
+ * on an object it lacks: then "not in the target" is no answer.  The
+ * answers above already say so through their ERROR. */
+gboolean bp_pick_history_failed (BpPickHistory *history, GError **error);
+
 void bp_pick_evidence_free (BpPickEvidence *evidence);
 BpPickEvidence *bp_pick_evidence_new (const char *how, const char *commit, const char *detail);

@@ -6,6 +6,7 @@
 
 #include "base/bp-git.h"
 #include "base/git-autoptr.h"
+#include "base/test-pause.h"
 #include "engines/apply.h"
 #include "engines/locate.h"
 #include "engines/pick/pick-check.h"
@@ -89,7 +90,10 @@ find_present (Run *run, BpPickResult *r, GError **error)
     {
       /* a mail: its upstream commit, if the target has one, by patch-id */
       if (run->history == NULL || !bp_pick_history_contains_patch (run->history, item->patch, &e))
-        return FALSE;
+        {
+          bp_pick_history_failed (run->history, error);
+          return FALSE;
+        }
       g_ptr_array_add (r->evidence, e);
       return TRUE;
     }
@@ -689,6 +693,7 @@ pick_one (Run *run, BpPickItem *item, guint n, GCancellable *cancellable, GError
               if (!bp_pick_check (r, &ct, cancellable, error))
                 return NULL;
             }
+          bp_test_pause ("pick-placed");
           if (r->verdict != BP_PICK_APPLIED)
             ;   /* the check found it breaks the build: nothing is written */
           else if (run->options->onto)
@@ -699,6 +704,7 @@ pick_one (Run *run, BpPickItem *item, guint n, GCancellable *cancellable, GError
             }
           else if (!write_dir (run, r, n, cancellable, error))
             return NULL;
+          bp_test_pause ("pick-written");
           if (item->commit)
             g_hash_table_add (run->picked, g_strdup (item->commit));
         }
@@ -758,6 +764,8 @@ bp_pick_run (git_repository *repo, GPtrArray *items, const BpPickOptions *option
         }
       g_ptr_array_add (results, r);
     }
+  if (options->branch)
+    bp_test_pause ("pick-ref");
   if (options->branch)
     {
       g_autofree char *ref = g_strdup_printf ("refs/heads/%s", options->branch);

@@ -25,6 +25,7 @@ static volatile int tracked_groups[MAX_TRACKED];   /* 1: the pid leads its own p
 static char tracked_dirs[MAX_TRACKED][4096];
 static volatile int installed;                     /* nesting depth of bp_cleanup_install */
 static struct sigaction old_actions[3];
+static volatile pid_t handler_pid, handler_tid;  /* the process and thread that installed it */
 static const int cleanup_signals[3] = { SIGINT, SIGTERM, SIGHUP };
 
 /* DIR's entries (not DIR), depth first, with getdents64: no malloc.  A
@@ -105,6 +106,15 @@ cleanup_now (void)
 static void
 cleanup_signal (int sig)
 {
+  /* A signal to the process may land on any thread that does not block it.
+   * Handled on another thread, the reproducer's thread would run on while we
+   * clean up, see the device we killed die and exit 3 (or of SIGPIPE): the
+   * thread that runs the reproducer takes it instead. */
+  if (handler_tid > 0 && getpid () == handler_pid && (pid_t) syscall (SYS_gettid) != handler_tid)
+    {
+      syscall (SYS_tgkill, (long) handler_pid, (long) handler_tid, (long) sig);
+      return;
+    }
   cleanup_now ();
   signal (sig, SIG_DFL);
   raise (sig);
@@ -115,6 +125,8 @@ bp_cleanup_install (void)
 {
   if (installed++ > 0)
     return;
+  handler_pid = getpid ();
+  handler_tid = (pid_t) syscall (SYS_gettid);
   struct sigaction sa;
   memset (&sa, 0, sizeof sa);
   sa.sa_handler = cleanup_signal;

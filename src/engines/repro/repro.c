@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The reproducer: pick the DMA path with the policy, pick the tier, make
  * guest RAM (falling back from huge pages to memfd when allowed), run. */
+#include "base/scratch.h"
+#include "base/test-pause.h"
 #include "engines/repro/repro-private.h"
 #include "engines/repro/tier2.h"
 
@@ -128,8 +130,13 @@ static gboolean
 prepare (const BpReproConfig *config, BpReproResult *result, GError **error)
 {
   char note[1024];
-  if (bp_guest_ram_recover (note, sizeof note) > 0)
-    result->recovered = g_strdup (note);
+  gboolean pool = bp_guest_ram_recover (note, sizeof note) > 0;
+  /* a harness directory, which no handler removes after SIGKILL */
+  g_autoptr(GString) dirs = g_string_new (NULL);
+  guint swept = bp_scratch_sweep (g_get_tmp_dir (), BP_REPRO_HARNESS_PREFIX, dirs);
+  if (pool || swept)
+    result->recovered = g_strdup_printf ("%s%s%s%s", pool ? note : "recovered what an interrupted run left: ",
+                                         pool && swept ? ", " : "", swept ? "removed " : "", swept ? dirs->str : "");
   return bp_repro_check_size (config, error);
 }
 
@@ -177,6 +184,7 @@ bp_repro_run (const BpReproConfig *config, BpReproResult *result, GError **error
   g_auto(RamGuard) guard = { { 0 }, FALSE };
   if (!open_ram (config, &guard, result, error))
     return FALSE;
+  bp_test_pause ("repro-ram");
   if (!bp_repro_tier1_run (config, &guard.ram, path, result, error))
     return FALSE;
   result->reproduced = result->stale_reads || result->lost_writes || result->pfn_mismatches;

@@ -10,6 +10,11 @@
 #include <glib.h>
 
 #define BP_REPRO_ERROR (bp_repro_error_quark ())
+
+/* The harness of the tree policy compiles in TMPDIR/BP_REPRO_HARNESS_PREFIX
+ * <pid>.<start>-XXXXXX (base/scratch.h): what a killed run left, the next
+ * removes. */
+#define BP_REPRO_HARNESS_PREFIX "bp-repro-harness-"
 GQuark bp_repro_error_quark (void);
 
 typedef enum {

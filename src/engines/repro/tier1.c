@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/test-pause.h"
 #include "engines/repro/repro-private.h"
 
 typedef struct {
@@ -366,9 +367,11 @@ bp_repro_tier1_run (const BpReproConfig *config, BpGuestRam *ram, BpDmaPath path
   g_auto(DeviceHandle) dev = { .cmd_fd = -1, .reply_fd = -1 };
   if (!device_start (&dev, ram, path, error))
     return FALSE;
+  bp_test_pause ("repro-device");
 
   /* ... then the guest writes, and the device reads every page. */
   result->pages_dirtied = bp_guest_ram_guest_write (ram, config->dirty_every);
+  bp_test_pause ("repro-dirtied");
   if (have_pfns)
     have_pfns = bp_pagemap_pfns (ram->host, ram->pages, ram->page_size, guest_after, err, sizeof err) == 0;
   dev.sh->dirty_every = ram->dirty_every;
@@ -389,6 +392,7 @@ bp_repro_tier1_run (const BpReproConfig *config, BpGuestRam *ram, BpDmaPath path
     return FALSE;
   result->device_writes = dev.sh->written;
   result->lost_writes = bp_guest_ram_lost_markers (ram, NULL);
+  bp_test_pause ("repro-written");
   device_handle_stop (&dev);
 
   /* Evidence from the page tables: the guest's pages against the file's. */

@@ -22,6 +22,9 @@
 #include <git2.h>
 
 #include "base/read-limited.h"
+#include "base/scratch.h"
+#include "base/subprocess.h"
+#include "base/test-pause.h"
 #include "model/c-source.h"
 #include "model/patch.h"
 #include "base/bp-git.h"
@@ -186,6 +189,7 @@ child_setup (gpointer data)
   sigemptyset (&none);
   sigprocmask (SIG_SETMASK, &none, NULL);
   setpgid (0, 0);
+  bp_child_guard ();   /* the group goes even if we are killed with SIGKILL */
 }
 
 /* Run ARGV with stdout and stderr to files in DIR (*OUT, *ERR get them) and
@@ -204,6 +208,7 @@ run_in (const char *dir, const char *const *argv, gboolean search_path, char **o
   gboolean spawned = FALSE;
   if (out_fd >= 0 && err_fd >= 0)
     {
+      bp_child_guard_prepare ();
       sigset_t old;
       bp_cleanup_block (&old);
       spawned = g_spawn_async_with_fds (dir, (char **) argv, env,
@@ -263,6 +268,7 @@ build_and_run (const char *dir, const char *source, char **output, GError **erro
       g_set_error (error, BP_REPRO_ERROR, BP_REPRO_ERROR_FAILED, "%s", local->message);
       return FALSE;
     }
+  bp_test_pause ("repro-harness");
   const char *cc = g_getenv ("CC");
   if (!cc || !*cc)
     cc = "gcc";
@@ -315,7 +321,7 @@ compile_and_run (const char *source, char **output, GError **error)
   {
     sigset_t old;
     bp_cleanup_block (&old);
-    dir = g_dir_make_tmp ("bp-repro-harness-XXXXXX", &local);
+    dir = bp_scratch_dir_new (g_get_tmp_dir (), BP_REPRO_HARNESS_PREFIX, &local);
     if (dir)
       bp_cleanup_add_dir (dir);
     bp_cleanup_unblock (&old);
