@@ -774,21 +774,6 @@ bp_patch_parse (const char *text, gsize len, const char *source, GError **error)
   return g_steal_pointer (&patch);
 }
 
-/* git writes its "@@" lines with LF even for a file of CRLF lines: one
- * ending in CR LF means the whole patch was converted, which a pack file
- * must not be (import normalises a mail as git mailinfo does). */
-static gboolean
-hunk_headers_end_in_cr (const char *text)
-{
-  for (const char *p = text; (p = strstr (p, "\n@@ -")); p++)
-    {
-      const char *eol = strchr (p + 1, '\n');
-      if (eol && eol > p + 1 && eol[-1] == '\r')
-        return TRUE;
-    }
-  return FALSE;
-}
-
 BpPatch *
 bp_patch_load (const char *path, GError **error)
 {
@@ -805,12 +790,6 @@ bp_patch_load (const char *path, GError **error)
   if (text == NULL)
     {
       g_set_error (error, BP_PATCH_ERROR, BP_PATCH_ERROR_IO, "%s: cannot read: %s", path, local->message);
-      return NULL;
-    }
-  if (hunk_headers_end_in_cr (text))
-    {
-      g_set_error (error, BP_PATCH_ERROR, BP_PATCH_ERROR_CORRUPT,
-                   "%s: its lines end in CR LF (saved through a Windows tool?), so no hunk parses", path);
       return NULL;
     }
   return bp_patch_parse (text, len, path, error);
